@@ -1,0 +1,46 @@
+# The two set-up commands are `make run` and `make test`; everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app contest
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint serve bench-ranking bench-stats bench-load clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-app
+
+## make run: install, migrate, load the starter bank and a demo contest, serve on :5000
+run: $(VENV)/.installed-app
+	$(FLASK) db upgrade
+	$(FLASK) seed
+	$(FLASK) bank import questions/
+	$(FLASK) demo
+	$(FLASK) users ensure-admin
+	@echo ""
+	@echo "Trang quản trị (Ban tổ chức): http://$(HOST):$(PORT)/admin"
+	@echo "Đường dẫn dự thi cho người dân: xem dòng 'Đường dẫn dự thi' ở trên."
+	@echo "Dừng máy chủ: Ctrl+C"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## make test: ruff, bandit, then pytest (SQLite always; PostgreSQL when TEST_DATABASE_URL is set)
+test: $(VENV)/.installed-test lint
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r contest -lll
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

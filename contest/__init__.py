@@ -1,0 +1,140 @@
+"""Cuộc thi tìm hiểu về cải cách hành chính — the contest platform.
+
+``create_app`` is the application factory; see README.md for the layout.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from contest.config import DefaultConfig
+
+__all__ = ["create_app"]
+
+DEV_SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then CONTEST_* env, then test_config."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(DefaultConfig)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("CONTEST")
+    else:
+        app.config.from_mapping(test_config)
+
+    _configure_database_url(app)
+    _configure_secret_key(app)
+
+    from contest import cli, errors, extensions, security, templating
+    from contest.models import User
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(Path(__file__).parent.parent / "migrations"),
+        render_as_batch=True,
+    )
+    extensions.csrf.init_app(app)
+    extensions.login_manager.init_app(app)
+    extensions.login_manager.login_view = "auth.login"
+    extensions.login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    extensions.login_manager.login_message_category = "warning"
+
+    @extensions.login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        return extensions.db.session.get(User, int(user_id))
+
+    _configure_limiter(app)
+    with app.app_context():
+        _configure_sqlite(extensions.db.engine)
+
+    from contest.activities import bp as activities_bp
+    from contest.admin import bp as admin_bp
+    from contest.auth import bp as auth_bp
+    from contest.public import bp as public_bp
+    from contest.reports import bp as reports_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(activities_bp, url_prefix="/activities")
+
+    templating.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _configure_database_url(app: Flask) -> None:
+    if app.config.get("SQLALCHEMY_DATABASE_URI"):
+        return
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        url = "sqlite:///" + str(Path(app.instance_path) / "contest.sqlite3")
+    elif url.startswith("postgres://"):  # the form many hosts hand out
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # A connection killed under us (restart, failover) is replaced before use.
+    options.setdefault("pool_pre_ping", True)
+    if url.startswith("sqlite"):
+        # Residents save answers concurrently; wait for the writer instead of failing.
+        options.setdefault("connect_args", {"timeout": 30})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _configure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        if app.config.get("ENV_NAME") == "production" and app.config["SECRET_KEY"] in (
+            "dev", "change-me",
+        ):
+            raise RuntimeError("SECRET_KEY is a development value; set CONTEST_SECRET_KEY.")
+        return
+    if app.config.get("ENV_NAME") == "production":
+        raise RuntimeError(
+            "No SECRET_KEY in production: set CONTEST_SECRET_KEY to the same random value "
+            "on every app server."
+        )
+    key_file = Path(app.instance_path) / DEV_SECRET_KEY_FILE
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _configure_limiter(app: Flask) -> None:
+    from contest.extensions import limiter
+
+    redis_url = app.config.get("REDIS_URL")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    if redis_url:
+        app.config["RATELIMIT_STORAGE_URI"] = redis_url
+    limiter.init_app(app)
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - trivial
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()

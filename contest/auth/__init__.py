@@ -1,0 +1,7 @@
+"""Organiser sign-in (residents never sign in: they register per contest)."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from contest.auth import routes  # noqa: E402,F401

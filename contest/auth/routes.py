@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from contest.auth import bp
+from contest.auth.forms import ChangePasswordForm, LoginForm
+from contest.extensions import db
+from contest.models import User
+from contest.services import audit
+from contest.timeutil import now_utc
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no '//' or backslash tricks."""
+    if not target:
+        return None
+    target = target.strip()
+    if "\\" in target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def home_for(user: User) -> str:
+    if user.role == "unit_reporter":
+        return url_for("activities.index")
+    return url_for("admin.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        username = form.username.data.strip().lower()
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        if user is None or not user.check_password(form.password.data):
+            form.password.errors.append("Tên đăng nhập hoặc mật khẩu không đúng.")
+        elif not user.active:
+            form.username.errors.append(
+                "Tài khoản này đã bị khóa. Vui lòng liên hệ quản trị hệ thống."
+            )
+        else:
+            login_user(user)
+            user.last_login_at = now_utc()
+            db.session.commit()
+            flash(f"Xin chào {user.full_name or user.username}.", "success")
+            return redirect(safe_next_url(request.args.get("next")) or home_for(user))
+        return render_template("auth/login.html", form=form), 200
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append("Mật khẩu hiện tại không đúng.")
+        else:
+            current_user.set_password(form.new_password.data)
+            audit.record(current_user.id, "user.change_password", object_type="user",
+                         object_id=current_user.id, summary="Tự đổi mật khẩu")
+            db.session.commit()
+            flash("Đã đổi mật khẩu.", "success")
+            return redirect(home_for(current_user))
+    return render_template("auth/change_password.html", form=form)

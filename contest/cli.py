@@ -1,0 +1,140 @@
+"""``flask --app contest ...`` commands. Each prints its result and exits non-zero on failure."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from contest.extensions import db
+from contest.models import ROLES, Unit, User
+from contest.models.user import MIN_PASSWORD_LENGTH
+from contest.timeutil import now_utc
+
+users_cli = AppGroup("users", help="Tài khoản Ban tổ chức.")
+bank_cli = AppGroup("bank", help="Ngân hàng câu hỏi: nhập, xuất.")
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Load reference data from the plan (content areas, forms, units, categories)."""
+    from contest.services.seed import seed_reference_data
+
+    added = seed_reference_data()
+    click.echo(
+        "Đã nạp dữ liệu danh mục: "
+        f"{added['content_areas']} lĩnh vực, {added['activity_forms']} hình thức, "
+        f"{added['units']} đơn vị, {added['categories']} đối tượng mới."
+    )
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Create a demo contest with a round open now and one QR entry point."""
+    from contest.services.demo import create_demo
+    from contest.services.seed import seed_reference_data
+
+    seed_reference_data()
+    result = create_demo(now_utc())
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    if result.created:
+        click.echo(f"Đã tạo cuộc thi mẫu '{result.contest_slug}'.")
+    else:
+        click.echo(f"Cuộc thi mẫu '{result.contest_slug}' đã có, giữ nguyên.")
+    if result.entry_code:
+        click.echo(f"Đường dẫn dự thi (mã QR mẫu): {base}/q/{result.entry_code}")
+
+
+def _validate_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(sorted(ROLES)), required=True)
+@click.option("--password", help="Bỏ trống để nhập khi được hỏi.")
+@click.option("--full-name", default="")
+@click.option("--unit", "unit_name", help="Tên đơn vị (bắt buộc với unit_reporter).")
+def create_user_command(username, role, password, full_name, unit_name) -> None:
+    """Create an organiser account."""
+    username = username.strip().lower()
+    if db.session.scalar(sa.select(User).where(User.username == username)):
+        raise click.ClickException(f"Tên đăng nhập '{username}' đã tồn tại.")
+    unit = None
+    if role == "unit_reporter":
+        if not unit_name:
+            raise click.ClickException("Tài khoản báo cáo của đơn vị cần --unit.")
+        unit = db.session.scalar(sa.select(Unit).where(Unit.name == unit_name))
+        if unit is None:
+            raise click.ClickException(f"Không có đơn vị '{unit_name}'.")
+    if password is None:
+        password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
+    _validate_password(password)
+    user = User(username=username, role=role, full_name=full_name, unit=unit)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Đã tạo tài khoản '{username}' ({ROLES[role]}).")
+
+
+@users_cli.command("ensure-admin")
+@click.option("--username", default="admin")
+def ensure_admin_command(username: str) -> None:
+    """Create an admin account if there is none; print its password once."""
+    if db.session.scalar(sa.select(User).where(User.role == "admin", User.active)):
+        click.echo("Đã có tài khoản quản trị; không tạo mới.")
+        return
+    password = secrets.token_urlsafe(12)
+    user = User(username=username, role="admin", full_name="Quản trị hệ thống")
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo("Đã tạo tài khoản quản trị (chỉ hiện một lần, hãy ghi lại):")
+    click.echo(f"Tên đăng nhập: {username}")
+    click.echo(f"Mật khẩu: {password}")
+
+
+@bank_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra, không ghi gì.")
+def bank_import_command(path: Path, dry_run: bool) -> None:
+    """Import questions from an .xlsx/.csv file or a folder of them (all or nothing)."""
+    from contest.services import bank_io
+
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx")) \
+        if path.is_dir() else [path]
+    if not files:
+        raise click.ClickException(f"Không có tệp .csv hoặc .xlsx nào trong {path}.")
+    report = bank_io.import_files(
+        [(p.name, p.read_bytes()) for p in files], dry_run=dry_run, actor_id=None
+    )
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        sys.exit(1)
+
+
+@bank_cli.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def bank_export_command(path: Path) -> None:
+    """Export the whole bank to .xlsx, in the import columns."""
+    from contest.services import bank_io
+
+    if path.suffix.lower() != ".xlsx":
+        raise click.ClickException("Tệp xuất phải có đuôi .xlsx.")
+    data, count = bank_io.export_bank()
+    path.write_bytes(data)
+    click.echo(f"Đã xuất {count} câu hỏi ra {path}.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_command)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(bank_cli)

@@ -1,0 +1,49 @@
+"""Default configuration.
+
+Layers, later ones win: these defaults, ``instance/config.py``, environment
+variables prefixed ``CONTEST_`` (Flask's ``from_prefixed_env``), then the
+``test_config`` mapping given to :func:`contest.create_app`.
+"""
+
+from datetime import timedelta
+
+
+class DefaultConfig:
+    #: Set to "production" to refuse a missing or development SECRET_KEY.
+    ENV_NAME = "development"
+    SQLALCHEMY_DATABASE_URI = None  # filled in from DATABASE_URL or instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    #: Address printed on QR codes and posters, without a trailing slash.
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    #: Ward shown on posters and reports.
+    ORGANISATION_NAME = "UBND phường Phù Vân"
+    ORGANISATION_FULL_NAME = "ỦY BAN NHÂN DÂN PHƯỜNG PHÙ VÂN"
+    WARD_NAME = "Phù Vân"
+    DISPLAY_TIMEZONE = "Asia/Ho_Chi_Minh"
+    REDIS_URL = None
+
+    #: Seconds after the deadline within which a submit still counts (network slack).
+    SUBMIT_GRACE_SECONDS = 10
+    #: Uploads (question banks, unit lists, activity evidence).
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+    MAX_IMPORT_BYTES = 5 * 1024 * 1024
+    MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+
+    PARTICIPANT_COOKIE_NAME = "cchc_participant"
+    PARTICIPANT_COOKIE_MAX_AGE = int(timedelta(days=400).total_seconds())
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = None  # a resident may keep a form open for a whole round
+
+    #: Flask-Limiter limits; strings as its docs describe.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT = "10 per 15 minutes"
+    REGISTER_LIMIT = "300 per hour"
+    ANSWER_SAVE_LIMIT = "120 per minute"
+
+    ADMIN_PAGE_SIZE = 50

@@ -1,0 +1,25 @@
+"""All models, importable from one place: ``from contest.models import Round``."""
+
+from contest.models.activity import Activity, ReportNote, activity_content_area
+from contest.models.attempt import Attempt, AttemptItem, CachedResult, ResultPublication
+from contest.models.bank import OPTION_LETTERS, Question, QuestionVersion
+from contest.models.base import Base, UTCDateTime, new_public_id, utcnow
+from contest.models.contest import Contest, Round, contest_category
+from contest.models.people import ENTRY_POINT_KINDS, GENDERS, EntryPoint, Participant, Scan
+from contest.models.reference import (
+    UNIT_KINDS,
+    ActivityForm,
+    ContentArea,
+    ParticipantCategory,
+    Unit,
+)
+from contest.models.user import ROLES, AuditEntry, User
+
+__all__ = [
+    "ENTRY_POINT_KINDS", "GENDERS", "OPTION_LETTERS", "ROLES", "UNIT_KINDS",
+    "Activity", "ActivityForm", "Attempt", "AttemptItem", "AuditEntry", "Base",
+    "CachedResult", "ContentArea", "Contest", "EntryPoint", "Participant",
+    "ParticipantCategory", "Question", "QuestionVersion", "ReportNote", "ResultPublication",
+    "Round", "Scan", "UTCDateTime", "Unit", "User", "activity_content_area",
+    "contest_category", "new_public_id", "utcnow",
+]

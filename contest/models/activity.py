@@ -1,0 +1,75 @@
+"""The outreach activity log and the assessments written into reports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from contest.models.base import Base, UTCDateTime, utcnow
+from contest.models.reference import ActivityForm, ContentArea, Unit
+
+activity_content_area = sa.Table(
+    "activity_content_area",
+    Base.metadata,
+    sa.Column("activity_id", sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("content_area_id", sa.ForeignKey("content_area.id"), primary_key=True),
+)
+
+
+class Activity(Base):
+    """One outreach activity a unit carried out under the plan (hoạt động tuyên truyền)."""
+
+    __tablename__ = "activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    form_id: Mapped[int] = mapped_column(sa.ForeignKey("activity_form.id"), index=True)
+    date_start: Mapped[date] = mapped_column(index=True)
+    date_end: Mapped[date | None]
+    title: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    place: Mapped[str] = mapped_column(sa.String(300), default="")
+    people_reached: Mapped[int | None]
+    quantity: Mapped[int | None]
+    #: Unit of measure for ``quantity``: "pano", "tin bài", "video"...
+    quantity_unit: Mapped[str] = mapped_column(sa.String(60), default="")
+    evidence_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: Stored file name under instance/uploads (random, never the uploader's name).
+    attachment_path: Mapped[str | None] = mapped_column(sa.String(200))
+    attachment_name: Mapped[str | None] = mapped_column(sa.String(200))
+    attachment_type: Mapped[str | None] = mapped_column(sa.String(60))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    form: Mapped[ActivityForm] = relationship()
+    content_areas: Mapped[list[ContentArea]] = relationship(
+        secondary=activity_content_area, order_by="ContentArea.position"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("date_end IS NULL OR date_end >= date_start", name="date_order"),
+    )
+
+
+class ReportNote(Base):
+    """The written assessment (strengths, limits, proposals) kept with a period's report."""
+
+    __tablename__ = "report_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    #: 1–4, or None for the annual report.
+    quarter: Mapped[int | None]
+    #: None for the ward's consolidated report.
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    strengths: Mapped[str] = mapped_column(sa.Text, default="")
+    limitations: Mapped[str] = mapped_column(sa.Text, default="")
+    proposals: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("year", "quarter", "unit_id"),)

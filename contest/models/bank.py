@@ -1,0 +1,96 @@
+"""The question bank: questions and their immutable content versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from contest.models.base import Base, UTCDateTime, utcnow
+from contest.models.reference import ContentArea
+
+OPTION_LETTERS = "ABCDEF"
+MIN_OPTIONS, MAX_OPTIONS = 2, 6
+QUESTION_MAX_LENGTH = 1000
+OPTION_MAX_LENGTH = 500
+EXPLANATION_MAX_LENGTH = 2000
+SOURCE_MAX_LENGTH = 500
+
+
+class Question(Base):
+    """A multiple-choice question in the bank.
+
+    The editable content lives here; every distinct content is also frozen as a
+    :class:`QuestionVersion`, and attempts point at the version they served, so
+    editing the bank never changes a past attempt. A question that has been
+    served is never deleted, only deactivated.
+    """
+
+    __tablename__ = "question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_area_id: Mapped[int] = mapped_column(sa.ForeignKey("content_area.id"), index=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    #: Option texts in their authored order (A, B, C...); 2 to 6 of them.
+    options: Mapped[list[str]] = mapped_column(sa.JSON)
+    #: 0-based index into ``options`` of the one right option.
+    correct_option: Mapped[int]
+    explanation: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Căn cứ: plan section or legal document the answer rests on.
+    source: Mapped[str] = mapped_column(sa.String(SOURCE_MAX_LENGTH), default="")
+    #: 1 easy, 2 medium, 3 hard.
+    difficulty: Mapped[int] = mapped_column(default=1)
+    active: Mapped[bool] = mapped_column(default=True, index=True)
+    #: Normalised question text (NFC, case-folded, whitespace collapsed): duplicates share it.
+    fingerprint: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: Lower-case text without diacritics, for searching "cai cach" → "cải cách".
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    content_area: Mapped[ContentArea] = relationship(lazy="joined")
+    versions: Mapped[list[QuestionVersion]] = relationship(
+        back_populates="question", order_by="QuestionVersion.number"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("correct_option >= 0 AND correct_option < 6", name="correct_option"),
+        sa.CheckConstraint("difficulty BETWEEN 1 AND 3", name="difficulty"),
+    )
+
+    @property
+    def correct_letter(self) -> str:
+        return OPTION_LETTERS[self.correct_option]
+
+
+class QuestionVersion(Base):
+    """An immutable snapshot of a question's content, as served to residents."""
+
+    __tablename__ = "question_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id"), index=True)
+    number: Mapped[int]
+    #: Exactly one version per question is current: the one new attempts draw.
+    is_current: Mapped[bool] = mapped_column(default=True)
+    content_area_id: Mapped[int] = mapped_column(sa.ForeignKey("content_area.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    options: Mapped[list[str]] = mapped_column(sa.JSON)
+    correct_option: Mapped[int]
+    explanation: Mapped[str] = mapped_column(sa.Text, default="")
+    source: Mapped[str] = mapped_column(sa.String(SOURCE_MAX_LENGTH), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    question: Mapped[Question] = relationship(back_populates="versions")
+
+    __table_args__ = (
+        sa.UniqueConstraint("question_id", "number"),
+        sa.Index(
+            "uq_question_version_current",
+            "question_id",
+            unique=True,
+            sqlite_where=sa.text("is_current"),
+            postgresql_where=sa.text("is_current"),
+        ),
+    )

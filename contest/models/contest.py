@@ -1,0 +1,142 @@
+"""Contests and their rounds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from contest.models.base import Base, UTCDateTime, utcnow
+from contest.models.reference import ParticipantCategory
+
+#: How an optional registration field is asked: not at all, optional, or required.
+FIELD_MODES = ("hidden", "optional", "required")
+
+contest_category = sa.Table(
+    "contest_category",
+    Base.metadata,
+    sa.Column("contest_id", sa.ForeignKey("contest.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "category_id",
+        sa.ForeignKey("participant_category.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+
+class Contest(Base):
+    """A knowledge contest: its published rules (thể lệ) and registration settings."""
+
+    __tablename__ = "contest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    #: Thể lệ, as Markdown; rendered with raw HTML disabled.
+    rules: Mapped[str] = mapped_column(sa.Text, default="")
+    #: "draft" (organisers only) or "published" (residents see it).
+    status: Mapped[str] = mapped_column(sa.String(20), default="draft")
+    organiser: Mapped[str] = mapped_column(sa.String(200), default="UBND phường Phù Vân")
+    birth_year_mode: Mapped[str] = mapped_column(sa.String(10), default="optional")
+    gender_mode: Mapped[str] = mapped_column(sa.String(10), default="optional")
+    citizen_id_mode: Mapped[str] = mapped_column(sa.String(10), default="optional")
+    min_age: Mapped[int | None]
+    max_age: Mapped[int | None]
+    #: A participant wins at most one prize across the whole contest.
+    one_prize_per_contest: Mapped[bool] = mapped_column(default=False)
+    #: Rank each category ranking group (e.g. officials, residents) separately.
+    rank_by_category_group: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    rounds: Mapped[list[Round]] = relationship(
+        back_populates="contest", order_by="Round.opens_at", cascade="all, delete-orphan"
+    )
+    categories: Mapped[list[ParticipantCategory]] = relationship(
+        secondary=contest_category, order_by="ParticipantCategory.position"
+    )
+
+    __table_args__ = (sa.CheckConstraint("status IN ('draft', 'published')", name="status"),)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    def round_open_at(self, now: datetime) -> Round | None:
+        return next((r for r in self.rounds if r.is_open(now)), None)
+
+    def next_round_after(self, now: datetime) -> Round | None:
+        return next((r for r in self.rounds if r.opens_at > now), None)
+
+
+COUNTED_ATTEMPT_RULES = {"best": "Lượt có kết quả tốt nhất", "first": "Lượt đầu tiên",
+                         "last": "Lượt cuối cùng"}
+PREDICTION_TARGETS = {
+    "full_marks": "Số người trả lời đúng tất cả các câu hỏi",
+    "participants": "Số người tham gia dự thi",
+}
+REVEAL_POLICIES = {
+    "after_close": "Sau khi đợt thi kết thúc",
+    "after_submit": "Ngay sau khi nộp bài",
+    "never": "Không công bố đáp án",
+}
+
+
+class Round(Base):
+    """One timed round (đợt thi) with its own open/close times, question quota and prizes."""
+
+    __tablename__ = "round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(sa.ForeignKey("contest.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    time_limit_minutes: Mapped[int] = mapped_column(default=15)
+    #: Questions drawn per content area code, e.g. {"a": 2, "đ": 2}.
+    question_quota: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
+    attempts_allowed: Mapped[int] = mapped_column(default=1)
+    #: Which attempt counts for ranking: "best", "first" or "last".
+    counted_attempt: Mapped[str] = mapped_column(sa.String(10), default="best")
+    has_prediction: Mapped[bool] = mapped_column(default=True)
+    #: What the prediction guesses: "full_marks" (default) or "participants".
+    prediction_target: Mapped[str] = mapped_column(sa.String(20), default="full_marks")
+    #: When residents see the answer key: "after_close", "after_submit" or "never".
+    reveal_answers: Mapped[str] = mapped_column(sa.String(20), default="after_close")
+    #: Prize tiers down the ranking, e.g. [{"name": "Giải Nhất", "count": 1}, ...].
+    prize_tiers: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    #: The prediction's actual figure, fixed once when the round closes.
+    prediction_actual: Mapped[int | None]
+    prediction_actual_fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contest: Mapped[Contest] = relationship(back_populates="rounds")
+
+    __table_args__ = (
+        sa.CheckConstraint("closes_at > opens_at", name="closes_after_opens"),
+        sa.CheckConstraint("time_limit_minutes > 0", name="time_limit_positive"),
+        sa.CheckConstraint("attempts_allowed > 0", name="attempts_allowed_positive"),
+        sa.CheckConstraint("counted_attempt IN ('best', 'first', 'last')", name="counted_attempt"),
+    )
+
+    @property
+    def question_count(self) -> int:
+        return sum(self.question_quota.values())
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+    def state(self, now: datetime) -> str:
+        """"upcoming", "open" or "closed"."""
+        if now < self.opens_at:
+            return "upcoming"
+        if now < self.closes_at:
+            return "open"
+        return "closed"
+
+    def answers_visible(self, now: datetime, submitted: bool) -> bool:
+        if self.reveal_answers == "never":
+            return False
+        if self.reveal_answers == "after_submit":
+            return submitted
+        return now >= self.closes_at

@@ -1,0 +1,83 @@
+"""Organiser accounts and the audit log of their changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from contest.models.base import Base, UTCDateTime, utcnow
+from contest.models.reference import Unit
+
+ROLES = {
+    "admin": "Quản trị hệ thống",
+    "organiser": "Ban tổ chức",
+    "viewer": "Lãnh đạo, văn phòng (chỉ xem)",
+    "unit_reporter": "Cán bộ báo cáo của đơn vị",
+}
+MIN_PASSWORD_LENGTH = 10
+
+
+class User(UserMixin, Base):
+    """A back-office account. Residents never have one."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(300))
+    #: "admin", "organiser", "viewer" or "unit_reporter" (see ROLES).
+    role: Mapped[str] = mapped_column(sa.String(20))
+    #: The one unit a unit reporter reports for.
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    unit: Mapped[Unit | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role IN ('admin', 'organiser', 'viewer', 'unit_reporter')", name="role"
+        ),
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users through this
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+class AuditEntry(Base):
+    """Who changed what, when, with the values before and after."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    #: Short verb, e.g. "question.update", "round.create", "participant.disqualify".
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)
+    object_type: Mapped[str] = mapped_column(sa.String(40), default="")
+    object_id: Mapped[str] = mapped_column(sa.String(40), default="")
+    summary: Mapped[str] = mapped_column(sa.String(500), default="")
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    after: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    user: Mapped[User | None] = relationship()

@@ -1,0 +1,101 @@
+"""Creating and editing bank questions, keeping a frozen version of each content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from contest.extensions import db
+from contest.models import Question, QuestionVersion
+from contest.services.text import clean, fingerprint, search_key
+
+
+@dataclass
+class QuestionData:
+    """A question's content as plain values (from a form, a file row or a test)."""
+
+    content_area_id: int
+    text: str
+    options: list[str]
+    correct_option: int
+    explanation: str = ""
+    source: str = ""
+    difficulty: int = 1
+    active: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def _apply(question: Question, data: QuestionData) -> None:
+    question.content_area_id = data.content_area_id
+    question.text = clean(data.text)
+    question.options = [clean(option) for option in data.options]
+    question.correct_option = data.correct_option
+    question.explanation = clean(data.explanation)
+    question.source = clean(data.source)
+    question.difficulty = data.difficulty
+    question.active = data.active
+    question.fingerprint = fingerprint(data.text)
+    question.search_text = search_key(" ".join([data.text, *data.options]))
+
+
+def _content_of(obj: Question | QuestionVersion) -> tuple:
+    return (obj.content_area_id, obj.text, list(obj.options), obj.correct_option,
+            obj.explanation, obj.source)
+
+
+def _freeze(question: Question) -> None:
+    """Make the current content a new version unless the current version already is it."""
+    current = db.session.scalar(
+        sa.select(QuestionVersion).where(
+            QuestionVersion.question_id == question.id, QuestionVersion.is_current
+        )
+    )
+    if current is not None and _content_of(current) == _content_of(question):
+        return
+    number = 1
+    if current is not None:
+        current.is_current = False
+        number = current.number + 1
+        db.session.flush()  # the partial unique index allows one current version
+    db.session.add(
+        QuestionVersion(
+            question_id=question.id, number=number, is_current=True,
+            content_area_id=question.content_area_id, text=question.text,
+            options=list(question.options), correct_option=question.correct_option,
+            explanation=question.explanation, source=question.source,
+        )
+    )
+
+
+def create_question(data: QuestionData) -> Question:
+    """Add a question and its first version to the session (the caller commits)."""
+    question = Question()
+    _apply(question, data)
+    db.session.add(question)
+    db.session.flush()
+    _freeze(question)
+    return question
+
+
+def update_question(question: Question, data: QuestionData) -> Question:
+    """Change a question; attempts already made keep the version they were served."""
+    _apply(question, data)
+    db.session.flush()
+    _freeze(question)
+    return question
+
+
+def find_duplicate(text: str, exclude_id: int | None = None) -> Question | None:
+    query = sa.select(Question).where(Question.fingerprint == fingerprint(text))
+    if exclude_id is not None:
+        query = query.where(Question.id != exclude_id)
+    return db.session.scalar(query)
+
+
+def was_served(question_id: int) -> bool:
+    from contest.models import AttemptItem
+
+    return db.session.scalar(
+        sa.select(sa.exists().where(AttemptItem.question_id == question_id))
+    )

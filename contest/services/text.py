@@ -1,0 +1,34 @@
+"""Vietnamese text normalisation shared by import, search and duplicate checks."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: str | None) -> str:
+    """NFC, trimmed, inner runs of white space folded to one space."""
+    if text is None:
+        return ""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
+
+
+def strip_diacritics(text: str) -> str:
+    """'Cải cách Đổi mới' → 'Cai cach Doi moi' (đ/Đ are letters of their own in Unicode)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return bare.replace("đ", "d").replace("Đ", "D")
+
+
+def search_key(text: str | None) -> str:
+    """Lower-case, diacritic-free, space-folded: what searches compare."""
+    return strip_diacritics(clean(text)).casefold()
+
+
+def fingerprint(text: str | None) -> str:
+    """Identity of a question's text for duplicate detection (NFC, case and spaces ignored)."""
+    normal = clean(text).casefold()
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
