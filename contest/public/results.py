@@ -1,0 +1,1 @@
+"""Published results pages (owned by the ranking work)."""
