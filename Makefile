@@ -44,3 +44,17 @@ lint: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## make serve: production server: migrate, then gunicorn with gunicorn.conf.py
+## (uses DATABASE_URL and CONTEST_REDIS_URL when set; see docs/deploy.md)
+serve: $(VENV)/.installed-app
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@ $(VENV)/.installed-app
+
+## make bench-load: RESIDENTS (default 1000) residents against gunicorn + PostgreSQL
+bench-load: $(VENV)/.installed-bench
+	$(BIN)/python bench/bench_load.py

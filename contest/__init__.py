@@ -33,10 +33,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     _configure_database_url(app)
     _configure_secret_key(app)
+    _configure_cookies_and_proxy(app)
 
-    from contest import cli, errors, extensions, security, templating
+    from contest import cli, errors, extensions, observability, security, templating
     from contest.models import User
 
+    # First, so its timer and request id wrap everything else (CSRF, limits, guards).
+    observability.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(
         app, extensions.db, directory=str(Path(__file__).parent.parent / "migrations"),
@@ -61,11 +64,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from contest.activities import bp as activities_bp
     from contest.admin import bp as admin_bp
     from contest.auth import bp as auth_bp
+    from contest.health import bp as health_bp
     from contest.public import bp as public_bp
     from contest.reports import bp as reports_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(activities_bp, url_prefix="/activities")
@@ -103,6 +108,11 @@ def _configure_secret_key(app: Flask) -> None:
             "dev", "change-me",
         ):
             raise RuntimeError("SECRET_KEY is a development value; set CONTEST_SECRET_KEY.")
+        if app.config.get("ENV_NAME") == "production" and len(str(app.config["SECRET_KEY"])) < 32:
+            raise RuntimeError(
+                "SECRET_KEY is too short for production: use at least 32 random characters, "
+                "e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'."
+            )
         return
     if app.config.get("ENV_NAME") == "production":
         raise RuntimeError(
@@ -114,6 +124,21 @@ def _configure_secret_key(app: Flask) -> None:
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _configure_cookies_and_proxy(app: Flask) -> None:
+    """HTTPS cookies when configured; trust X-Forwarded-* only from as many proxies as set."""
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        # Behind HTTPS every cookie we set is HTTPS-only, not just the session one.
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+    hops = {
+        name: int(app.config.get(f"PROXY_FIX_{name.upper()}") or 0)
+        for name in ("x_for", "x_proto", "x_host", "x_port", "x_prefix")
+    }
+    if any(hops.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, **hops)  # type: ignore[method-assign]
 
 
 def _configure_limiter(app: Flask) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from contest.extensions import db
 from contest.models import ROLES, Unit, User
@@ -133,7 +133,46 @@ def bank_export_command(path: Path) -> None:
     click.echo(f"Đã xuất {count} câu hỏi ra {path}.")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Copy the live SQLite database to PATH, consistently, while the site keeps running."""
+    import sqlite3
+
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException(
+            "Lệnh này chỉ sao lưu cơ sở dữ liệu SQLite. Với PostgreSQL, dùng pg_dump/pg_restore "
+            "theo mục 'Sao lưu' trong docs/deploy.md."
+        )
+    source_path = url.database
+    if not source_path or source_path == ":memory:" or not Path(source_path).exists():
+        raise click.ClickException(f"Không tìm thấy tệp cơ sở dữ liệu: {source_path!r}.")
+    if path.exists():
+        raise click.ClickException(f"Tệp {path} đã có; hãy chọn tên khác (không ghi đè).")
+    if not path.parent.is_dir():
+        raise click.ClickException(f"Không có thư mục {path.parent}.")
+    # SQLite's online backup API copies a consistent snapshot page by page even while
+    # other connections write (WAL); a plain file copy could catch a half-written state.
+    source = sqlite3.connect(source_path, timeout=30)
+    target = sqlite3.connect(str(path))
+    try:
+        with target:
+            source.backup(target, pages=1024)
+        check = target.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        target.close()
+        source.close()
+    if check != "ok":
+        path.unlink(missing_ok=True)
+        raise click.ClickException(f"Bản sao lưu không toàn vẹn ({check}); đã xóa, hãy thử lại.")
+    size_mb = path.stat().st_size / (1024 * 1024)
+    click.echo(f"Đã sao lưu cơ sở dữ liệu vào {path} ({size_mb:.1f} MB).")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(backup_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)

@@ -34,6 +34,8 @@ class DefaultConfig:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    #: True when the site is served over HTTPS (CONTEST_SESSION_COOKIE_SECURE=true): every
+    #: cookie then carries Secure. Leave False only for plain-HTTP trials on a LAN.
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
@@ -45,5 +47,18 @@ class DefaultConfig:
     LOGIN_LIMIT = "10 per 15 minutes"
     REGISTER_LIMIT = "300 per hour"
     ANSWER_SAVE_LIMIT = "120 per minute"
+
+    #: A Redis outage must not stop residents saving answers: log it and fall back to
+    #: per-process memory limits until Redis answers again.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+
+    #: werkzeug ProxyFix: how many proxies in front set each X-Forwarded-* header.
+    #: 0 = do not trust the header. Behind one nginx: X_FOR=1, X_PROTO=1 (see docs/deploy.md).
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+    PROXY_FIX_X_HOST = 0
+    PROXY_FIX_X_PORT = 0
+    PROXY_FIX_X_PREFIX = 0
 
     ADMIN_PAGE_SIZE = 50

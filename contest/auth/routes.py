@@ -3,12 +3,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from contest.auth import bp
 from contest.auth.forms import ChangePasswordForm, LoginForm
-from contest.extensions import db
+from contest.extensions import db, limiter
 from contest.models import User
 from contest.services import audit
 from contest.timeutil import now_utc
@@ -33,7 +34,26 @@ def home_for(user: User) -> str:
     return url_for("admin.index")
 
 
+def _login_limit() -> str:
+    return current_app.config["LOGIN_LIMIT"]
+
+
+def _login_username_key() -> str:
+    return "login-user:" + (request.form.get("username") or "").strip().lower()[:60]
+
+
+def _login_failed(response) -> bool:
+    # A success redirects (302); a wrong password or a refused form re-renders (200/400).
+    return response.status_code != 302
+
+
+# Only failed sign-ins count, per address AND per username: guessing one account from
+# many addresses, or many accounts from one, both hit a limit (429, Vietnamese page).
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, key_func=get_remote_address, methods=["POST"],
+               deduct_when=_login_failed, scope="login-address")
+@limiter.limit(_login_limit, key_func=_login_username_key, methods=["POST"],
+               deduct_when=_login_failed, scope="login-username")
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
