@@ -1,0 +1,271 @@
+"""Ranking a round: one pure function over plain rows, plus the SQL that feeds it.
+
+The published order (shown on the results pages and in the rules) is written
+once, in :func:`rank`'s docstring, and :data:`RULE_TEXT` says it in Vietnamese.
+The SQL form (:func:`sql_ranking`) orders by exactly the same keys; a test on
+generated data proves the two agree on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from contest.extensions import db
+from contest.models import Attempt, Participant, Round
+
+#: The published rule, in the words shown to organisers and residents.
+RULE_TEXT = (
+    "Thứ tự xếp hạng: (1) điểm cao hơn xếp trước; (2) nếu bằng điểm và đợt thi có câu hỏi "
+    "dự đoán: sai số |số dự đoán − số thực tế| nhỏ hơn xếp trước, người không dự đoán xếp "
+    "sau mọi người có dự đoán; (3) thời gian làm bài (máy chủ đo, từ lúc bắt đầu đến lúc "
+    "nộp) ngắn hơn xếp trước; (4) nộp bài sớm hơn xếp trước; (5) cuối cùng theo mã thí sinh "
+    "(đăng ký trước xếp trước) để thứ hạng không bao giờ trùng. Mỗi thí sinh chỉ có một "
+    "lượt được tính; người bị loại không được xếp hạng."
+)
+COUNTED_RULE_TEXT = {
+    "best": "Lượt được tính: lượt có kết quả tốt nhất (theo đúng thứ tự xếp hạng trên).",
+    "first": "Lượt được tính: lượt nộp bài đầu tiên.",
+    "last": "Lượt được tính: lượt nộp bài cuối cùng.",
+}
+ACTUAL_LABELS = {
+    "full_marks": "Số người trả lời đúng tất cả câu hỏi",
+    "participants": "Số người tham gia dự thi",
+}
+
+
+class RankingError(ValueError):
+    """A ranking operation refused, with a Vietnamese message for organisers."""
+
+
+@dataclass(frozen=True, slots=True)
+class RankRow:
+    """One participant's counted attempt, as plain values."""
+
+    participant_id: int
+    score: int
+    duration_ms: int | None
+    submitted_at: datetime
+    prediction: int | None = None
+    attempt_id: int | None = None
+    correct_count: int | None = None
+    question_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RankedRow:
+    rank: int
+    row: RankRow
+    #: |prediction − actual|, or None when there is no prediction, no actual, or no question.
+    prediction_error: int | None
+
+
+def prediction_error(row: RankRow, actual: int | None, has_prediction: bool) -> int | None:
+    if not has_prediction or actual is None or row.prediction is None:
+        return None
+    return abs(row.prediction - actual)
+
+
+def sort_key(row: RankRow, actual: int | None, has_prediction: bool) -> tuple:
+    """The tuple that :func:`rank` sorts by; smaller is better."""
+    if has_prediction and actual is not None:
+        missing = row.prediction is None
+        error = 0 if missing else abs(row.prediction - actual)
+    else:
+        # No prediction question, or the actual figure is not known yet: the key is inert.
+        missing, error = False, 0
+    no_duration = row.duration_ms is None
+    return (
+        -row.score,
+        missing,
+        error,
+        no_duration,
+        0 if no_duration else row.duration_ms,
+        row.submitted_at,
+        row.participant_id,
+    )
+
+
+def rank(rows: Iterable[RankRow], *, actual: int | None, has_prediction: bool) -> list[RankedRow]:
+    """Rank counted attempts by the published order.
+
+    1. score, higher first;
+    2. when the round has a prediction question (and its actual figure is known):
+       prediction error |predicted − actual|, smaller first; a missing
+       prediction ranks after any given one;
+    3. time taken (``duration_ms``, server-measured), shorter first; a missing
+       duration ranks after any known one;
+    4. submission time, earlier first;
+    5. participant id, smaller first — the stable last resort.
+
+    The order is total (participant ids are unique), so ranks are dense and
+    contiguous: 1, 2, 3, … with every row its own rank, whatever the input
+    order. Rows for disqualified participants must not be passed in.
+    """
+    ordered = sorted(rows, key=lambda r: sort_key(r, actual, has_prediction))
+    return [
+        RankedRow(rank=i, row=r, prediction_error=prediction_error(r, actual, has_prediction))
+        for i, r in enumerate(ordered, start=1)
+    ]
+
+
+# --- the query that feeds it -------------------------------------------------------------
+
+_attempt = Attempt.__table__
+_participant = Participant.__table__
+
+
+def _order_columns(source, actual: int | None, has_prediction: bool, last: sa.ColumnElement):
+    """ORDER BY terms equal to :func:`sort_key` over a table/subquery with attempt columns."""
+    terms: list = [sa.func.coalesce(source.c.score, 0).desc()]
+    if has_prediction and actual is not None:
+        terms.append(sa.case((source.c.prediction.is_(None), 1), else_=0))
+        terms.append(sa.func.coalesce(sa.func.abs(source.c.prediction - actual), 0))
+    terms.append(sa.case((source.c.duration_ms.is_(None), 1), else_=0))
+    terms.append(sa.func.coalesce(source.c.duration_ms, 0))
+    terms.append(source.c.submitted_at)
+    terms.append(last)
+    return terms
+
+
+def counted_attempts(
+    round_id: int, counted_attempt: str, *, actual: int | None, has_prediction: bool
+) -> sa.Subquery:
+    """One row per eligible participant: the attempt that counts, chosen in SQL.
+
+    ``best`` is the attempt that ranks highest by the published order among
+    the participant's own attempts; ``first``/``last`` go by attempt number.
+    Only submitted attempts of participants not disqualified take part.
+    """
+    a = _attempt
+    if counted_attempt == "first":
+        order = [a.c.number.asc(), a.c.id.asc()]
+    elif counted_attempt == "last":
+        order = [a.c.number.desc(), a.c.id.desc()]
+    elif counted_attempt == "best":
+        order = _order_columns(a, actual, has_prediction, a.c.id)
+    else:
+        raise RankingError(f"Cách tính lượt '{counted_attempt}' không hợp lệ.")
+    position = sa.func.row_number().over(partition_by=a.c.participant_id, order_by=order)
+    inner = (
+        sa.select(
+            a.c.id.label("attempt_id"),
+            a.c.participant_id,
+            sa.func.coalesce(a.c.score, 0).label("score"),
+            a.c.correct_count,
+            a.c.question_count,
+            a.c.duration_ms,
+            a.c.submitted_at,
+            a.c.prediction,
+            position.label("position"),
+        )
+        .join(_participant, _participant.c.id == a.c.participant_id)
+        .where(
+            a.c.round_id == round_id,
+            a.c.status == "submitted",
+            _participant.c.disqualified_at.is_(None),
+        )
+        .subquery("attempt_positions")
+    )
+    return (
+        sa.select(*[c for c in inner.c if c.name != "position"])
+        .where(inner.c.position == 1)
+        .subquery("counted")
+    )
+
+
+def _counted_for(round_: Round, actual: int | None) -> sa.Subquery:
+    return counted_attempts(
+        round_.id, round_.counted_attempt, actual=actual, has_prediction=round_.has_prediction
+    )
+
+
+def load_counted_rows(round_: Round, actual: int | None) -> list[RankRow]:
+    """The counted attempt of each eligible participant, as plain rows."""
+    counted = _counted_for(round_, actual)
+    result = db.session.execute(
+        sa.select(
+            counted.c.participant_id,
+            counted.c.score,
+            counted.c.duration_ms,
+            counted.c.submitted_at,
+            counted.c.prediction,
+            counted.c.attempt_id,
+            counted.c.correct_count,
+            counted.c.question_count,
+        )
+    )
+    return [RankRow(*values) for values in result]
+
+
+def rank_round(round_: Round, actual: int | None = None) -> list[RankedRow]:
+    """The round's ranking with the given actual figure (default: the stored one)."""
+    if actual is None:
+        actual = round_.prediction_actual
+    return rank(load_counted_rows(round_, actual), actual=actual,
+                has_prediction=round_.has_prediction)
+
+
+def sql_ranking(round_: Round, actual: int | None) -> list[tuple[int, int, int]]:
+    """The same ranking done wholly in SQL: (rank, participant_id, attempt_id) rows."""
+    counted = _counted_for(round_, actual)
+    order = _order_columns(counted, actual, round_.has_prediction, counted.c.participant_id)
+    position = sa.func.row_number().over(order_by=order).label("rank")
+    query = sa.select(position, counted.c.participant_id, counted.c.attempt_id).order_by(*order)
+    return [tuple(r) for r in db.session.execute(query)]
+
+
+# --- the prediction's actual figure ------------------------------------------------------
+
+def compute_prediction_actual(round_: Round) -> int:
+    """The figure the prediction question guesses, from the counted attempts now.
+
+    ``full_marks``: distinct eligible participants whose counted attempt got
+    every question right. ``participants``: distinct eligible participants with
+    a submitted attempt. For ``best`` the counted attempt's score does not
+    depend on the prediction tie-break, so there is no circularity.
+    """
+    counted = _counted_for(round_, None)
+    query = sa.select(sa.func.count()).select_from(counted)
+    if round_.prediction_target != "participants":
+        query = query.where(
+            counted.c.question_count > 0, counted.c.correct_count == counted.c.question_count
+        )
+    return int(db.session.scalar(query) or 0)
+
+
+def fix_prediction_actual(round_: Round, now: datetime, actor_id: int | None = None) -> int:
+    """Fix and store the actual figure once the round has closed; idempotent.
+
+    Refuses before the close. Once fixed, the stored figure is returned as is,
+    so later disqualifications or late grading never move it. The caller commits.
+    """
+    from contest.services import audit
+
+    if round_.prediction_actual_fixed_at is not None and round_.prediction_actual is not None:
+        return round_.prediction_actual
+    if round_.state(now) != "closed":
+        raise RankingError(
+            "Đợt thi chưa kết thúc: số thực tế của câu hỏi dự đoán chỉ được chốt sau khi "
+            "đợt thi đóng."
+        )
+    actual = compute_prediction_actual(round_)
+    round_.prediction_actual = actual
+    round_.prediction_actual_fixed_at = now
+    audit.record(
+        actor_id,
+        "round.fix_prediction_actual",
+        object_type="round",
+        object_id=round_.id,
+        summary=f"Chốt số thực tế của {round_.name}: {actual}",
+        after={"prediction_actual": actual, "prediction_actual_fixed_at": now},
+    )
+    db.session.flush()
+    return actual
+
+
+def actual_label(round_: Round) -> str:
+    return ACTUAL_LABELS.get(round_.prediction_target, ACTUAL_LABELS["full_marks"])
