@@ -1,0 +1,976 @@
+"""Question bank import (.xlsx/.csv) and export (.xlsx), with no Flask request in it.
+
+Used by ``flask --app contest bank import/export`` and by the admin import page.
+
+The import is all or nothing: every row of every file is validated first and
+every problem is reported with its file, row (as Excel shows it: the header is
+row 1) and column. Only when nothing is wrong are the new questions written, in
+one commit, through :func:`contest.services.questions.create_question` so that
+each gets its first frozen version. Rows whose question is already in the bank
+are skipped and counted, not refused, so importing the same file twice adds
+nothing the second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from contest.extensions import db
+from contest.models import ContentArea, Question
+from contest.models.bank import (
+    EXPLANATION_MAX_LENGTH,
+    MAX_OPTIONS,
+    MIN_OPTIONS,
+    OPTION_LETTERS,
+    OPTION_MAX_LENGTH,
+    QUESTION_MAX_LENGTH,
+    SOURCE_MAX_LENGTH,
+)
+from contest.services import audit
+from contest.services.questions import QuestionData, create_question
+from contest.services.seed import CONTENT_AREAS
+from contest.services.text import clean, fingerprint, search_key
+
+#: More rows than this in one import is almost certainly a wrong file (the plan's bank is ~100).
+MAX_IMPORT_ROWS = 5000
+#: Used when no max_bytes is given and there is no app config to read it from.
+DEFAULT_MAX_IMPORT_BYTES = 5 * 1024 * 1024
+#: A small .xlsx can unzip to gigabytes (zip bomb); refuse before openpyxl expands it.
+MAX_XLSX_UNZIPPED_BYTES = 100 * 1024 * 1024
+#: Columns read from a sheet; the template has 13.
+MAX_COLUMNS = 60
+#: The header may sit below a title row or two that organisers like to add.
+HEADER_SEARCH_ROWS = 10
+
+#: Leading characters that make Excel/LibreOffice run a cell as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    required: bool = False
+    max_length: int | None = None
+
+
+COLUMNS: list[Column] = [
+    Column("area", "Lĩnh vực", required=True),
+    Column("text", "Câu hỏi", required=True, max_length=QUESTION_MAX_LENGTH),
+    *[
+        Column(f"option_{letter}", f"Phương án {letter}", required=letter in "AB",
+               max_length=OPTION_MAX_LENGTH)
+        for letter in OPTION_LETTERS
+    ],
+    Column("answer", "Đáp án đúng", required=True),
+    Column("explanation", "Giải thích", max_length=EXPLANATION_MAX_LENGTH),
+    Column("source", "Căn cứ", max_length=SOURCE_MAX_LENGTH),
+    Column("difficulty", "Mức độ"),
+]
+#: Optional extra column written by the export so an export keeps deactivated questions so.
+ACTIVE_COLUMN = Column("active", "Đang dùng")
+ALL_COLUMNS = [*COLUMNS, ACTIVE_COLUMN]
+COLUMN_BY_KEY = {column.key: column for column in ALL_COLUMNS}
+TEMPLATE_HEADERS = [column.header for column in COLUMNS]
+EXPORT_HEADERS = [column.header for column in ALL_COLUMNS]
+
+#: Other spellings organisers use for the same headers (compared after _header_key).
+_HEADER_ALIASES = {
+    "malinhvuc": "area",
+    "noidungcauhoi": "text",
+    "noidung": "text",
+    "dapan": "answer",
+    "phuongandung": "answer",
+    "dokho": "difficulty",
+    "trangthai": "active",
+}
+
+_AREA_CODE = re.compile(r"^(dd|[a-zđ])(?=$|[\s).:\-–])")
+_DIFFICULTY_WORDS = {"de": 1, "trung binh": 2, "kho": 3}
+_YES = {"co", "x", "1", "true", "yes", "dang dung", "dung"}
+_NO = {"khong", "0", "false", "no", "ngung", "ngung dung", "an"}
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass
+class ImportIssue:
+    """One problem (or note) found in a file; row and column are empty for whole-file issues."""
+
+    file: str
+    message: str
+    row: int | None = None
+    #: The template's header name of the column ("Phương án C"), or the header as written.
+    column: str = ""
+    #: The spreadsheet column letter ("E"), when known.
+    column_letter: str = ""
+
+    def where(self) -> str:
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(f"dòng {self.row}")
+        if self.column:
+            letter = f" ({self.column_letter})" if self.column_letter else ""
+            parts.append(f"cột «{self.column}»{letter}")
+        elif self.column_letter:
+            parts.append(f"cột {self.column_letter}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.where()}: {self.message}"
+
+
+@dataclass
+class PlannedQuestion:
+    """A valid row that will become (or became) a new question."""
+
+    file: str
+    row: int
+    area_code: str
+    text: str
+    options: list[str]
+    correct_option: int
+    explanation: str = ""
+    source: str = ""
+    difficulty: int = 1
+    active: bool = True
+
+    @property
+    def correct_letter(self) -> str:
+        return OPTION_LETTERS[self.correct_option]
+
+
+@dataclass
+class SkippedRow:
+    """A row whose question text is already in the bank: skipped, not an error."""
+
+    file: str
+    row: int
+    text: str
+    existing_id: int
+    #: The file's answer/options/... differ from the bank's (the import never updates).
+    differs: bool = False
+
+
+@dataclass
+class ImportReport:
+    files: list[str] = field(default_factory=list)
+    #: Non-empty data rows read.
+    rows_read: int = 0
+    to_add: list[PlannedQuestion] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
+    errors: list[ImportIssue] = field(default_factory=list)
+    #: Harmless things worth saying (empty rows skipped).
+    notes: list[ImportIssue] = field(default_factory=list)
+    dry_run: bool = False
+    #: Questions actually written (0 on a dry run or when there are errors).
+    added: int = 0
+    added_ids: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def lines(self) -> list[str]:
+        """The report as Vietnamese lines: every error, notes, then a summary."""
+        out = [f"Lỗi – {issue}" for issue in self.errors]
+        out += [f"Lưu ý – {note}" for note in self.notes]
+        out += [
+            f"Lưu ý – {s.file}, dòng {s.row}: câu hỏi đã có trong ngân hàng "
+            f"(mã {s.existing_id}) nhưng nội dung khác; bản trong ngân hàng được giữ nguyên, "
+            "hãy sửa trong trang quản trị."
+            for s in self.skipped if s.differs
+        ]
+        files = ", ".join(self.files) or "(không có tệp)"
+        out.append(f"Đã đọc {len(self.files)} tệp ({files}): {self.rows_read} dòng câu hỏi.")
+        if self.errors:
+            out.append(
+                f"Có {len(self.errors)} lỗi; không ghi câu hỏi nào. "
+                "Hãy sửa các lỗi trên rồi nhập lại."
+            )
+        elif self.dry_run:
+            out.append(
+                f"Chạy thử, chưa ghi gì: tệp hợp lệ, sẽ thêm {len(self.to_add)} câu hỏi, "
+                f"bỏ qua {len(self.skipped)} câu trùng với câu đã có trong ngân hàng."
+            )
+        else:
+            out.append(
+                f"Đã thêm {self.added} câu hỏi; bỏ qua {len(self.skipped)} câu trùng với "
+                "câu đã có trong ngân hàng."
+            )
+        return out
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class _Formula:
+    """Marks an .xlsx cell that holds a formula (never evaluated, always refused)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class _FileRefused(Exception):
+    """The whole file cannot be read; the message says why and what to do."""
+
+
+@dataclass
+class _Sheet:
+    rows: list[tuple[int, list[Any]]]
+    #: Stopped reading because the import's row cap was passed.
+    truncated: bool = False
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _kind(name: str, data: bytes) -> str:
+    lower = name.lower()
+    if data[:4] == b"\xd0\xcf\x11\xe0":  # OLE2: Excel 97-2003, or an encrypted .xlsx
+        if lower.endswith(".xlsx"):
+            raise _FileRefused(
+                "tệp không đọc được như .xlsx: có thể tệp đang đặt mật khẩu hoặc là tệp .xls "
+                "đổi đuôi. Hãy bỏ mật khẩu và lưu lại bằng Excel dạng .xlsx."
+            )
+        raise _FileRefused(
+            "tệp Excel 97-2003 (.xls) không được hỗ trợ. Hãy mở bằng Excel và chọn "
+            "Lưu thành → Sổ làm việc Excel (.xlsx) hoặc CSV UTF-8."
+        )
+    if lower.endswith(".xlsx"):
+        return "xlsx"
+    if lower.endswith(".csv"):
+        if data[:4] == b"PK\x03\x04":
+            raise _FileRefused(
+                "tệp có đuôi .csv nhưng thực chất là tệp Excel (.xlsx). Hãy đổi đuôi thành "
+                ".xlsx hoặc lưu lại dạng CSV UTF-8."
+            )
+        return "csv"
+    if lower.endswith(".xls"):
+        raise _FileRefused(
+            "tệp Excel 97-2003 (.xls) không được hỗ trợ. Hãy mở bằng Excel và chọn "
+            "Lưu thành → Sổ làm việc Excel (.xlsx) hoặc CSV UTF-8."
+        )
+    raise _FileRefused("chỉ nhận tệp .xlsx hoặc .csv (UTF-8). Hãy lưu lại đúng một trong hai dạng.")
+
+
+def _decode_csv(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _FileRefused(
+            "tệp CSV đang ở mã UTF-16 (\"Unicode Text\"). Hãy lưu lại bằng Excel dạng "
+            "\"CSV UTF-8 (Comma delimited)\"."
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise _FileRefused(
+            f"tệp CSV không phải mã UTF-8 (ký tự lạ ở dòng {line}, có thể là mã Windows-1258 "
+            "hoặc TCVN3). Hãy lưu lại bằng Excel dạng \"CSV UTF-8 (Comma delimited)\"."
+        ) from None
+
+
+def _delimiter(text: str) -> str:
+    """Comma, or the semicolon/tab a Vietnamese-locale Excel may use, judged on the header line."""
+    first = text.split("\n", 1)[0]
+    counts = {sep: first.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _read_csv(data: bytes, budget: int) -> _Sheet:
+    text = _decode_csv(data)
+    if "\x00" in text:
+        raise _FileRefused("tệp CSV chứa ký tự NUL: đây không phải tệp văn bản CSV.")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    sheet = _Sheet(rows=[])
+    data_rows = 0
+    try:
+        # csv counts records, not physical lines: a quoted cell with line breaks is one
+        # row, as Excel shows it.
+        for number, cells in enumerate(reader, start=1):
+            if any(not _is_empty(c) for c in cells):
+                data_rows += 1
+                if data_rows > budget + HEADER_SEARCH_ROWS:
+                    sheet.truncated = True
+                    break
+            sheet.rows.append((number, cells[:MAX_COLUMNS]))
+    except csv.Error as error:
+        raise _FileRefused(
+            f"tệp CSV sai định dạng ({error}). Hãy lưu lại dạng CSV UTF-8."
+        ) from None
+    return sheet
+
+
+def _read_xlsx(data: bytes, budget: int) -> _Sheet:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNZIPPED_BYTES:
+                raise _FileRefused("tệp .xlsx giải nén ra quá lớn. Hãy chỉ để lại bảng câu hỏi.")
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except _FileRefused:
+        raise
+    except Exception:  # openpyxl raises many kinds on a damaged or foreign file
+        raise _FileRefused(
+            "không đọc được tệp .xlsx (tệp hỏng hoặc không phải Excel). Hãy mở bằng Excel và "
+            "lưu lại dạng .xlsx."
+        ) from None
+    try:
+        sheets = workbook.worksheets
+        if not sheets:
+            raise _FileRefused("tệp .xlsx không có trang tính nào.")
+        # The template's question sheet is first; prefer one named like it if moved.
+        sheet = next((ws for ws in sheets if search_key(ws.title) == "cau hoi"), sheets[0])
+        result = _Sheet(rows=[])
+        data_rows = 0
+        for row in sheet.iter_rows(max_col=MAX_COLUMNS):
+            cells: list[Any] = []
+            number = None
+            for cell in row:
+                number = number or getattr(cell, "row", None)
+                value = cell.value
+                if getattr(cell, "data_type", None) == "f" or (
+                    isinstance(value, str) and value.startswith("=") and len(value) > 1
+                    and getattr(cell, "data_type", None) != "s"
+                ):
+                    value = _Formula(str(value))
+                cells.append(value)
+            if number is None:
+                continue  # a row element with no cells at all
+            if any(not _is_empty(c) for c in cells):
+                data_rows += 1
+                if data_rows > budget + HEADER_SEARCH_ROWS:
+                    result.truncated = True
+                    break
+            result.rows.append((number, cells))
+        return result
+    except _FileRefused:
+        raise
+    except Exception:
+        raise _FileRefused(
+            "không đọc được nội dung tệp .xlsx (tệp hỏng). Hãy mở bằng Excel và lưu lại."
+        ) from None
+    finally:
+        workbook.close()
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _as_text(value: Any) -> str:
+    """A cell as the text the organiser sees in Excel."""
+    if value is None:
+        return ""
+    if isinstance(value, _Formula):
+        return value.text
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        # Excel turns a typed "17/12/2024" into a date; give back the Vietnamese form.
+        if value.time() == time(0, 0):
+            return value.strftime("%d/%m/%Y")
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _header_key(value: Any) -> str:
+    """'Phương án  a (*)' → 'phuongana': case-, diacritic-, space- and punctuation-free."""
+    text = re.sub(r"\(.*?\)", "", search_key(_as_text(value).replace("\ufeff", "")))
+    return re.sub(r"[^0-9a-z]", "", text)
+
+
+_HEADER_KEYS = {_header_key(column.header): column.key for column in ALL_COLUMNS}
+_HEADER_KEYS.update(_HEADER_ALIASES)
+
+
+def _has_control_chars(text: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" and not ch.isspace() for ch in text)
+
+
+def _parse_area(text: str, by_code: dict[str, ContentArea], by_title: dict[str, ContentArea]):
+    lowered = clean(text).lower()
+    match = _AREA_CODE.match(lowered)
+    if match:
+        # "đ" and "d" are different areas: no diacritic folding on the code itself.
+        code = "đ" if match.group(1) == "dd" else match.group(1)
+        return by_code.get(code)
+    return by_title.get(search_key(text))
+
+
+def _parse_answer(text: str) -> int | None:
+    letter = clean(text).upper().rstrip(").").strip()
+    if len(letter) == 1 and letter in OPTION_LETTERS:
+        return OPTION_LETTERS.index(letter)
+    return None
+
+
+def _parse_difficulty(value: Any, text: str) -> int | None:
+    if text == "":
+        return 1
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        word = search_key(text)
+        if word in _DIFFICULTY_WORDS:
+            return _DIFFICULTY_WORDS[word]
+        try:
+            number = float(text.replace(",", "."))
+        except ValueError:
+            return None
+    if number.is_integer() and 1 <= number <= 3:
+        return int(number)
+    return None
+
+
+def _parse_active(text: str) -> bool | None:
+    if text == "":
+        return True
+    word = search_key(text)
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    return None
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@dataclass
+class _Context:
+    report: ImportReport
+    by_code: dict[str, ContentArea]
+    by_title: dict[str, ContentArea]
+    #: fingerprint → (file, row) of the first row with that question text.
+    seen: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class _Header:
+    #: Index in the sheet's rows of the header row.
+    at: int
+    #: Column key → 0-based column index.
+    mapping: dict[str, int]
+    #: Columns whose header is unknown: already reported once, their cells are not re-reported.
+    reported: set[int]
+
+
+def _header(name: str, rows: list[tuple[int, list[Any]]], report: ImportReport) -> _Header | None:
+    """Find the header row and map its columns; None when the rows cannot be read."""
+    header_at = None
+    for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        keys = [_HEADER_KEYS.get(_header_key(c)) for c in cells if not isinstance(c, _Formula)]
+        if sum(1 for k in keys if k) >= 2:
+            header_at = index
+            break
+    if header_at is None:
+        report.errors.append(ImportIssue(
+            name,
+            "không tìm thấy dòng tiêu đề. Dòng đầu tiên phải có các cột: "
+            + ", ".join(TEMPLATE_HEADERS) + " (có thể tải tệp mẫu).",
+        ))
+        return None
+    row_number, cells = rows[header_at]
+    mapping: dict[str, int] = {}
+    reported: set[int] = set()
+    fatal = False
+    for index, value in enumerate(cells):
+        letter = get_column_letter(index + 1)
+        if _is_empty(value):
+            continue
+        written = clean(_as_text(value)).replace("\ufeff", "")
+        key = _HEADER_KEYS.get(_header_key(value))
+        if key is None:
+            report.errors.append(ImportIssue(
+                name,
+                f"cột «{written}» không thuộc mẫu. Hãy xóa cột này hoặc sửa tiêu đề thành một "
+                "trong: " + ", ".join(EXPORT_HEADERS) + ".",
+                row=row_number, column=written, column_letter=letter,
+            ))
+            reported.add(index)
+        elif key in mapping:
+            first = get_column_letter(mapping[key] + 1)
+            report.errors.append(ImportIssue(
+                name,
+                f"cột «{COLUMN_BY_KEY[key].header}» xuất hiện hai lần (cột {first} và cột "
+                f"{letter}). Hãy xóa một cột.",
+                row=row_number, column=COLUMN_BY_KEY[key].header, column_letter=letter,
+            ))
+            fatal = True
+        else:
+            mapping[key] = index
+    for column in ALL_COLUMNS:
+        if column.required and column.key not in mapping:
+            report.errors.append(ImportIssue(
+                name,
+                f"thiếu cột «{column.header}». Hãy thêm cột này vào dòng tiêu đề.",
+                row=row_number, column=column.header,
+            ))
+            fatal = True
+    return None if fatal else _Header(header_at, mapping, reported)
+
+
+def _validate_row(
+    ctx: _Context, name: str, number: int, cells: list[Any], header: _Header
+) -> PlannedQuestion | None:
+    mapping = header.mapping
+    errors: list[ImportIssue] = []
+
+    def error(key: str, message: str) -> None:
+        column = COLUMN_BY_KEY[key]
+        letter = get_column_letter(mapping[key] + 1) if key in mapping else ""
+        errors.append(ImportIssue(name, message, row=number, column=column.header,
+                                  column_letter=letter))
+
+    raw: dict[str, Any] = {}
+    values: dict[str, str] = {}
+    for key, index in mapping.items():
+        value = cells[index] if index < len(cells) else None
+        raw[key] = value
+        text = clean(_as_text(value))
+        values[key] = text
+        if isinstance(value, _Formula):
+            error(key, f"ô chứa công thức ({text[:40]}); chỉ nhận giá trị. Hãy dán lại dạng "
+                       "\"chỉ giá trị\" (Paste Values).")
+        elif text.startswith(FORMULA_PREFIXES):
+            error(key, f"ô bắt đầu bằng «{text[0]}» có thể bị Excel chạy như công thức (chèn "
+                       "công thức). Hãy bỏ ký tự này hoặc viết thêm chữ phía trước.")
+        elif _has_control_chars(text):
+            error(key, "ô chứa ký tự điều khiển không in được. Hãy gõ lại nội dung ô này.")
+        else:
+            limit = COLUMN_BY_KEY[key].max_length
+            if limit and len(text) > limit:
+                error(key, f"dài {len(text)} ký tự, vượt giới hạn {limit} ký tự. Hãy rút gọn.")
+    # Data in columns with no header would be silently lost: say so.
+    mapped = set(mapping.values()) | header.reported
+    for index, value in enumerate(cells):
+        if index not in mapped and not _is_empty(value):
+            errors.append(ImportIssue(
+                name, "có dữ liệu ở cột không có tiêu đề hợp lệ. Hãy xóa ô này hoặc "
+                      "đặt tiêu đề cho cột.",
+                row=number, column_letter=get_column_letter(index + 1),
+            ))
+    bad_cells = {e.column for e in errors}
+
+    def usable(key: str) -> bool:
+        return COLUMN_BY_KEY[key].header not in bad_cells
+
+    area = None
+    if values.get("area", "") == "":
+        error("area", "thiếu lĩnh vực. Hãy ghi mã lĩnh vực: " + _area_codes(ctx) + ".")
+    elif usable("area"):
+        area = _parse_area(values["area"], ctx.by_code, ctx.by_title)
+        if area is None:
+            error("area", f"không có lĩnh vực «{values['area'][:40]}». Hãy dùng một mã: "
+                          + _area_codes(ctx) + " (chữ đ viết là «đ» hoặc «dd»).")
+
+    text = values.get("text", "")
+    if text == "":
+        error("text", "thiếu nội dung câu hỏi.")
+
+    options = [values.get(f"option_{letter}", "") for letter in OPTION_LETTERS]
+    filled = [i for i, option in enumerate(options) if option]
+    count = len(filled)
+    if count < MIN_OPTIONS:
+        error("option_A" if not options[0] else "option_B",
+              f"cần ít nhất {MIN_OPTIONS} phương án trả lời (đang có {count}).")
+    else:
+        last = filled[-1]
+        for i in range(last):
+            if not options[i]:
+                error(f"option_{OPTION_LETTERS[i]}",
+                      f"phương án {OPTION_LETTERS[i]} để trống nhưng phương án "
+                      f"{OPTION_LETTERS[last]} có nội dung. Hãy điền các phương án liền nhau "
+                      "từ A, không bỏ trống ở giữa.")
+    first_seen: dict[str, int] = {}
+    for i in filled:
+        key = clean(options[i]).casefold()
+        if key in first_seen:
+            error(f"option_{OPTION_LETTERS[i]}",
+                  f"phương án {OPTION_LETTERS[i]} trùng với phương án "
+                  f"{OPTION_LETTERS[first_seen[key]]}. Hãy sửa để các phương án khác nhau.")
+        else:
+            first_seen[key] = i
+
+    correct = None
+    answer = values.get("answer", "")
+    if answer == "":
+        error("answer", "thiếu đáp án đúng. Hãy ghi một chữ cái A–F.")
+    elif usable("answer"):
+        correct = _parse_answer(answer)
+        if correct is None:
+            error("answer", f"đáp án đúng «{answer[:20]}» không hợp lệ. Hãy ghi một chữ cái A–F.")
+        elif not options[correct]:
+            error("answer", f"đáp án đúng là {OPTION_LETTERS[correct]} nhưng phương án "
+                            f"{OPTION_LETTERS[correct]} để trống.")
+            correct = None
+
+    difficulty = 1
+    if "difficulty" in values and usable("difficulty"):
+        parsed = _parse_difficulty(raw.get("difficulty"), values["difficulty"])
+        if parsed is None:
+            error("difficulty", f"mức độ «{values['difficulty'][:20]}» không hợp lệ. Hãy ghi 1 "
+                                "(dễ), 2 (trung bình) hoặc 3 (khó); để trống là 1.")
+        else:
+            difficulty = parsed
+
+    active = True
+    if "active" in values and usable("active"):
+        parsed_active = _parse_active(values["active"])
+        if parsed_active is None:
+            error("active", f"«{values['active'][:20]}» không hợp lệ. Hãy ghi «Có» hoặc "
+                            "«Không»; để trống là «Có».")
+        else:
+            active = parsed_active
+
+    # Duplicates inside the files: every row must be a different question.
+    if text and usable("text"):
+        key = fingerprint(text)
+        if key in ctx.seen:
+            other_file, other_row = ctx.seen[key]
+            where = f"dòng {other_row}" + ("" if other_file == name else f" của tệp {other_file}")
+            error("text", f"câu hỏi trùng với {where}. Hãy xóa một trong hai dòng.")
+        else:
+            ctx.seen[key] = (name, number)
+
+    ctx.report.errors.extend(errors)
+    if errors or area is None or correct is None:
+        return None
+    return PlannedQuestion(
+        file=name, row=number, area_code=area.code, text=text,
+        options=[o for o in options if o], correct_option=correct,
+        explanation=values.get("explanation", ""), source=values.get("source", ""),
+        difficulty=difficulty, active=active,
+    )
+
+
+def _area_codes(ctx: _Context) -> str:
+    return ", ".join(ctx.by_code)
+
+
+def _check_file(
+    ctx: _Context, name: str, data: bytes, max_bytes: int, max_rows: int
+) -> list[PlannedQuestion]:
+    report = ctx.report
+    if not data:
+        report.errors.append(ImportIssue(name, "tệp rỗng."))
+        return []
+    if len(data) > max_bytes:
+        report.errors.append(ImportIssue(
+            name, f"tệp lớn {len(data) / 1024 / 1024:.1f} MB, vượt giới hạn "
+                  f"{max_bytes / 1024 / 1024:.1f} MB. Hãy chia nhỏ tệp."))
+        return []
+    budget = max(max_rows - report.rows_read, 0)
+    try:
+        sheet = _read_xlsx(data, budget) if _kind(name, data) == "xlsx" else _read_csv(data, budget)
+    except _FileRefused as refused:
+        report.errors.append(ImportIssue(name, str(refused)))
+        return []
+    header = _header(name, sheet.rows, report)
+    if header is None:
+        return []
+    planned: list[PlannedQuestion] = []
+    empty_rows: list[int] = []
+    pending_empty: list[int] = []
+    for number, cells in sheet.rows[header.at + 1:]:
+        if all(_is_empty(c) for c in cells):
+            pending_empty.append(number)
+            continue
+        # Empty rows between questions are harmless; trailing ones (Excel formatting) are noise.
+        empty_rows += pending_empty
+        pending_empty = []
+        report.rows_read += 1
+        if report.rows_read > max_rows:
+            sheet.truncated = True
+            report.rows_read -= 1
+            break
+        question = _validate_row(ctx, name, number, cells, header)
+        if question is not None:
+            planned.append(question)
+    if sheet.truncated:
+        report.errors.append(ImportIssue(
+            name, f"quá nhiều dòng: mỗi lần chỉ nhập tối đa {max_rows:,} câu hỏi".replace(",", ".")
+                  + ". Hãy chia thành nhiều tệp và nhập lần lượt."))
+    if empty_rows:
+        shown = ", ".join(str(n) for n in empty_rows[:10]) + ("…" if len(empty_rows) > 10 else "")
+        report.notes.append(ImportIssue(name, f"bỏ qua {len(empty_rows)} dòng trống ({shown})."))
+    return planned
+
+
+def _content_differs(question: Question, planned: PlannedQuestion) -> bool:
+    return (
+        question.content_area.code != planned.area_code
+        or list(question.options) != planned.options
+        or question.correct_option != planned.correct_option
+        or question.explanation != planned.explanation
+        or question.source != planned.source
+        or question.difficulty != planned.difficulty
+        or question.active != planned.active
+    )
+
+
+def _existing(fingerprints: Iterable[str]) -> dict[str, Question]:
+    keys = list(set(fingerprints))
+    found: dict[str, Question] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        for question in db.session.scalars(
+            sa.select(Question).where(Question.fingerprint.in_(chunk))
+        ):
+            found[question.fingerprint] = question
+    return found
+
+
+def check_files(
+    files: list[tuple[str, bytes]],
+    *,
+    max_bytes: int | None = None,
+    max_rows: int = MAX_IMPORT_ROWS,
+) -> ImportReport:
+    """Validate files without writing: the report of what an import would do."""
+    if max_bytes is None:
+        max_bytes = current_app.config.get("MAX_IMPORT_BYTES", DEFAULT_MAX_IMPORT_BYTES)
+    areas = list(db.session.scalars(sa.select(ContentArea).order_by(ContentArea.position)))
+    report = ImportReport(files=[name for name, _ in files], dry_run=True)
+    ctx = _Context(
+        report=report,
+        by_code={area.code: area for area in areas},
+        by_title={search_key(area.title): area for area in areas},
+    )
+    if not files:
+        report.errors.append(ImportIssue("(không có tệp)", "chưa chọn tệp nào để nhập."))
+        return report
+    planned: list[PlannedQuestion] = []
+    for name, data in files:
+        planned += _check_file(ctx, name, data, max_bytes, max_rows)
+    existing = _existing(fingerprint(p.text) for p in planned)
+    for question in planned:
+        match = existing.get(fingerprint(question.text))
+        if match is None:
+            report.to_add.append(question)
+        else:
+            report.skipped.append(SkippedRow(
+                file=question.file, row=question.row, text=question.text,
+                existing_id=match.id, differs=_content_differs(match, question),
+            ))
+    return report
+
+
+def import_files(
+    files: list[tuple[str, bytes]],
+    dry_run: bool = False,
+    actor_id: int | None = None,
+    *,
+    max_bytes: int | None = None,
+    max_rows: int = MAX_IMPORT_ROWS,
+) -> ImportReport:
+    """Validate ``(file name, bytes)`` pairs and, when all is well and not a dry run, add them.
+
+    All or nothing: one bad row anywhere and nothing is written. Commits on success.
+    """
+    report = check_files(files, max_bytes=max_bytes, max_rows=max_rows)
+    report.dry_run = dry_run
+    if dry_run or not report.ok or not report.to_add:
+        return report
+    areas = {area.code: area.id for area in db.session.scalars(sa.select(ContentArea))}
+    try:
+        for planned in report.to_add:
+            question = create_question(QuestionData(
+                content_area_id=areas[planned.area_code],
+                text=planned.text,
+                options=planned.options,
+                correct_option=planned.correct_option,
+                explanation=planned.explanation,
+                source=planned.source,
+                difficulty=planned.difficulty,
+                active=planned.active,
+            ))
+            report.added_ids.append(question.id)
+        if actor_id is not None:
+            audit.record(
+                actor_id, "question.import", object_type="question",
+                summary=f"Nhập {len(report.added_ids)} câu hỏi từ {', '.join(report.files)}",
+                after={
+                    "files": report.files,
+                    "added": len(report.added_ids),
+                    "skipped_duplicates": len(report.skipped),
+                    "question_ids": report.added_ids,
+                },
+            )
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # Someone added one of these questions between the check and the write.
+        db.session.rollback()
+        report.added_ids = []
+        report.errors.append(ImportIssue(
+            ", ".join(report.files),
+            "ngân hàng vừa thay đổi trong lúc nhập (có câu hỏi trùng được thêm cùng lúc); "
+            "không ghi câu hỏi nào. Hãy nhập lại.",
+        ))
+        return report
+    except Exception:
+        db.session.rollback()
+        raise
+    report.added = len(report.added_ids)
+    return report
+
+
+# --------------------------------------------------------------------------- writing
+
+
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_WIDTHS = {"area": 10, "text": 60, "answer": 12, "explanation": 50, "source": 32,
+           "difficulty": 9, "active": 11}
+_OPTION_WIDTH = 32
+
+
+def _put(ws, row: int, column: int, value: Any) -> None:
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.value = value
+        # openpyxl would store "=..." as a formula: keep bank text as text, always.
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    cell.alignment = _WRAP
+
+
+def _sheet(wb: Workbook, headers: list[str], keys: list[str]):
+    ws = wb.active
+    ws.title = "Câu hỏi"
+    for index, (header, key) in enumerate(zip(headers, keys, strict=True), start=1):
+        cell = ws.cell(row=1, column=index, value=header)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        width = _OPTION_WIDTH if key.startswith("option_") else _WIDTHS.get(key, 15)
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = "A2"
+    return ws
+
+
+def _row_values(question: Question) -> list[Any]:
+    options = list(question.options) + [""] * (MAX_OPTIONS - len(question.options))
+    return [
+        question.content_area.code, question.text, *options, question.correct_letter,
+        question.explanation, question.source, question.difficulty,
+        "Có" if question.active else "Không",
+    ]
+
+
+def _to_bytes(wb: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def export_bank(questions: Iterable[Question] | None = None) -> tuple[bytes, int]:
+    """The bank (or the given questions) as .xlsx in the import columns, plus «Đang dùng»."""
+    if questions is None:
+        questions = db.session.scalars(
+            sa.select(Question).join(ContentArea)
+            .order_by(ContentArea.position, ContentArea.code, Question.id)
+        ).all()
+    wb = Workbook()
+    ws = _sheet(wb, EXPORT_HEADERS, [c.key for c in ALL_COLUMNS])
+    count = 0
+    for count, question in enumerate(questions, start=1):
+        for column, value in enumerate(_row_values(question), start=1):
+            _put(ws, count + 1, column, value)
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(EXPORT_HEADERS))}{count + 1}"
+    return _to_bytes(wb), count
+
+
+#: The template's example: a starter-bank question (plan II.1.a), so leaving it in adds nothing.
+TEMPLATE_EXAMPLE = [
+    "a",
+    "Theo Kế hoạch, nội dung thông tin, tuyên truyền trọng tâm đầu tiên (mục II.1.a) là gì?",
+    "Tình hình hoạt động, kết quả giải quyết thủ tục hành chính tại Trung tâm Phục vụ hành "
+    "chính công",
+    "Đạo đức công vụ, văn hóa giao tiếp và tinh thần trách nhiệm của cán bộ, công chức",
+    "Các quan điểm, chủ trương của Đảng, chính sách pháp luật của Nhà nước, các chương trình, "
+    "kế hoạch cải cách hành chính của Trung ương và của tỉnh",
+    "Nội dung, kết quả các Chỉ số PAR INDEX, SIPAS, PCI, PAPI và DTI",
+    "",
+    "",
+    "C",
+    "Mục II.1.a nêu nội dung đầu tiên là các quan điểm, chủ trương của Đảng, chính sách pháp "
+    "luật của Nhà nước, các chương trình, kế hoạch cải cách hành chính của Trung ương và của "
+    "tỉnh. Các phương án còn lại lần lượt thuộc các mục II.1.đ, II.1.h và II.1.d.",
+    "Kế hoạch TTCCHC 2026 phường Phù Vân, mục II.1.a",
+    1,
+]
+
+_GUIDE = [
+    "Hướng dẫn điền tệp câu hỏi",
+    "",
+    "Mỗi dòng ở trang «Câu hỏi» là một câu hỏi; dòng 1 là tiêu đề, giữ nguyên tên các cột.",
+    "Lĩnh vực: mã lĩnh vực theo mục II.1 của Kế hoạch (bảng dưới). Chữ đ ghi «đ» (hoặc «dd»), "
+    "khác với «d».",
+    "Câu hỏi: bắt buộc, tối đa {q} ký tự.",
+    "Phương án A…F: ít nhất 2 phương án, điền liền nhau từ A; mỗi phương án tối đa {o} ký tự.",
+    "Đáp án đúng: một chữ cái A–F, phải là phương án có nội dung.",
+    "Giải thích (tối đa {e} ký tự), Căn cứ (tối đa {s} ký tự): nên ghi để người dự thi xem "
+    "khi công bố đáp án.",
+    "Mức độ: 1 (dễ), 2 (trung bình), 3 (khó); để trống là 1.",
+    "Không ô nào được bắt đầu bằng =, +, - hoặc @ (Excel sẽ hiểu là công thức).",
+    "Câu hỏi đã có trong ngân hàng sẽ được bỏ qua; nếu có lỗi ở bất kỳ dòng nào thì không câu nào "
+    "được ghi.",
+    "Lưu tệp dạng .xlsx, hoặc «CSV UTF-8 (Comma delimited)».",
+    "",
+    "Mã lĩnh vực",
+]
+
+
+def template_xlsx() -> bytes:
+    """An .xlsx with the import headers, one valid example row and a guide sheet."""
+    wb = Workbook()
+    ws = _sheet(wb, TEMPLATE_HEADERS, [c.key for c in COLUMNS])
+    for column, value in enumerate(TEMPLATE_EXAMPLE, start=1):
+        _put(ws, 2, column, value)
+    # Drop-down lists guide typing without limiting pasting (Excel validates typing only).
+    codes = ",".join(code for code, _ in CONTENT_AREAS)
+    for key, formula in (("area", f'"{codes}"'), ("answer", '"A,B,C,D,E,F"'),
+                         ("difficulty", '"1,2,3"')):
+        letter = get_column_letter([c.key for c in COLUMNS].index(key) + 1)
+        validation = DataValidation(type="list", formula1=formula, allow_blank=True)
+        validation.add(f"{letter}2:{letter}{MAX_IMPORT_ROWS + 1}")
+        ws.add_data_validation(validation)
+    guide = wb.create_sheet("Hướng dẫn")
+    guide.column_dimensions["A"].width = 14
+    guide.column_dimensions["B"].width = 90
+    for row, line in enumerate(_GUIDE, start=1):
+        text = line.format(q=QUESTION_MAX_LENGTH, o=OPTION_MAX_LENGTH,
+                           e=EXPLANATION_MAX_LENGTH, s=SOURCE_MAX_LENGTH)
+        guide.cell(row=row, column=1, value=text).font = Font(bold=row in (1, len(_GUIDE)))
+    for row, (code, title) in enumerate(CONTENT_AREAS, start=len(_GUIDE) + 1):
+        guide.cell(row=row, column=1, value=code)
+        guide.cell(row=row, column=2, value=title)
+    return _to_bytes(wb)
