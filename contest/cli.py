@@ -18,6 +18,7 @@ from contest.timeutil import now_utc
 
 users_cli = AppGroup("users", help="Tài khoản Ban tổ chức.")
 bank_cli = AppGroup("bank", help="Ngân hàng câu hỏi: nhập, xuất.")
+attempts_cli = AppGroup("attempts", help="Lượt thi: chấm các bài quá hạn.")
 
 
 @click.command("seed")
@@ -171,9 +172,19 @@ def backup_command(path: Path) -> None:
     click.echo(f"Đã sao lưu cơ sở dữ liệu vào {path} ({size_mb:.1f} MB).")
 
 
+@attempts_cli.command("sweep")
+def attempts_sweep_command() -> None:
+    """Grade attempts left open past their deadline (finish time = their deadline)."""
+    from contest.services.attempts import expire_overdue
+
+    graded = expire_overdue(now_utc(), current_app.config["SUBMIT_GRACE_SECONDS"])
+    click.echo(f"Đã chấm {graded} bài thi quá hạn.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(bank_cli)
+    app.cli.add_command(attempts_cli)

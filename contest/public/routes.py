@@ -1,16 +1,459 @@
+"""The resident's journey: QR entry → contest page → registration → round → result.
+
+Views validate, call contest.services.registration / attempts, flash and
+redirect. Attempts and participants appear in URLs only by their random public
+ids; an attempt that is not the browser's own is answered as not found.
+"""
+
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import render_template
+from datetime import datetime
 
-from contest.extensions import db
-from contest.models import Contest
-from contest.public import bp
+import sqlalchemy as sa
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from contest import timeutil
+from contest.extensions import db, limiter
+from contest.models import Attempt, Contest, EntryPoint, Participant, Round, Scan, Unit
+from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS
+from contest.public import bp, identity
+from contest.public.forms import ActionForm, ConfirmForm, RegistrationForm
+from contest.services import attempts as attempt_service
+from contest.services import registration
+from contest.services.registration import UNIT_OTHER, RegistrationInput
+
+ENTRY_SESSION_KEY = "entry_point_id"
+
+PREDICTION_QUESTIONS = {
+    "full_marks": "Theo bạn, có bao nhiêu người trả lời đúng tất cả các câu hỏi của {name}?",
+    "participants": "Theo bạn, có bao nhiêu người tham gia dự thi {name}?",
+}
+
+
+def _now() -> datetime:
+    return timeutil.now_utc()
+
+
+def _grace() -> int:
+    return int(current_app.config["SUBMIT_GRACE_SECONDS"])
+
+
+def notice(title: str, message: str, status: int = 200, contest: Contest | None = None,
+           contests: list[Contest] | None = None):
+    """A plain Vietnamese page for every refusal, with a way back."""
+    return render_template("public/notice.html", title=title, message=message,
+                           contest=contest, contests=contests or []), status
+
+
+def _published_contests() -> list[Contest]:
+    return list(db.session.scalars(
+        sa.select(Contest).where(Contest.status == "published")
+        .order_by(Contest.created_at.desc())
+    ))
+
+
+def _contest_or_notice(slug: str) -> tuple[Contest | None, tuple | None]:
+    contest = db.session.scalar(sa.select(Contest).where(Contest.slug == slug))
+    if contest is None or not contest.is_published:
+        return None, notice(
+            "Không tìm thấy cuộc thi",
+            "Cuộc thi này không tồn tại hoặc chưa được công bố. "
+            "Mời bạn xem các cuộc thi đang diễn ra dưới đây.",
+            404, contests=_published_contests(),
+        )
+    return contest, None
+
+
+def _attempt_not_found():
+    return notice("Không tìm thấy bài thi",
+                  "Bài thi này không tồn tại hoặc không phải của bạn trên thiết bị này. "
+                  "Nếu bạn đổi điện thoại, hãy xác nhận thông tin đăng ký trước.",
+                  404, contests=_published_contests())
+
+
+def _own_attempt(public_id: str) -> tuple[Attempt | None, tuple | None]:
+    """The attempt if this browser's participant owns it; graded on touch if overdue."""
+    attempt = db.session.scalar(sa.select(Attempt).where(Attempt.public_id == public_id)) \
+        if len(public_id) <= 32 else None
+    if attempt is None:
+        return None, _attempt_not_found()
+    participant = identity.current_participant(attempt.round.contest_id)
+    if participant is None or participant.id != attempt.participant_id:
+        return None, _attempt_not_found()
+    attempt_service.finish_if_overdue(attempt, _now(), _grace())
+    return attempt, None
+
+
+# --------------------------------------------------------------------------- entry
 
 
 @bp.route("/")
 def index():
-    contests = db.session.scalars(
-        sa.select(Contest).where(Contest.status == "published").order_by(Contest.created_at.desc())
-    ).all()
-    return render_template("public/index.html", contests=contests)
+    return render_template("public/index.html", contests=_published_contests())
+
+
+@bp.route("/q/<code>")
+def entry(code: str):
+    """A QR code scan: count it (no personal data), remember it, go to the contest."""
+    entry_point = db.session.scalar(sa.select(EntryPoint).where(EntryPoint.code == code)) \
+        if len(code) <= 32 else None
+    if entry_point is None:
+        return notice(
+            "Mã QR không đúng",
+            "Đường dẫn bạn vừa mở không thuộc cuộc thi nào đang diễn ra. "
+            "Mời bạn chọn cuộc thi dưới đây.",
+            404, contests=_published_contests(),
+        )
+    db.session.add(Scan(entry_point_id=entry_point.id, scanned_at=_now()))
+    db.session.execute(
+        sa.update(EntryPoint).where(EntryPoint.id == entry_point.id)
+        .values(scan_count=EntryPoint.scan_count + 1)
+    )
+    db.session.commit()
+    session[ENTRY_SESSION_KEY] = entry_point.id
+    contest = db.session.get(Contest, entry_point.contest_id)
+    return redirect(url_for("public.contest", slug=contest.slug))
+
+
+@bp.route("/c/<slug>")
+def contest(slug: str):
+    contest, refusal = _contest_or_notice(slug)
+    if refusal:
+        return refusal
+    now = _now()
+    open_round = contest.round_open_at(now)
+    next_round = contest.next_round_after(now)
+    participant = identity.current_participant(contest.id)
+    in_progress = None
+    attempts_left = None
+    if participant is not None:
+        in_progress = attempt_service.in_progress_attempt(participant.id)
+        if in_progress is not None and attempt_service.finish_if_overdue(in_progress, now,
+                                                                         _grace()):
+            in_progress = None
+        if open_round is not None:
+            attempts_left = attempt_service.attempts_left(open_round, participant.id)
+    return render_template(
+        "public/contest.html", contest=contest, now=now, open_round=open_round,
+        next_round=next_round, participant=participant, in_progress=in_progress,
+        attempts_left=attempts_left, form=ActionForm(),
+        counted_rules=COUNTED_ATTEMPT_RULES,
+    )
+
+
+# --------------------------------------------------------------------------- registration
+
+
+def _fill_choices(form: RegistrationForm, contest: Contest) -> None:
+    units = db.session.scalars(
+        sa.select(Unit).where(Unit.active).order_by(Unit.kind.desc(), Unit.position, Unit.name)
+    )
+    form.unit.choices = [("", "— Chọn —")] + [(str(u.id), u.name) for u in units] \
+        + [(UNIT_OTHER, "Khác (ghi rõ bên dưới)")]
+    form.category.choices = [("", "— Chọn —")] + [
+        (str(c.id), c.name) for c in contest.categories if c.active
+    ]
+
+
+@bp.route("/c/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_LIMIT"], methods=["POST"])
+def register(slug: str):
+    contest, refusal = _contest_or_notice(slug)
+    if refusal:
+        return refusal
+    if identity.current_participant(contest.id) is not None:
+        return redirect(url_for("public.contest", slug=slug))
+    form = RegistrationForm()
+    _fill_choices(form, contest)
+    now = _now()
+    if request.method == "POST":
+        data = RegistrationInput(
+            full_name=form.full_name.data or "", phone=form.phone.data or "",
+            birth_year=form.birth_year.data, gender=form.gender.data,
+            citizen_id=form.citizen_id.data, unit=form.unit.data,
+            unit_other=form.unit_other.data, category=form.category.data,
+            consent=bool(form.consent.data), entry_point_id=session.get(ENTRY_SESSION_KEY),
+        )
+        result = registration.register(contest, data, now)
+        if result.ok:
+            flash("Đăng ký thành công. Chúc bạn làm bài tốt!", "success")
+            response = make_response(redirect(url_for("public.contest", slug=slug)))
+            identity.remember(response, result.participant)
+            return response
+        if result.existing is not None:
+            flash("Số điện thoại này đã đăng ký dự thi. Vui lòng xác nhận để tiếp tục "
+                  "với thông tin đã đăng ký.", "info")
+            session["confirm_phone"] = result.phone
+            return redirect(url_for("public.confirm", slug=slug))
+        for name, message in result.errors.items():
+            getattr(form, name).errors = [message]
+        status = 400
+    else:
+        status = 200
+    oldest, youngest = registration.birth_year_range(contest, now)
+    return render_template("public/register.html", contest=contest, form=form,
+                           oldest=oldest, youngest=youngest, unit_other=UNIT_OTHER), status
+
+
+@bp.route("/c/<slug>/confirm", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_LIMIT"], methods=["POST"])
+def confirm(slug: str):
+    """A phone already registered: prove it is you (phone + birth year or + name)."""
+    contest, refusal = _contest_or_notice(slug)
+    if refusal:
+        return refusal
+    form = ConfirmForm()
+    status = 200
+    if request.method == "GET" and not form.phone.data:
+        form.phone.data = session.get("confirm_phone", "")
+    if request.method == "POST":
+        participant = registration.confirm_identity(
+            contest.id, form.phone.data or "", birth_year=form.birth_year.data,
+            full_name=form.full_name.data,
+        )
+        if participant is not None:
+            session.pop("confirm_phone", None)
+            flash(f"Chào {participant.full_name}! Bạn tiếp tục dự thi với thông tin đã đăng ký.",
+                  "success")
+            response = make_response(redirect(url_for("public.contest", slug=slug)))
+            identity.remember(response, participant)
+            return response
+        status = 400
+        form.phone.errors = [
+            "Thông tin chưa khớp với đăng ký. Vui lòng kiểm tra số điện thoại và nhập đúng "
+            "năm sinh hoặc họ và tên đã đăng ký."
+        ]
+    return render_template("public/confirm.html", contest=contest, form=form), status
+
+
+@bp.route("/c/<slug>/forget", methods=["POST"])
+def forget(slug: str):
+    """"Không phải bạn?": a shared phone lets the next person register."""
+    contest, refusal = _contest_or_notice(slug)
+    if refusal:
+        return refusal
+    response = make_response(redirect(url_for("public.contest", slug=slug)))
+    identity.forget(response, contest.id)
+    flash("Đã thoát. Người khác có thể đăng ký hoặc xác nhận trên máy này.", "info")
+    return response
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+@bp.route("/c/<slug>/rounds/<int:round_id>/start", methods=["POST"])
+def start(slug: str, round_id: int):
+    contest, refusal = _contest_or_notice(slug)
+    if refusal:
+        return refusal
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or round_.contest_id != contest.id:
+        return notice("Không tìm thấy đợt thi", "Đợt thi này không thuộc cuộc thi.", 404,
+                      contest=contest)
+    participant = identity.current_participant(contest.id)
+    if participant is None:
+        flash("Vui lòng đăng ký (hoặc xác nhận thông tin) trước khi làm bài.", "info")
+        return redirect(url_for("public.register", slug=slug))
+    try:
+        attempt = attempt_service.start_attempt(participant.id, round_.id, _now(),
+                                                grace_seconds=_grace())
+    except attempt_service.AttemptError as error:
+        db.session.rollback()
+        return notice(error.title, error.message, error.status, contest=contest)
+    return redirect(url_for("public.attempt", public_id=attempt.public_id))
+
+
+def _prediction_question(round_: Round) -> str:
+    template = PREDICTION_QUESTIONS.get(round_.prediction_target,
+                                        PREDICTION_QUESTIONS["full_marks"])
+    return template.format(name=round_.name.lower() if round_.name else "đợt thi")
+
+
+@bp.route("/a/<public_id>")
+def attempt(public_id: str):
+    attempt, refusal = _own_attempt(public_id)
+    if refusal:
+        return refusal
+    if attempt.is_submitted:
+        return redirect(url_for("public.result", public_id=public_id))
+    return _render_attempt(attempt)
+
+
+def _render_attempt(attempt: Attempt, prediction_error: str | None = None,
+                    prediction_value: str | None = None, status: int = 200):
+    now = _now()
+    items = attempt_service.load_items(attempt)
+    questions = []
+    for item in items:
+        options = item.version.options
+        # Only the shown position goes to the page; the stored index never does.
+        shown_choice = item.option_order.index(item.chosen_option) \
+            if item.chosen_option is not None else None
+        questions.append({
+            "position": item.position,
+            "text": item.version.text,
+            "options": [options[i] for i in item.option_order],
+            "chosen": shown_choice,
+        })
+    round_ = attempt.round
+    if prediction_value is None:
+        prediction_value = "" if attempt.prediction is None else str(attempt.prediction)
+    return render_template(
+        "public/attempt.html", attempt=attempt, round=round_, contest=round_.contest,
+        questions=questions, answered=sum(q["chosen"] is not None for q in questions),
+        deadline_ms=int(attempt.deadline.timestamp() * 1000),
+        server_now_ms=int(now.timestamp() * 1000),
+        prediction_question=_prediction_question(round_),
+        prediction_target=PREDICTION_TARGETS.get(round_.prediction_target, ""),
+        prediction_error=prediction_error, prediction_value=prediction_value,
+        grace_seconds=_grace(),
+    ), status
+
+
+def _json_error(message: str, status: int):
+    return jsonify({"ok": False, "error": message}), status
+
+
+def _attempt_key() -> str:
+    """Rate-limit key for answer saving: the attempt, never the address (a hall shares one)."""
+    return "attempt:" + ((request.view_args or {}).get("public_id") or "")
+
+
+@bp.route("/a/<public_id>/answer", methods=["POST"])
+@limiter.limit(lambda: current_app.config["ANSWER_SAVE_LIMIT"], key_func=_attempt_key)
+def save_answer(public_id: str):
+    """Autosave one answer (or the prediction). JSON in, {"ok": true, "saved_at": ...} out."""
+    attempt, refusal = _own_attempt(public_id)
+    if refusal:
+        return _json_error("Không tìm thấy bài thi của bạn.", 404)
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return _json_error("Dữ liệu gửi lên không đúng.", 400)
+    now = _now()
+    try:
+        if "prediction" in payload:
+            ack = attempt_service.save_prediction(attempt, payload["prediction"], now, _grace())
+        else:
+            ack = attempt_service.save_answer(attempt, payload.get("position"),
+                                              payload.get("choice"), now, _grace())
+    except attempt_service.AttemptError as error:
+        db.session.rollback()
+        return _json_error(error.message, error.status)
+    return jsonify(ack.as_json())
+
+
+def _answers_from_form(attempt: Attempt) -> dict[int, int | None]:
+    answers: dict[int, int | None] = {}
+    for position in range(1, attempt.question_count + 1):
+        raw = request.form.get(f"q{position}", "")
+        answers[position] = int(raw) if raw.isdigit() and len(raw) < 3 else None
+    return answers
+
+
+@bp.route("/a/<public_id>/submit", methods=["POST"])
+def submit(public_id: str):
+    attempt, refusal = _own_attempt(public_id)
+    if refusal:
+        return refusal
+    if attempt.is_submitted:
+        # A retried POST, a second tab, or the deadline passed: the one result stands.
+        if request.form:
+            flash("Bài thi đã được nộp trước đó; kết quả dưới đây là kết quả duy nhất.", "info")
+        return redirect(url_for("public.result", public_id=public_id))
+    now = _now()
+    answers = _answers_from_form(attempt)
+    prediction_raw = request.form.get("prediction", "")
+    try:
+        outcome = attempt_service.submit(attempt, answers, prediction_raw, now, _grace())
+    except attempt_service.InvalidAnswer as error:
+        # Keep the answers ticked; ask only for the prediction to be fixed.
+        db.session.rollback()
+        try:
+            attempt_service.save_answers(attempt, answers, now, _grace())
+        except attempt_service.AttemptError:
+            db.session.rollback()
+        return _render_attempt(attempt, prediction_error=error.message,
+                               prediction_value=prediction_raw, status=400)
+    if outcome.late:
+        flash("Bài gửi sau thời hạn nên các câu trả lời vừa gửi không được ghi nhận; "
+              "bài được chấm theo các câu đã lưu trước hạn.", "warning")
+    elif outcome.graded_now:
+        flash("Đã nộp bài. Cảm ơn bạn đã tham gia!", "success")
+    return redirect(url_for("public.result", public_id=public_id))
+
+
+@bp.route("/a/<public_id>/result")
+def result(public_id: str):
+    attempt, refusal = _own_attempt(public_id)
+    if refusal:
+        return refusal
+    if not attempt.is_submitted:
+        return redirect(url_for("public.attempt", public_id=public_id))
+    now = _now()
+    round_ = attempt.round
+    show_answers = round_.answers_visible(now, submitted=True)
+    review = []
+    if show_answers:
+        for item in attempt_service.load_items(attempt):
+            options = item.version.options
+            review.append({
+                "position": item.position, "text": item.version.text,
+                "options": [options[i] for i in item.option_order],
+                "chosen": item.option_order.index(item.chosen_option)
+                if item.chosen_option is not None else None,
+                "correct": item.option_order.index(item.version.correct_option),
+                "explanation": item.version.explanation, "source": item.version.source,
+                "is_correct": item.is_correct,
+            })
+    mine = attempt_service.attempts_of(attempt.participant_id, round_.id)
+    counted = attempt_service.counted_attempt(mine, round_.counted_attempt)
+    left = attempt_service.attempts_left(round_, attempt.participant_id)
+    return render_template(
+        "public/result.html", attempt=attempt, round=round_, contest=round_.contest,
+        show_answers=show_answers, review=review, counted=counted, now=now,
+        attempts_left=left if round_.is_open(now) else 0, form=ActionForm(),
+        counted_rule=COUNTED_ATTEMPT_RULES.get(round_.counted_attempt, ""),
+    )
+
+
+@bp.route("/c/<slug>/me")
+def my_attempts(slug: str):
+    contest, refusal = _contest_or_notice(slug)
+    if refusal:
+        return refusal
+    participant = identity.current_participant(contest.id)
+    if participant is None:
+        flash("Bạn chưa đăng ký trên thiết bị này. Hãy đăng ký hoặc xác nhận thông tin.", "info")
+        return redirect(url_for("public.register", slug=slug))
+    now = _now()
+    in_progress = attempt_service.in_progress_attempt(participant.id)
+    if in_progress is not None:
+        attempt_service.finish_if_overdue(in_progress, now, _grace())
+    mine = attempt_service.attempts_of(participant.id)
+    rounds = []
+    for round_ in contest.rounds:
+        these = [a for a in mine if a.round_id == round_.id]
+        if not these:
+            continue
+        rounds.append({
+            "round": round_, "attempts": these,
+            "counted": attempt_service.counted_attempt(these, round_.counted_attempt),
+            "rule": COUNTED_ATTEMPT_RULES.get(round_.counted_attempt, ""),
+        })
+    return render_template("public/my_attempts.html", contest=contest, participant=participant,
+                           rounds=rounds, now=now, form=ActionForm())
+
+
+def participant_for(contest: Contest) -> Participant | None:
+    """For other public pages (results): the browser's participant in this contest."""
+    return identity.current_participant(contest.id)

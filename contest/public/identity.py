@@ -1,0 +1,69 @@
+"""Remembering the resident's browser: a signed, long-lived cookie per contest.
+
+The cookie holds only participant public ids (random), signed with the app's
+secret key so it cannot be forged; it outlives the browser session so a
+returning resident goes straight back to their round.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from contest.extensions import db
+from contest.models import Participant
+
+_SALT = "participant-cookie"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=_SALT)
+
+
+def _read() -> dict[str, str]:
+    raw = request.cookies.get(current_app.config["PARTICIPANT_COOKIE_NAME"])
+    if not raw:
+        return {}
+    try:
+        data = _serializer().loads(raw)
+    except BadSignature:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}
+
+
+def current_participant(contest_id: int) -> Participant | None:
+    """The participant this browser registered (or confirmed) as in the contest."""
+    public_id = _read().get(str(contest_id))
+    if not public_id:
+        return None
+    return db.session.scalar(
+        sa.select(Participant).where(Participant.public_id == public_id,
+                                     Participant.contest_id == contest_id)
+    )
+
+
+def _write(response, data: dict[str, str]) -> None:
+    config = current_app.config
+    if not data:
+        response.delete_cookie(config["PARTICIPANT_COOKIE_NAME"])
+        return
+    response.set_cookie(
+        config["PARTICIPANT_COOKIE_NAME"], _serializer().dumps(data),
+        max_age=config["PARTICIPANT_COOKIE_MAX_AGE"], httponly=True,
+        secure=bool(config.get("SESSION_COOKIE_SECURE")), samesite="Lax",
+    )
+
+
+def remember(response, participant: Participant) -> None:
+    data = _read()
+    data[str(participant.contest_id)] = participant.public_id
+    _write(response, data)
+
+
+def forget(response, contest_id: int) -> None:
+    data = _read()
+    data.pop(str(contest_id), None)
+    _write(response, data)
