@@ -1,0 +1,139 @@
+"""Rate limits: sign-in failures per username and per address, registration per address,
+answer saving per attempt — on in-memory storage and on Redis (what production uses)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from contest.extensions import limiter
+from tests import factories
+from tests.conftest import IN_CI
+
+REDIS_URL_ENV = "TEST_REDIS_URL"
+# Keys of this run only, so parallel runs on one Redis do not count each other's hits.
+RUN_PREFIX = f"test-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture(params=["memory", "redis"])
+def storage(request) -> str:
+    if request.param == "memory":
+        return "memory://"
+    url = os.environ.get(REDIS_URL_ENV)
+    if not url:
+        reason = f"Redis limit tests need {REDIS_URL_ENV}=redis://127.0.0.1:6379/15"
+        if IN_CI:
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    import redis
+
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError as error:
+        if IN_CI:
+            pytest.fail(f"Redis is required in CI: {error}", pytrace=False)
+        pytest.skip(f"Redis unreachable at {url}: {error}")
+    return url
+
+
+@pytest.fixture
+def app_config(storage):
+    return {
+        "RATELIMIT_ENABLED": True,
+        "REDIS_URL": None if storage == "memory://" else storage,
+        "RATELIMIT_STORAGE_URI": storage,
+        "RATELIMIT_KEY_PREFIX": RUN_PREFIX,
+        "LOGIN_LIMIT": "3 per 15 minutes",
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters(app):
+    with app.app_context():
+        limiter.reset()
+    yield
+    with app.app_context():
+        limiter.reset()
+
+
+def _login(client, username, password="sai-mat-khau", addr="203.0.113.1"):  # noqa: S107
+    return client.post(
+        "/login", data={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": addr},
+    )
+
+
+def test_storage_is_the_configured_one(app, storage):
+    assert app.config["RATELIMIT_STORAGE_URI"] == storage
+    scheme = storage.split(":", 1)[0]
+    assert type(limiter.storage).__name__.lower().startswith(scheme)
+
+
+def test_failures_for_one_username_are_limited_even_from_many_addresses(app, client):
+    with app.app_context():
+        factories.make_user(role="organiser", username="bi-do")
+    for n in range(3):
+        assert _login(client, "bi-do", addr=f"198.51.100.{n}").status_code == 200
+    # The right password from a fresh address is still refused: the account is protected.
+    blocked = _login(client, "bi-do", password=factories.PASSWORD, addr="198.51.100.200")
+    assert blocked.status_code == 429
+    page = blocked.get_data(as_text=True)
+    assert "Quá nhiều yêu cầu" in page and '<html lang="vi">' in page
+    # Another account is not affected.
+    with app.app_context():
+        factories.make_user(role="organiser", username="nguoi-khac")
+    ok = _login(client, "nguoi-khac", password=factories.PASSWORD, addr="198.51.100.201")
+    assert ok.status_code == 302
+
+
+def test_failures_from_one_address_are_limited_across_usernames(app, client):
+    for n in range(3):
+        assert _login(client, f"doan-ten-{n}", addr="203.0.113.9").status_code == 200
+    assert _login(client, "doan-ten-moi", addr="203.0.113.9").status_code == 429
+    # A colleague at another address signs in normally.
+    with app.app_context():
+        factories.make_user(role="organiser", username="dong-nghiep")
+    ok = _login(client, "dong-nghiep", password=factories.PASSWORD, addr="203.0.113.10")
+    assert ok.status_code == 302
+
+
+def test_successful_sign_ins_do_not_count(app):
+    with app.app_context():
+        factories.make_user(role="organiser", username="dung-mat-khau")
+    for _ in range(6):
+        fresh = app.test_client()
+        assert _login(fresh, "dung-mat-khau", password=factories.PASSWORD).status_code == 302
+    # Still two failures allowed, then the limit.
+    client = app.test_client()
+    assert _login(client, "dung-mat-khau").status_code == 200
+    assert _login(client, "dung-mat-khau").status_code == 200
+    assert _login(client, "dung-mat-khau").status_code == 200
+    assert _login(client, "dung-mat-khau").status_code == 429
+
+
+def test_showing_the_sign_in_page_is_never_limited(client):
+    for _ in range(6):
+        _login(client, "ai-do")
+    assert client.get("/login").status_code == 200
+
+
+def test_json_clients_get_a_json_429(client):
+    for _ in range(3):
+        _login(client, "json-user")
+    response = client.post(
+        "/login", data={"username": "json-user", "password": "x"},
+        headers={"Accept": "application/json"}, environ_base={"REMOTE_ADDR": "203.0.113.1"},
+    )
+    assert response.status_code == 429
+    assert response.get_json()["ok"] is False
+
+
+def test_default_login_limit_is_ten_in_fifteen_minutes(app, client):
+    from contest.config import DefaultConfig
+
+    assert DefaultConfig.LOGIN_LIMIT == "10 per 15 minutes"
+    app.config["LOGIN_LIMIT"] = DefaultConfig.LOGIN_LIMIT  # read per request: configurable live
+    statuses = [_login(client, "mac-dinh").status_code for _ in range(11)]
+    assert statuses == [200] * 10 + [429]
