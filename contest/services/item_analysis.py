@@ -1,0 +1,421 @@
+"""Item analysis: what residents misunderstand, per question and per content area.
+
+Definitions (the item analysis page repeats them in Vietnamese):
+
+* **Counted attempts**: each participant's *first submitted* attempt in each
+  round (lowest ``Attempt.number`` among submitted ones). Later attempts are
+  left out because a resident who has seen the questions once answers from
+  memory, not from understanding. The first attempt is chosen over all time;
+  the date range then keeps those that *started* within it. The participant
+  filters (unit, category, not disqualified) apply as on the dashboard.
+* **Times served**: items of counted attempts showing the question.
+* **Facility index**: share of those items answered right. An unanswered item
+  counts as not right.
+* **Discrimination** (upper–lower 27 % method): counted attempts are ranked by
+  their share of right answers (ties broken by attempt id); the top
+  ``k = round(0.27 × N)`` form the upper group, the bottom ``k`` the lower.
+  D = (share right in the upper group) − (share right in the lower group),
+  each among the group's attempts that were served the question. ``None`` when
+  either group never saw it. Rounds draw questions at random, so each question
+  is judged only by those it was served to.
+* **Option shares**: share of items (served) choosing each original option
+  (authored order A, B, C…, whatever order it was shown in), plus "no answer".
+* **Flags** (only once a question was served at least ``MIN_SERVED_FOR_FLAGS``
+  times, so one or two answers do not raise alarms):
+  ``too_easy`` facility > 90 %; ``too_hard`` facility < 20 % (below the 25 %
+  a guess among four options would give, so residents are drawn to a wrong
+  answer, or the key is wrong); ``negative_discrimination`` D < 0 (strong
+  residents miss it more than weak ones: a likely wrong key or an ambiguous
+  text); ``popular_wrong`` a wrong option chosen by at least 30 % of those
+  served, or more often than the right one (a misconception worth outreach).
+* **Content areas**: share right over all counted items of the area; ranked
+  weakest first (lowest share right; ties by the plan's order).
+
+Heavy results are cached in :class:`CachedResult` under a key made from the
+filter; the fingerprint is the count and latest ``submitted_at`` of submitted
+attempts in the contest (and round) — a new submission changes it, and only
+then is the analysis recomputed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from contest.extensions import db
+from contest.models import (
+    OPTION_LETTERS,
+    Attempt,
+    AttemptItem,
+    CachedResult,
+    ContentArea,
+    Participant,
+    Question,
+)
+from contest.services.stats import StatsFilter, attempt_conditions, headline
+
+log = logging.getLogger(__name__)
+
+UPPER_LOWER_SHARE = 0.27
+MIN_SERVED_FOR_FLAGS = 10
+TOO_EASY_ABOVE = 0.90
+TOO_HARD_BELOW = 0.20
+POPULAR_WRONG_SHARE = 0.30
+CACHE_VERSION = 1
+
+FLAG_LABELS = {
+    "too_easy": "Hầu hết trả lời đúng (> 90 %)",
+    "too_hard": "Hầu hết trả lời sai (< 20 % đúng)",
+    "negative_discrimination": "Độ phân biệt âm: kiểm tra lại đáp án, câu chữ",
+    "popular_wrong": "Có phương án sai được nhiều người chọn",
+}
+
+
+@dataclass
+class OptionShare:
+    index: int
+    letter: str
+    text: str
+    count: int
+    share: float | None
+    is_correct: bool
+    popular_wrong: bool = False
+
+
+@dataclass
+class QuestionStat:
+    question_id: int
+    area_code: str
+    area_title: str
+    text: str
+    served: int
+    correct: int
+    facility: float | None
+    discrimination: float | None
+    upper_served: int
+    lower_served: int
+    no_answer: int
+    options: list[OptionShare] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [FLAG_LABELS[f] for f in self.flags]
+
+
+@dataclass
+class AreaStat:
+    area_id: int
+    code: str
+    title: str
+    served: int
+    correct: int
+    facility: float | None
+    questions: int
+
+
+@dataclass
+class ItemAnalysis:
+    #: Counted (first submitted) attempts analysed, and the size of each 27 % group.
+    attempts_analysed: int
+    group_size: int
+    questions: list[QuestionStat]
+    #: Weakest first.
+    areas: list[AreaStat]
+    computed_at: datetime | None = None
+    from_cache: bool = False
+
+    @property
+    def flagged(self) -> list[QuestionStat]:
+        return [q for q in self.questions if q.flags]
+
+
+# --------------------------------------------------------------------------- computing
+
+
+def _first_attempts(f: StatsFilter):
+    """Subquery (id, correct_count, question_count) of counted attempts in scope."""
+    first_numbers = (
+        sa.select(Attempt.participant_id, Attempt.round_id,
+                  sa.func.min(Attempt.number).label("number"))
+        .where(Attempt.status == "submitted")
+        .group_by(Attempt.participant_id, Attempt.round_id)
+    )
+    if f.round_id is not None:
+        first_numbers = first_numbers.where(Attempt.round_id == f.round_id)
+    first_numbers = first_numbers.subquery()
+    return (
+        sa.select(Attempt.id, Attempt.correct_count, Attempt.question_count)
+        .join(Participant, Participant.id == Attempt.participant_id)
+        .join(first_numbers, sa.and_(
+            first_numbers.c.participant_id == Attempt.participant_id,
+            first_numbers.c.round_id == Attempt.round_id,
+            first_numbers.c.number == Attempt.number,
+        ))
+        .where(*attempt_conditions(f), Attempt.status == "submitted",
+               Attempt.question_count > 0)
+    )
+
+
+def group_size(n: int) -> int:
+    """k = round(0.27 × n), half rounding up; 0 below two attempts (no comparison possible)."""
+    if n < 2:
+        return 0
+    return max(1, int(UPPER_LOWER_SHARE * n + 0.5))
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def compute(f: StatsFilter) -> ItemAnalysis:
+    """Item analysis from scratch (no cache). See the module docstring for definitions."""
+    firsts = _first_attempts(f).subquery()
+    n = db.session.scalar(sa.select(sa.func.count()).select_from(firsts)) or 0
+    k = group_size(n)
+    ratio = sa.cast(firsts.c.correct_count, sa.Float) / firsts.c.question_count
+    ranked = sa.select(
+        firsts.c.id,
+        sa.func.row_number().over(order_by=(ratio.desc(), firsts.c.id)).label("rn"),
+    ).subquery()
+    is_right = AttemptItem.is_correct.is_(True)
+    upper = ranked.c.rn <= k
+    lower = ranked.c.rn > n - k
+
+    def count_if(cond):
+        return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+
+    per_question = db.session.execute(
+        sa.select(
+            AttemptItem.question_id,
+            sa.func.count(AttemptItem.id),
+            count_if(is_right),
+            count_if(AttemptItem.chosen_option.is_(None)),
+            count_if(upper), count_if(sa.and_(upper, is_right)),
+            count_if(lower), count_if(sa.and_(lower, is_right)),
+        )
+        .join(ranked, ranked.c.id == AttemptItem.attempt_id)
+        .group_by(AttemptItem.question_id)
+    ).all()
+    option_rows = db.session.execute(
+        sa.select(AttemptItem.question_id, AttemptItem.chosen_option,
+                  sa.func.count(AttemptItem.id), count_if(is_right))
+        .join(firsts, firsts.c.id == AttemptItem.attempt_id)
+        .where(AttemptItem.chosen_option.is_not(None))
+        .group_by(AttemptItem.question_id, AttemptItem.chosen_option)
+    ).all()
+    per_area = db.session.execute(
+        sa.select(AttemptItem.content_area_id, sa.func.count(AttemptItem.id),
+                  count_if(is_right), sa.func.count(sa.distinct(AttemptItem.question_id)))
+        .join(firsts, firsts.c.id == AttemptItem.attempt_id)
+        .group_by(AttemptItem.content_area_id)
+    ).all()
+
+    chosen: dict[int, dict[int, tuple[int, int]]] = {}
+    for qid, option, count, right in option_rows:
+        chosen.setdefault(qid, {})[option] = (count, int(right))
+
+    question_ids = [r[0] for r in per_question]
+    questions = {
+        q.id: q
+        for q in db.session.scalars(sa.select(Question).where(Question.id.in_(question_ids)))
+    } if question_ids else {}
+    areas = {a.id: a for a in db.session.scalars(sa.select(ContentArea))}
+
+    q_stats = []
+    for qid, served, right, no_answer, up_n, up_right, low_n, low_right in per_question:
+        question = questions[qid]
+        right, up_n, up_right, low_n, low_right, no_answer = (
+            int(right), int(up_n), int(up_right), int(low_n), int(low_right), int(no_answer))
+        facility = _share(right, served)
+        discrimination = (
+            up_right / up_n - low_right / low_n if up_n and low_n else None
+        )
+        options = _option_shares(question, served, chosen.get(qid, {}))
+        stat = QuestionStat(
+            question_id=qid,
+            area_code=question.content_area.code,
+            area_title=question.content_area.title,
+            text=question.text,
+            served=served, correct=right, facility=facility,
+            discrimination=discrimination,
+            upper_served=up_n, lower_served=low_n, no_answer=no_answer,
+            options=options,
+        )
+        stat.flags = flags_for(stat)
+        q_stats.append(stat)
+    q_stats.sort(key=lambda s: (s.facility if s.facility is not None else 2, s.question_id))
+
+    area_stats = []
+    for area_id, served, right, nq in per_area:
+        area = areas[area_id]
+        area_stats.append(AreaStat(area.id, area.code, area.title, served, int(right),
+                                   _share(int(right), served), nq))
+    positions = {a.id: a.position for a in areas.values()}
+    area_stats.sort(key=lambda a: (a.facility if a.facility is not None else 2,
+                                   positions.get(a.area_id, 0)))
+    return ItemAnalysis(attempts_analysed=n, group_size=k, questions=q_stats, areas=area_stats)
+
+
+def _option_shares(question: Question, served: int,
+                   chosen: dict[int, tuple[int, int]]) -> list[OptionShare]:
+    # An option is "right" if answers choosing it were graded right (true for the
+    # version served); the current text labels it.
+    count_options = max([len(question.options)] + [i + 1 for i in chosen])
+    right_count = sum(c for c, r in chosen.values() if r)
+    out = []
+    for index in range(count_options):
+        count, right = chosen.get(index, (0, 0))
+        is_correct = right > 0 or (not chosen.get(index) and index == question.correct_option)
+        share = _share(count, served)
+        popular_wrong = (
+            not is_correct and count > 0 and served >= MIN_SERVED_FOR_FLAGS
+            and (share >= POPULAR_WRONG_SHARE or count > right_count)
+        )
+        text = question.options[index] if index < len(question.options) else ""
+        letter = OPTION_LETTERS[index] if index < len(OPTION_LETTERS) else str(index + 1)
+        out.append(OptionShare(index, letter, text, count, share, is_correct, popular_wrong))
+    return out
+
+
+def flags_for(stat: QuestionStat) -> list[str]:
+    """The warning flags of one question (see the module docstring for thresholds)."""
+    if stat.served < MIN_SERVED_FOR_FLAGS or stat.facility is None:
+        return []
+    flags = []
+    if stat.facility > TOO_EASY_ABOVE:
+        flags.append("too_easy")
+    if stat.facility < TOO_HARD_BELOW:
+        flags.append("too_hard")
+    if stat.discrimination is not None and stat.discrimination < 0:
+        flags.append("negative_discrimination")
+    if any(o.popular_wrong for o in stat.options):
+        flags.append("popular_wrong")
+    return flags
+
+
+# --------------------------------------------------------------------------- caching
+
+
+def fingerprint(f: StatsFilter) -> str:
+    """Count and latest submission time of submitted attempts in the contest (and round).
+
+    Deliberately wider than the filter: any new submission in the contest
+    invalidates, which is always safe and cheap to check (one indexed query).
+    """
+    query = sa.select(sa.func.count(Attempt.id), sa.func.max(Attempt.submitted_at)).where(
+        Attempt.status == "submitted"
+    )
+    if f.round_id is not None:
+        query = query.where(Attempt.round_id == f.round_id)
+    elif f.contest_id is not None:
+        query = query.join(Participant, Participant.id == Attempt.participant_id).where(
+            Participant.contest_id == f.contest_id
+        )
+    count, latest = db.session.execute(query).one()
+    latest_text = latest.isoformat() if hasattr(latest, "isoformat") else str(latest)
+    return f"v{CACHE_VERSION}:{count}:{latest_text}"
+
+
+def cache_key(f: StatsFilter) -> str:
+    return f"item_analysis:{f.key()}"
+
+
+def _to_payload(result: ItemAnalysis) -> dict:
+    payload = asdict(result)
+    payload.pop("computed_at", None)
+    payload.pop("from_cache", None)
+    return payload
+
+
+def _from_payload(payload: dict, computed_at: datetime) -> ItemAnalysis:
+    questions = []
+    for q in payload["questions"]:
+        q = dict(q)
+        q["options"] = [OptionShare(**o) for o in q["options"]]
+        questions.append(QuestionStat(**q))
+    return ItemAnalysis(
+        attempts_analysed=payload["attempts_analysed"],
+        group_size=payload["group_size"],
+        questions=questions,
+        areas=[AreaStat(**a) for a in payload["areas"]],
+        computed_at=computed_at,
+        from_cache=True,
+    )
+
+
+def item_analysis(f: StatsFilter, now: datetime) -> ItemAnalysis:
+    """The item analysis for ``f``: from the cache when no submission arrived since.
+
+    The cache row is written on its own connection and transaction, so calling
+    this never commits (or rolls back) anything the caller has pending.
+    """
+    key = cache_key(f)
+    current = fingerprint(f)
+    row = db.session.execute(
+        sa.select(CachedResult.fingerprint, CachedResult.payload, CachedResult.computed_at)
+        .where(CachedResult.key == key)
+    ).one_or_none()
+    if row is not None and row.fingerprint == current:
+        return _from_payload(row.payload, row.computed_at)
+
+    result = compute(f)
+    result.computed_at = now
+    _store(key, current, _to_payload(result), now, exists=row is not None)
+    return result
+
+
+def _store(key: str, fp: str, payload: dict, now: datetime, exists: bool) -> None:
+    table = CachedResult.__table__
+    try:
+        with db.engine.begin() as conn:
+            if exists:
+                conn.execute(table.update().where(table.c.key == key).values(
+                    fingerprint=fp, payload=payload, computed_at=now))
+            else:
+                conn.execute(table.insert().values(
+                    key=key, fingerprint=fp, payload=payload, computed_at=now))
+    except sa.exc.DBAPIError as error:
+        # Another request cached the same key at the same moment: theirs is as good.
+        log.info("item analysis cache not stored for %s: %s", key, error)
+
+
+# --------------------------------------------------------------------------- for other areas
+
+
+@dataclass
+class PeriodSummary:
+    """Participation and weakest content areas over a period (for the quarterly report)."""
+
+    date_from: date
+    date_to: date
+    participants: int
+    attempts: int
+    completed_attempts: int
+    #: Weakest first; at most ``limit`` of them.
+    weakest_areas: list[AreaStat]
+
+
+def period_summary(contest_id: int | None, date_from: date, date_to: date, now: datetime,
+                   *, limit: int = 3) -> PeriodSummary:
+    """Participants, attempts, completed attempts and the weakest content areas in a period.
+
+    ``contest_id`` None covers every contest. Dates are Vietnam dates, inclusive.
+    Uses the same definitions as the dashboard and the (cached) item analysis.
+    """
+    f = StatsFilter(contest_id, date_from=date_from, date_to=date_to)
+    h = headline(f)
+    return PeriodSummary(date_from, date_to, h.participants, h.attempts,
+                         h.completed_attempts, weakest_areas(contest_id, date_from, date_to,
+                                                             now, limit=limit))
+
+
+def weakest_areas(contest_id: int | None, date_from: date | None, date_to: date | None,
+                  now: datetime, *, limit: int | None = 3) -> list[AreaStat]:
+    """Content areas ranked weakest first (lowest share right) from counted attempts."""
+    areas = item_analysis(StatsFilter(contest_id, date_from=date_from, date_to=date_to),
+                          now).areas
+    return areas[:limit] if limit is not None else areas
