@@ -19,6 +19,7 @@ from contest.timeutil import now_utc
 users_cli = AppGroup("users", help="Tài khoản Ban tổ chức.")
 bank_cli = AppGroup("bank", help="Ngân hàng câu hỏi: nhập, xuất.")
 attempts_cli = AppGroup("attempts", help="Lượt thi: chấm các bài quá hạn.")
+results_cli = AppGroup("results", help="Kết quả: chốt số thực tế của câu hỏi dự đoán.")
 
 
 @click.command("seed")
@@ -181,10 +182,40 @@ def attempts_sweep_command() -> None:
     click.echo(f"Đã chấm {graded} bài thi quá hạn.")
 
 
+@results_cli.command("fix-actual")
+@click.option("--round", "round_id", type=int, help="Chỉ đợt thi có mã này.")
+def results_fix_actual_command(round_id: int | None) -> None:
+    """Fix the prediction's actual figure of every closed round that has none yet."""
+    from contest.models import Round
+    from contest.services.ranking import RankingError, fix_prediction_actual, grade_overdue
+
+    now = now_utc()
+    query = sa.select(Round).where(Round.closes_at <= now).order_by(Round.closes_at)
+    if round_id is not None:
+        query = sa.select(Round).where(Round.id == round_id)
+    rounds = list(db.session.scalars(query))
+    if not rounds:
+        raise click.ClickException("Không có đợt thi nào đã kết thúc.")
+    grade_overdue(now, current_app.config["SUBMIT_GRACE_SECONDS"])
+    failed = False
+    for round_ in rounds:
+        try:
+            actual = fix_prediction_actual(round_, now)
+        except RankingError as error:
+            click.echo(f"{round_.name}: {error}", err=True)
+            failed = True
+            continue
+        db.session.commit()
+        click.echo(f"{round_.name}: số thực tế = {actual}")
+    if failed:
+        sys.exit(1)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(bank_cli)
+    app.cli.add_command(results_cli)
     app.cli.add_command(attempts_cli)

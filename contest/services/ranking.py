@@ -252,6 +252,17 @@ def fix_prediction_actual(round_: Round, now: datetime, actor_id: int | None = N
             "Đợt thi chưa kết thúc: số thực tế của câu hỏi dự đoán chỉ được chốt sau khi "
             "đợt thi đóng."
         )
+    unfinished = db.session.scalar(
+        sa.select(sa.func.count()).select_from(_attempt).where(
+            _attempt.c.round_id == round_.id, _attempt.c.status == "in_progress")
+    )
+    if unfinished:
+        # A bài left open at the close is graded at its deadline; counting before that
+        # would freeze a figure that leaves it out.
+        raise RankingError(
+            f"Còn {unfinished} lượt thi chưa được chấm; hãy chấm các bài quá hạn "
+            "(flask --app contest attempts sweep) rồi chốt lại."
+        )
     actual = compute_prediction_actual(round_)
     round_.prediction_actual = actual
     round_.prediction_actual_fixed_at = now
@@ -265,6 +276,13 @@ def fix_prediction_actual(round_: Round, now: datetime, actor_id: int | None = N
     )
     db.session.flush()
     return actual
+
+
+def grade_overdue(now: datetime, grace_seconds: int | None) -> int:
+    """Grade attempts left open past their deadline, so the actual figure includes them."""
+    from contest.services.attempts import expire_overdue
+
+    return expire_overdue(now, grace_seconds)
 
 
 def actual_label(round_: Round) -> str:
