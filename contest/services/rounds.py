@@ -1,0 +1,458 @@
+"""Rules for contests and rounds: what a valid setting is, and what may no longer change.
+
+The ``*_errors`` / ``validate_*`` functions are pure: plain values in, a dict of
+``field name → [Vietnamese message]`` out (empty when all is well), so they are
+tested without HTTP or a database. The ``save_*`` functions gather what the rules
+need from the database, validate, apply and add an audit entry; the caller commits,
+so the change and its audit entry land in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from contest.extensions import db
+from contest.models import Attempt, ContentArea, Contest, ParticipantCategory, Question, Round
+from contest.models.contest import (
+    COUNTED_ATTEMPT_RULES,
+    FIELD_MODES,
+    PREDICTION_TARGETS,
+    REVEAL_POLICIES,
+)
+from contest.services import audit
+from contest.timeutil import format_local
+
+Errors = dict[str, list[str]]
+
+#: Settings that change what an attempt already made means: its questions, its
+#: time, how it is scored and ranked. Locked once a round has an attempt.
+LOCKED_FIELDS = {
+    "question_quota": "số câu hỏi theo từng lĩnh vực",
+    "time_limit_minutes": "thời gian làm bài",
+    "counted_attempt": "lượt thi được tính",
+    "has_prediction": "câu hỏi dự đoán",
+    "prediction_target": "nội dung câu hỏi dự đoán",
+}
+LOCKED_MESSAGE = (
+    "Đợt thi đã có người dự thi nên không thể thay đổi {label}: thay đổi sẽ làm sai "
+    "kết quả các lượt thi đã làm."
+)
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_MAX_LENGTH = 80
+MAX_QUESTIONS_PER_ROUND = 100
+MAX_PRIZE_COUNT = 1000
+AGE_BOUNDS = (0, 120)
+
+
+def _add(errors: Errors, name: str, message: str) -> None:
+    errors.setdefault(name, []).append(message)
+
+
+# --- contests -------------------------------------------------------------------------
+
+
+@dataclass
+class ContestValues:
+    title: str
+    slug: str
+    rules: str = ""
+    status: str = "draft"
+    organiser: str = ""
+    birth_year_mode: str = "optional"
+    gender_mode: str = "optional"
+    citizen_id_mode: str = "optional"
+    min_age: int | None = None
+    max_age: int | None = None
+    one_prize_per_contest: bool = False
+    rank_by_category_group: bool = False
+    category_ids: list[int] = field(default_factory=list)
+
+
+CONTEST_FIELDS = [
+    "title", "slug", "rules", "status", "organiser", "birth_year_mode", "gender_mode",
+    "citizen_id_mode", "min_age", "max_age", "one_prize_per_contest", "rank_by_category_group",
+]
+
+
+def slug_errors(slug: str, taken: bool) -> list[str]:
+    """A slug is the contest's address: lower-case ASCII letters, digits and single hyphens."""
+    if not slug:
+        return ["Vui lòng nhập đường dẫn rút gọn (ví dụ: cchc-2026)."]
+    if len(slug) > SLUG_MAX_LENGTH:
+        return [f"Đường dẫn rút gọn dài tối đa {SLUG_MAX_LENGTH} ký tự."]
+    if not SLUG_RE.match(slug):
+        return [
+            "Đường dẫn rút gọn chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang "
+            "giữa các từ (ví dụ: cchc-2026)."
+        ]
+    if taken:
+        return ["Đường dẫn rút gọn này đã được dùng cho cuộc thi khác."]
+    return []
+
+
+def validate_contest(values: ContestValues, *, slug_taken: bool,
+                     known_category_ids: Iterable[int]) -> Errors:
+    errors: Errors = {}
+    if not values.title.strip():
+        _add(errors, "title", "Vui lòng nhập tên cuộc thi.")
+    for message in slug_errors(values.slug, slug_taken):
+        _add(errors, "slug", message)
+    if values.status not in ("draft", "published"):
+        _add(errors, "status", "Trạng thái không hợp lệ.")
+    for name in ("birth_year_mode", "gender_mode", "citizen_id_mode"):
+        if getattr(values, name) not in FIELD_MODES:
+            _add(errors, name, "Lựa chọn không hợp lệ.")
+    low, high = AGE_BOUNDS
+    for name in ("min_age", "max_age"):
+        age = getattr(values, name)
+        if age is not None and not low <= age <= high:
+            _add(errors, name, f"Tuổi phải từ {low} đến {high}.")
+    if (values.min_age is not None and values.max_age is not None
+            and values.min_age > values.max_age):
+        _add(errors, "max_age", "Tuổi tối đa phải lớn hơn hoặc bằng tuổi tối thiểu.")
+    if (values.min_age is not None or values.max_age is not None) \
+            and values.birth_year_mode != "required":
+        _add(errors, "birth_year_mode",
+             "Cuộc thi có giới hạn tuổi thì năm sinh phải là mục bắt buộc khi đăng ký.")
+    known = set(known_category_ids)
+    if not values.category_ids:
+        _add(errors, "category_ids", "Vui lòng chọn ít nhất một đối tượng dự thi.")
+    elif not set(values.category_ids) <= known:
+        _add(errors, "category_ids", "Đối tượng dự thi không hợp lệ.")
+    if values.rank_by_category_group and not values.category_ids:
+        _add(errors, "rank_by_category_group", "Cần chọn đối tượng dự thi để xếp hạng riêng.")
+    return errors
+
+
+def _contest_snapshot(contest: Contest) -> dict:
+    data = audit.snapshot(contest, CONTEST_FIELDS)
+    data["category_ids"] = sorted(c.id for c in contest.categories)
+    return data
+
+
+def save_contest(contest: Contest | None, values: ContestValues,
+                 actor_id: int | None) -> tuple[Contest | None, Errors]:
+    """Create (``contest`` None) or update a contest; the caller commits."""
+    values.slug = values.slug.strip().lower()
+    values.title = values.title.strip()
+    query = sa.select(Contest.id).where(Contest.slug == values.slug)
+    if contest is not None:
+        query = query.where(Contest.id != contest.id)
+    taken = db.session.scalar(query) is not None
+    known = db.session.scalars(sa.select(ParticipantCategory.id)).all()
+    errors = validate_contest(values, slug_taken=taken, known_category_ids=known)
+    if errors:
+        return None, errors
+    before = _contest_snapshot(contest) if contest is not None else None
+    if contest is None:
+        contest = Contest()
+        db.session.add(contest)
+    for name in CONTEST_FIELDS:
+        setattr(contest, name, getattr(values, name))
+    if not contest.organiser:
+        contest.organiser = "UBND phường Phù Vân"
+    contest.categories = list(db.session.scalars(
+        sa.select(ParticipantCategory).where(ParticipantCategory.id.in_(values.category_ids))
+    ))
+    db.session.flush()
+    after = _contest_snapshot(contest)
+    audit.record(
+        actor_id, "contest.create" if before is None else "contest.update",
+        object_type="contest", object_id=contest.id,
+        summary=("Tạo cuộc thi " if before is None else "Sửa cuộc thi ") + contest.title,
+        before=before, after=after,
+    )
+    return contest, errors
+
+
+# --- rounds ---------------------------------------------------------------------------
+
+
+@dataclass
+class RoundValues:
+    name: str
+    opens_at: datetime
+    closes_at: datetime
+    time_limit_minutes: int = 15
+    question_quota: dict[str, int] = field(default_factory=dict)
+    attempts_allowed: int = 1
+    counted_attempt: str = "best"
+    has_prediction: bool = True
+    prediction_target: str = "full_marks"
+    reveal_answers: str = "after_close"
+    prize_tiers: list[dict] = field(default_factory=list)
+
+
+ROUND_FIELDS = list(RoundValues.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class OtherRound:
+    """Another round of the same contest, for the overlap check."""
+
+    id: int
+    name: str
+    opens_at: datetime
+    closes_at: datetime
+
+
+def normalise_quota(quota: dict[str, int]) -> dict[str, int]:
+    """Drop empty and zero quotas, so {"a": 2, "b": 0} and {"a": 2} mean and compare the same.
+
+    Negative numbers stay, for :func:`quota_errors` to refuse.
+    """
+    return {code: int(n) for code, n in quota.items() if n}
+
+
+def quota_errors(quota: dict[str, int], available: dict[str, int],
+                 titles: dict[str, str] | None = None) -> Errors:
+    """Each area's quota must be 0..(active questions in that area); at least one question."""
+    titles = titles or {}
+    errors: Errors = {}
+    for code, wanted in quota.items():
+        name = f"quota_{code}"
+        if wanted is None or wanted < 0:
+            _add(errors, name, "Số câu hỏi phải là số không âm.")
+            continue
+        have = available.get(code, 0)
+        if wanted > have:
+            label = titles.get(code, code)
+            _add(errors, name,
+                 f"Lĩnh vực {label} chỉ có {have} câu hỏi đang dùng, không đủ {wanted} câu. "
+                 "Hãy giảm số câu hoặc bổ sung câu hỏi vào ngân hàng.")
+    total = sum(n for n in quota.values() if n and n > 0)
+    if total == 0:
+        _add(errors, "question_quota", "Mỗi lượt thi phải có ít nhất một câu hỏi.")
+    elif total > MAX_QUESTIONS_PER_ROUND:
+        _add(errors, "question_quota",
+             f"Mỗi lượt thi có tối đa {MAX_QUESTIONS_PER_ROUND} câu hỏi (đang chọn {total}).")
+    return errors
+
+
+def overlapping(opens_at: datetime, closes_at: datetime,
+                others: Iterable[OtherRound]) -> list[OtherRound]:
+    """Rounds whose [opens, closes) interval meets this one; touching ends do not overlap."""
+    return [o for o in others if opens_at < o.closes_at and o.opens_at < closes_at]
+
+
+def prize_tier_errors(tiers: list[dict]) -> Errors:
+    errors: Errors = {}
+    names = set()
+    for tier in tiers:
+        name, count = tier.get("name", ""), tier.get("count")
+        if not name.strip():
+            _add(errors, "prize_tiers", "Mỗi hạng giải cần có tên.")
+        elif name.strip().casefold() in names:
+            _add(errors, "prize_tiers", f"Hạng giải “{name}” bị lặp lại.")
+        names.add(name.strip().casefold())
+        if not isinstance(count, int) or not 1 <= count <= MAX_PRIZE_COUNT:
+            _add(errors, "prize_tiers",
+                 f"Số lượng giải “{name}” phải từ 1 đến {MAX_PRIZE_COUNT}.")
+    return errors
+
+
+def locked_errors(before: RoundValues, after: RoundValues) -> Errors:
+    """What a round with attempts may not change, each with the reason."""
+    errors: Errors = {}
+    for name, label in LOCKED_FIELDS.items():
+        old, new = getattr(before, name), getattr(after, name)
+        if name == "question_quota":
+            old, new = normalise_quota(old), normalise_quota(new)
+        if old != new:
+            _add(errors, name, LOCKED_MESSAGE.format(label=label))
+    return errors
+
+
+def validate_round(values: RoundValues, *, available: dict[str, int],
+                   others: Iterable[OtherRound] = (), before: RoundValues | None = None,
+                   locked: bool = False, titles: dict[str, str] | None = None) -> Errors:
+    """All rules of a round's settings.
+
+    ``available``: active questions per content area code; ``others``: the
+    contest's other rounds; ``before``/``locked``: the saved settings, and whether
+    the round already has attempts (so the settings in LOCKED_FIELDS must not change).
+    """
+    errors: Errors = {}
+    if not values.name.strip():
+        _add(errors, "name", "Vui lòng nhập tên đợt thi.")
+    if values.opens_at.tzinfo is None or values.closes_at.tzinfo is None:
+        raise ValueError("round times must be aware datetimes")
+    if values.closes_at <= values.opens_at:
+        _add(errors, "closes_at", "Thời điểm kết thúc phải sau thời điểm bắt đầu.")
+    else:
+        for other in overlapping(values.opens_at, values.closes_at, others):
+            _add(errors, "opens_at",
+                 f"Trùng thời gian với {other.name} ({format_local(other.opens_at)} – "
+                 f"{format_local(other.closes_at)}). Các đợt của một cuộc thi không được "
+                 "trùng nhau.")
+    if not 1 <= values.time_limit_minutes <= 240:
+        _add(errors, "time_limit_minutes", "Thời gian làm bài phải từ 1 đến 240 phút.")
+    if not 1 <= values.attempts_allowed <= 50:
+        _add(errors, "attempts_allowed", "Số lượt thi được phép phải từ 1 đến 50.")
+    if values.counted_attempt not in COUNTED_ATTEMPT_RULES:
+        _add(errors, "counted_attempt", "Lựa chọn không hợp lệ.")
+    if values.prediction_target not in PREDICTION_TARGETS:
+        _add(errors, "prediction_target", "Lựa chọn không hợp lệ.")
+    if values.reveal_answers not in REVEAL_POLICIES:
+        _add(errors, "reveal_answers", "Lựa chọn không hợp lệ.")
+    if locked and before is not None:
+        # Quotas of a locked round were checked when set; questions deactivated
+        # since then are the bank's problem, not a reason to refuse other edits.
+        errors.update(locked_errors(before, values))
+    else:
+        for name, messages in quota_errors(values.question_quota, available, titles).items():
+            errors.setdefault(name, []).extend(messages)
+    for name, messages in prize_tier_errors(values.prize_tiers).items():
+        errors.setdefault(name, []).extend(messages)
+    return errors
+
+
+def round_values(round_: Round) -> RoundValues:
+    return RoundValues(**{name: getattr(round_, name) for name in ROUND_FIELDS})
+
+
+def active_question_counts() -> dict[str, int]:
+    """Active questions per content area code (areas with none are present with 0)."""
+    rows = db.session.execute(
+        sa.select(ContentArea.code, sa.func.count(Question.id))
+        .outerjoin(Question, sa.and_(Question.content_area_id == ContentArea.id,
+                                     Question.active))
+        .group_by(ContentArea.code)
+    )
+    return {code: count for code, count in rows}
+
+
+def round_has_attempts(round_id: int | None) -> bool:
+    if round_id is None:
+        return False
+    return bool(db.session.scalar(
+        sa.select(sa.exists().where(Attempt.round_id == round_id))
+    ))
+
+
+def quota_needs(now: datetime) -> dict[str, dict[str, int]]:
+    """Per area code: the sum of quotas of rounds open now or upcoming, and the largest one.
+
+    The largest is what one attempt must be able to draw; the sum is what the
+    rounds still to run ask of the bank altogether.
+    """
+    rounds = db.session.scalars(sa.select(Round).where(Round.closes_at > now))
+    needs: dict[str, dict[str, int]] = {}
+    for round_ in rounds:
+        for code, n in (round_.question_quota or {}).items():
+            slot = needs.setdefault(code, {"sum": 0, "max": 0})
+            slot["sum"] += n
+            slot["max"] = max(slot["max"], n)
+    return needs
+
+
+def save_round(contest: Contest, round_: Round | None, values: RoundValues,
+               actor_id: int | None) -> tuple[Round | None, Errors]:
+    """Create (``round_`` None) or update a round after checking every rule; caller commits."""
+    values.name = values.name.strip()
+    values.question_quota = normalise_quota(values.question_quota)
+    others = [
+        OtherRound(r.id, r.name, r.opens_at, r.closes_at)
+        for r in db.session.scalars(sa.select(Round).where(Round.contest_id == contest.id))
+        if round_ is None or r.id != round_.id
+    ]
+    titles = {a.code: f"{a.code}) {a.title}" for a in db.session.scalars(sa.select(ContentArea))}
+    before = round_values(round_) if round_ is not None else None
+    locked = round_has_attempts(round_.id if round_ is not None else None)
+    errors = validate_round(values, available=active_question_counts(), others=others,
+                            before=before, locked=locked, titles=titles)
+    if errors:
+        return None, errors
+    if round_ is None:
+        round_ = Round(contest_id=contest.id)
+        db.session.add(round_)
+    for name in ROUND_FIELDS:
+        setattr(round_, name, getattr(values, name))
+    db.session.flush()
+    audit.record(
+        actor_id, "round.create" if before is None else "round.update",
+        object_type="round", object_id=round_.id,
+        summary=("Tạo " if before is None else "Sửa ") + f"{round_.name} – {contest.title}",
+        before=asdict(before) if before is not None else None,
+        after=asdict(round_values(round_)),
+    )
+    return round_, errors
+
+
+# --- live view ------------------------------------------------------------------------
+
+
+def live_summary(round_: Round, now: datetime, *, grace_seconds: int = 0,
+                 limit: int = 15) -> dict:
+    """What is happening in a round right now, as plain JSON-ready values.
+
+    An attempt counts as in progress until its deadline (plus the submit grace)
+    even if no sweep has closed it yet; after that it is neither in progress nor
+    submitted until it is graded.
+    """
+    from datetime import timedelta
+
+    from contest.models import Participant, Unit
+
+    cutoff = now - timedelta(seconds=grace_seconds)
+    in_progress = db.session.scalar(
+        sa.select(sa.func.count(Attempt.id)).where(
+            Attempt.round_id == round_.id, Attempt.status == "in_progress",
+            Attempt.deadline > cutoff)
+    ) or 0
+    submitted = db.session.scalar(
+        sa.select(sa.func.count(Attempt.id)).where(
+            Attempt.round_id == round_.id, Attempt.status == "submitted")
+    ) or 0
+    people = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Attempt.participant_id))).where(
+            Attempt.round_id == round_.id, Attempt.status == "submitted")
+    ) or 0
+    full_marks = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Attempt.participant_id))).where(
+            Attempt.round_id == round_.id, Attempt.status == "submitted",
+            Attempt.correct_count == Attempt.question_count, Attempt.question_count > 0)
+    ) or 0
+    rows = db.session.execute(
+        sa.select(Attempt, Participant.full_name, Participant.unit_other, Unit.name)
+        .join(Participant, Participant.id == Attempt.participant_id)
+        .outerjoin(Unit, Unit.id == Participant.unit_id)
+        .where(Attempt.round_id == round_.id, Attempt.status == "submitted")
+        .order_by(Attempt.submitted_at.desc(), Attempt.id.desc())
+        .limit(limit)
+    ).all()
+    latest = [
+        {
+            "name": full_name,
+            "unit": unit_name or unit_other or "",
+            "score": attempt.correct_count,
+            "questions": attempt.question_count,
+            "duration": _duration(attempt.duration_ms),
+            "submitted_at": format_local(attempt.submitted_at, "%H:%M:%S %d/%m"),
+            "timeout": attempt.finished_by == "timeout",
+        }
+        for attempt, full_name, unit_other, unit_name in rows
+    ]
+    return {
+        "round_id": round_.id,
+        "state": round_.state(now),
+        "in_progress": in_progress,
+        "submitted": submitted,
+        "participants": people,
+        "full_marks": full_marks,
+        "latest": latest,
+        "updated_at": format_local(now, "%H:%M:%S"),
+    }
+
+
+def _duration(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    seconds = ms // 1000
+    return f"{seconds // 60}:{seconds % 60:02d}"
