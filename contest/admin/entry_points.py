@@ -1,10 +1,179 @@
-"""Placeholder: owned by the helper building this area."""
+"""QR entry points: list with their numbers, create/edit, and print downloads."""
 
-from flask import render_template
+from __future__ import annotations
+
+from io import BytesIO
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
 
 from contest.admin import bp
+from contest.admin.forms_people import ActionForm, EntryPointForm
+from contest.extensions import db
+from contest.models import Contest, EntryPoint
+from contest.services import posters
+from contest.services import qr as qr_service
+from contest.services.qr import EntryPointData, EntryPointError
+from contest.timeutil import now_utc
+
+
+def _public_url(code: str) -> str:
+    return qr_service.public_url(current_app.config["PUBLIC_BASE_URL"], code)
+
+
+def _contests() -> list[Contest]:
+    return list(db.session.scalars(sa.select(Contest).order_by(Contest.created_at.desc())))
 
 
 @bp.route("/entry_points/")
 def entry_points():
-    return render_template("admin/placeholder.html", title="entry_points")
+    contests = _contests()
+    contest_id = request.args.get("contest_id", type=int)
+    query = sa.select(EntryPoint).order_by(EntryPoint.contest_id.desc(), EntryPoint.created_at)
+    if contest_id:
+        query = query.where(EntryPoint.contest_id == contest_id)
+    entries = list(db.session.scalars(query))
+    stats = qr_service.entry_point_stats([e.id for e in entries]) if entries else {}
+    totals = qr_service.EntryStats(
+        scans=sum(s.scans for s in stats.values()),
+        registrations=sum(s.registrations for s in stats.values()),
+        completed=sum(s.completed for s in stats.values()),
+    )
+    return render_template(
+        "admin/entry_points/list.html", entries=entries, stats=stats, totals=totals,
+        contests=contests, contest_id=contest_id,
+        contest_titles={c.id: c.title for c in contests}, public_url=_public_url,
+        action_form=ActionForm(),
+    )
+
+
+def _form(entry: EntryPoint | None = None) -> EntryPointForm:
+    form = EntryPointForm(obj=entry)
+    form.contest_id.choices = [(None, "— Chọn cuộc thi —")] + [
+        (c.id, c.title + ("" if c.is_published else " (nháp)")) for c in _contests()
+    ]
+    if entry is None and request.method == "GET":
+        form.contest_id.data = request.args.get("contest_id", type=int)
+    return form
+
+
+def _data_from(form: EntryPointForm) -> EntryPointData:
+    return EntryPointData(contest_id=form.contest_id.data or 0, label=form.label.data or "",
+                          place=form.place.data or "", kind=form.kind.data,
+                          code=form.code.data or "", active=form.active.data)
+
+
+def _apply_error(form: EntryPointForm, error: EntryPointError) -> None:
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None:
+        target.errors = [*target.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+@bp.route("/entry_points/new", methods=["GET", "POST"])
+def entry_point_new():
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            entry = qr_service.create_entry_point(_data_from(form), current_user.id)
+        except EntryPointError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Đã tạo mã QR {entry.code}: {_public_url(entry.code)}", "success")
+            return redirect(url_for("admin.entry_points", contest_id=entry.contest_id))
+    return render_template("admin/entry_points/form.html", form=form, entry=None), (
+        422 if form.errors else 200)
+
+
+@bp.route("/entry_points/<int:entry_point_id>/edit", methods=["GET", "POST"])
+def entry_point_edit(entry_point_id: int):
+    entry = db.get_or_404(EntryPoint, entry_point_id)
+    form = _form(entry)
+    if form.validate_on_submit():
+        try:
+            qr_service.update_entry_point(entry, _data_from(form), current_user.id)
+        except EntryPointError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Đã lưu mã QR {entry.code}.", "success")
+            return redirect(url_for("admin.entry_points", contest_id=entry.contest_id))
+    return render_template("admin/entry_points/form.html", form=form, entry=entry,
+                           url=_public_url(entry.code)), (422 if form.errors else 200)
+
+
+@bp.route("/entry_points/<int:entry_point_id>/deactivate", methods=["POST"])
+def entry_point_deactivate(entry_point_id: int):
+    return _set_active(entry_point_id, False)
+
+
+@bp.route("/entry_points/<int:entry_point_id>/activate", methods=["POST"])
+def entry_point_activate(entry_point_id: int):
+    return _set_active(entry_point_id, True)
+
+
+def _set_active(entry_point_id: int, active: bool):
+    entry = db.get_or_404(EntryPoint, entry_point_id)
+    if ActionForm().validate_on_submit():
+        qr_service.set_active(entry, active, current_user.id)
+        db.session.commit()
+        flash(f"Đã {'bật lại' if active else 'tắt'} mã QR {entry.code}.", "success")
+    else:
+        flash("Biểu mẫu không hợp lệ; vui lòng thử lại.", "error")
+    return redirect(url_for("admin.entry_points", contest_id=entry.contest_id))
+
+
+def _download(data: bytes, name: str, mimetype: str):
+    return send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+@bp.route("/entry_points/<int:entry_point_id>/qr.png")
+def entry_point_png(entry_point_id: int):
+    entry = db.get_or_404(EntryPoint, entry_point_id)
+    return _download(qr_service.qr_png(_public_url(entry.code)), f"ma-qr-{entry.code}.png",
+                     "image/png")
+
+
+@bp.route("/entry_points/<int:entry_point_id>/qr.svg")
+def entry_point_svg(entry_point_id: int):
+    entry = db.get_or_404(EntryPoint, entry_point_id)
+    return _download(qr_service.qr_svg(_public_url(entry.code)), f"ma-qr-{entry.code}.svg",
+                     "image/svg+xml")
+
+
+def _poster_round(contest: Contest) -> posters.RoundDates | None:
+    now = now_utc()
+    round_ = contest.round_open_at(now) or contest.next_round_after(now)
+    if round_ is None:
+        return None
+    return posters.RoundDates(round_.name, round_.opens_at, round_.closes_at)
+
+
+@bp.route("/entry_points/<int:entry_point_id>/poster.pdf")
+def entry_point_poster(entry_point_id: int):
+    entry = db.get_or_404(EntryPoint, entry_point_id)
+    contest = db.get_or_404(Contest, entry.contest_id)
+    pdf = posters.poster_pdf(
+        title=contest.title, url=_public_url(entry.code), organiser=contest.organiser,
+        dates=_poster_round(contest), place=entry.place or entry.label, code=entry.code,
+    )
+    return _download(pdf, f"ap-phich-{entry.code}.pdf", "application/pdf")
+
+
+@bp.route("/entry_points/stickers/<int:contest_id>.pdf")
+def entry_point_stickers(contest_id: int):
+    contest = db.get_or_404(Contest, contest_id)
+    entries = db.session.scalars(
+        sa.select(EntryPoint)
+        .where(EntryPoint.contest_id == contest.id, EntryPoint.active.is_(True))
+        .order_by(EntryPoint.created_at, EntryPoint.id)
+    )
+    stickers = [posters.Sticker(label=e.label, url=_public_url(e.code), place=e.place)
+                for e in entries]
+    pdf = posters.sticker_sheet_pdf(title=contest.title, stickers=stickers)
+    return _download(pdf, f"ma-qr-{contest.slug}.pdf", "application/pdf")

@@ -1,13 +1,128 @@
 """User management: admins only (a nested blueprint with its own guard)."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
 
+import sqlalchemy as sa
+from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask_login import current_user
+
+from contest.admin.forms_people import ActionForm, UserCreateForm, UserEditForm
 from contest.auth.guards import guard_blueprint
+from contest.extensions import db
+from contest.models import Unit, User
+from contest.services import users as user_service
+from contest.services.users import UserData, UserError
 
 bp = Blueprint("users", __name__)
 guard_blueprint(bp, "admin")
 
 
+def _unit_choices() -> list[tuple[int | None, str]]:
+    units = db.session.scalars(
+        sa.select(Unit).where(Unit.active.is_(True)).order_by(Unit.kind, Unit.position, Unit.name)
+    )
+    return [(None, "— Không —")] + [(u.id, f"{u.name} ({u.kind_label})") for u in units]
+
+
+def _apply_error(form, error: UserError) -> None:
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None:
+        target.errors = [*target.errors, error.message]
+    else:
+        flash(error.message, "error")
+
+
+def _show_password_once(user: User, password: str, created: bool):
+    """The password is in this response only: never flashed into the session cookie."""
+    response = make_response(render_template(
+        "admin/users/password.html", user=user, password=password, created=created))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/")
 def index():
-    return render_template("admin/placeholder.html", title="users")
+    users = db.session.scalars(
+        sa.select(User).order_by(User.active.desc(), User.role, User.username)
+    ).all()
+    return render_template("admin/users/list.html", users=users, action_form=ActionForm())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = UserCreateForm()
+    form.unit_id.choices = _unit_choices()
+    if form.validate_on_submit():
+        data = UserData(username=form.username.data, full_name=form.full_name.data,
+                        role=form.role.data, unit_id=form.unit_id.data)
+        try:
+            user, password = user_service.create_user(data, current_user.id,
+                                                      password=form.password.data or None)
+        except UserError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            return _show_password_once(user, password, created=True)
+    return render_template("admin/users/form.html", form=form, user=None), (
+        422 if form.errors else 200)
+
+
+@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+def edit(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    form.unit_id.choices = _unit_choices()
+    if user.unit_id and user.unit_id not in [value for value, _ in form.unit_id.choices]:
+        # An inactive unit still shows, so saving the form does not silently drop it.
+        form.unit_id.choices.append((user.unit_id, f"{user.unit.name} (ngừng sử dụng)"))
+    if form.validate_on_submit():
+        try:
+            user_service.update_user(user, full_name=form.full_name.data, role=form.role.data,
+                                     unit_id=form.unit_id.data, actor_id=current_user.id)
+        except UserError as error:
+            db.session.rollback()
+            _apply_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Đã lưu tài khoản {user.username}.", "success")
+            return redirect(url_for("admin.users.index"))
+    return render_template("admin/users/form.html", form=form, user=user), (
+        422 if form.errors else 200)
+
+
+def _set_active(user_id: int, active: bool):
+    user = db.get_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        flash("Biểu mẫu không hợp lệ; vui lòng thử lại.", "error")
+        return redirect(url_for("admin.users.index"))
+    try:
+        user_service.set_active(user, active, current_user.id)
+    except UserError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("admin.users.index"))
+    db.session.commit()
+    flash(f"Đã {'mở khóa' if active else 'khóa'} tài khoản {user.username}.", "success")
+    return redirect(url_for("admin.users.index"))
+
+
+@bp.route("/<int:user_id>/deactivate", methods=["POST"])
+def deactivate(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.route("/<int:user_id>/activate", methods=["POST"])
+def activate(user_id: int):
+    return _set_active(user_id, True)
+
+
+@bp.route("/<int:user_id>/reset-password", methods=["POST"])
+def reset_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        flash("Biểu mẫu không hợp lệ; vui lòng thử lại.", "error")
+        return redirect(url_for("admin.users.index"))
+    password = user_service.reset_password(user, current_user.id)
+    db.session.commit()
+    return _show_password_once(user, password, created=False)

@@ -1,0 +1,182 @@
+"""Printable PDFs: the A4 poster of one QR code, and a sticker sheet of many.
+
+Plain values in (URLs, titles, aware datetimes), PDF bytes out. DejaVu fonts
+are embedded because the PDF core fonts have no Vietnamese letters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from fpdf import FPDF
+
+from contest.services.qr import qr_image
+from contest.timeutil import to_local
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+#: The plan's guiding sentence, printed on every poster.
+SLOGAN = (
+    "Cải cách hành chính phải xuất phát từ lợi ích của người dân, doanh nghiệp; "
+    "lấy người dân, doanh nghiệp làm trung tâm"
+)
+RED = (165, 14, 14)
+DARK = (17, 17, 17)
+
+
+@dataclass(frozen=True)
+class RoundDates:
+    name: str
+    opens_at: datetime
+    closes_at: datetime
+
+
+@dataclass(frozen=True)
+class Sticker:
+    label: str
+    url: str
+    place: str = ""
+
+
+def format_moment(value: datetime) -> str:
+    """Local time as Vietnamese notices write it; midnight closing reads "24:00" of the day."""
+    local = to_local(value)
+    if (local.hour, local.minute) == (0, 0):
+        return (local - timedelta(days=1)).strftime("24:00 ngày %d/%m/%Y")
+    return local.strftime("%H:%M ngày %d/%m/%Y")
+
+
+def round_line(dates: RoundDates) -> str:
+    opens = to_local(dates.opens_at).strftime("%H:%M ngày %d/%m/%Y")
+    return f"{dates.name}: từ {opens} đến {format_moment(dates.closes_at)}"
+
+
+def _pdf(title: str) -> FPDF:
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(15, 15, 15)
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("DejaVuSerif", "", str(FONT_DIR / "DejaVuSerif.ttf"))
+    pdf.add_font("DejaVuSerif", "B", str(FONT_DIR / "DejaVuSerif-Bold.ttf"))
+    pdf.set_title(title)
+    pdf.set_creator("Cuộc thi tìm hiểu về cải cách hành chính")
+    return pdf
+
+
+def _fit_font_size(pdf: FPDF, text: str, width: float, start: float, smallest: float) -> float:
+    """The largest size from ``start`` down at which ``text`` fits on one line."""
+    size = start
+    while size > smallest:
+        pdf.set_font_size(size)
+        if pdf.get_string_width(text) <= width:
+            break
+        size -= 1
+    pdf.set_font_size(size)
+    return size
+
+
+def poster_pdf(*, title: str, url: str, organiser: str, dates: RoundDates | None,
+               place: str = "", code: str = "", slogan: str = SLOGAN) -> bytes:
+    """An A4 poster: organiser, title, round dates, the QR code, the URL typed out, slogan."""
+    pdf = _pdf(title)
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    pdf.set_draw_color(*RED)
+    pdf.set_line_width(1.2)
+    pdf.rect(8, 8, pdf.w - 16, pdf.h - 16)
+
+    pdf.set_text_color(*DARK)
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.set_y(16)
+    pdf.multi_cell(width, 6.5, organiser.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(5)
+    pdf.set_text_color(*RED)
+    pdf.set_font("DejaVu", "B", 24 if len(title) < 90 else 19)
+    pdf.multi_cell(width, 11, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_text_color(*DARK)
+    pdf.set_font("DejaVu", "", 13)
+    if dates is not None:
+        pdf.multi_cell(width, 7, round_line(dates), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+
+    pdf.set_font("DejaVu", "B", 17)
+    pdf.cell(width, 9, "Quét mã QR bằng điện thoại để dự thi", align="C",
+             new_x="LMARGIN", new_y="NEXT")
+    qr_size = 105
+    top = pdf.get_y() + 2
+    pdf.image(qr_image(url, box_size=20), x=(pdf.w - qr_size) / 2, y=top, w=qr_size, h=qr_size)
+    pdf.set_y(top + qr_size + 3)
+
+    pdf.set_font("DejaVu", "", 13)
+    pdf.cell(width, 7, "Không quét được mã? Gõ địa chỉ sau vào trình duyệt:", align="C",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B")
+    _fit_font_size(pdf, url, width, 22, 10)
+    pdf.multi_cell(width, 11, url, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+
+    pdf.set_text_color(*RED)
+    pdf.set_font("DejaVuSerif", "B", 14)
+    pdf.multi_cell(width, 7.5, f"“{slogan}”", align="C", new_x="LMARGIN", new_y="NEXT")
+
+    pdf.set_text_color(*DARK)
+    pdf.set_font("DejaVu", "", 12)
+    pdf.set_y(pdf.h - 32)
+    pdf.multi_cell(width, 6, f"Ban tổ chức: {organiser}", align="C",
+                   new_x="LMARGIN", new_y="NEXT")
+    if place or code:
+        pdf.set_font("DejaVu", "", 8)
+        pdf.set_text_color(110, 110, 110)
+        tag = " · ".join(part for part in (place, f"Mã {code}" if code else "") if part)
+        pdf.cell(width, 5, tag, align="C")
+    return bytes(pdf.output())
+
+
+def sticker_sheet_pdf(*, title: str, stickers: Sequence[Sticker], columns: int = 3,
+                      rows: int = 4) -> bytes:
+    """A4 pages of QR stickers in a grid, each with its label and the URL typed out."""
+    pdf = _pdf(f"Mã QR — {title}")
+    margin_x, header_h, margin_bottom = 10, 14, 8
+    cell_w = (pdf.w - 2 * margin_x) / columns
+    cell_h = (pdf.h - header_h - margin_bottom - 6) / rows
+    per_page = columns * rows
+    if not stickers:
+        pdf.add_page()
+        pdf.set_font("DejaVu", "", 12)
+        pdf.cell(0, 10, f"{title}: chưa có mã QR nào.")
+        return bytes(pdf.output())
+    pages = (len(stickers) + per_page - 1) // per_page
+    for index, sticker in enumerate(stickers):
+        slot = index % per_page
+        if slot == 0:
+            pdf.add_page()
+            pdf.set_font("DejaVu", "B", 10)
+            pdf.set_text_color(*DARK)
+            pdf.set_xy(margin_x, 6)
+            pdf.cell(pdf.w - 2 * margin_x, 6,
+                     f"{title} — trang {index // per_page + 1}/{pages}", align="C")
+            pdf.set_draw_color(180, 180, 180)
+            pdf.set_line_width(0.2)
+        col, row = slot % columns, slot // columns
+        x, y = margin_x + col * cell_w, header_h + row * cell_h
+        # Dashed outline: where to cut.
+        pdf.set_dash_pattern(dash=1.5, gap=1.5)
+        pdf.rect(x, y, cell_w, cell_h)
+        pdf.set_dash_pattern()
+        qr_size = min(cell_w, cell_h) - 26
+        pdf.image(qr_image(sticker.url, box_size=10), x=x + (cell_w - qr_size) / 2, y=y + 3,
+                  w=qr_size, h=qr_size)
+        inner = cell_w - 6
+        pdf.set_xy(x + 3, y + qr_size + 4)
+        pdf.set_font("DejaVu", "B", 9.5)
+        pdf.multi_cell(inner, 4.4, sticker.label, align="C", max_line_height=4.4,
+                       new_x="LEFT", new_y="NEXT")
+        pdf.set_font("DejaVu", "")
+        _fit_font_size(pdf, sticker.url, inner, 8.5, 5)
+        pdf.set_x(x + 3)
+        pdf.cell(inner, 4.4, sticker.url, align="C")
+    return bytes(pdf.output())

@@ -1,0 +1,308 @@
+"""Import units from .xlsx/.csv: validate every row, then write all or nothing.
+
+Columns (header row, any order, diacritics and case ignored):
+``Tên đơn vị`` · ``Loại`` (Tổ dân phố / Cơ quan, đơn vị) · ``Dân số / Số người``.
+A name already in the list updates that unit's kind and population; a name
+twice in the file, an unknown kind or a bad number is an error, and one error
+stops the whole import. No Flask request here: the caller passes bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+from contest.extensions import db
+from contest.models import UNIT_KINDS
+from contest.services import audit
+from contest.services.text import clean, search_key
+from contest.services.units import (
+    NAME_MAX_LENGTH,
+    POPULATION_MAX,
+    UNIT_FIELDS,
+    UnitData,
+    create_unit,
+    find_by_name,
+)
+
+ALLOWED_EXTENSIONS = (".xlsx", ".csv")
+MAX_ROWS = 2000
+COLUMN_NAME, COLUMN_KIND, COLUMN_POPULATION = "Tên đơn vị", "Loại", "Dân số / Số người"
+TEMPLATE_HEADER = [COLUMN_NAME, COLUMN_KIND, COLUMN_POPULATION]
+
+#: Accepted spellings of each kind, compared without diacritics or case.
+KIND_ALIASES = {
+    "to dan pho": "residential_group",
+    "tdp": "residential_group",
+    "co quan, don vi": "agency",
+    "co quan": "agency",
+    "don vi": "agency",
+    "co quan don vi": "agency",
+}
+_HEADER_KEYS = {
+    "ten don vi": "name", "ten": "name", "don vi": "name",
+    "loai": "kind", "loai don vi": "kind",
+    "dan so / so nguoi": "population", "dan so": "population", "so nguoi": "population",
+    "dan so/so nguoi": "population",
+}
+
+
+@dataclass
+class RowResult:
+    row: int
+    name: str
+    kind: str | None = None
+    population: int | None = None
+    #: "add", "update", "unchanged" or "error".
+    status: str = "add"
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return {"add": "Thêm mới", "update": "Cập nhật", "unchanged": "Không đổi",
+                "error": "Lỗi"}[self.status]
+
+
+@dataclass
+class ImportReport:
+    filename: str
+    rows: list[RowResult] = field(default_factory=list)
+    #: Errors about the file itself (type, size, header), not a row.
+    file_errors: list[str] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and not any(r.errors for r in self.rows) and bool(self.rows)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+    def lines(self) -> list[str]:
+        """The report as Vietnamese text lines (CLI, logs)."""
+        out = [f"Tệp {self.filename}:"] + [f"  {e}" for e in self.file_errors]
+        for r in self.rows:
+            detail = "; ".join(r.errors) if r.errors else r.status_label
+            out.append(f"  Dòng {r.row}: {r.name or '(trống)'} — {detail}")
+        out.append(
+            f"Thêm mới {self.count('add')}, cập nhật {self.count('update')}, "
+            f"không đổi {self.count('unchanged')}, lỗi {self.count('error')}."
+        )
+        return out
+
+    def to_rows(self) -> list[dict]:
+        """The valid rows as plain values, for a signed confirm form."""
+        return [{"name": r.name, "kind": r.kind, "population": r.population} for r in self.rows]
+
+
+def _read_table(filename: str, data: bytes) -> list[list[object]]:
+    """Rows of cell values from the file; raises ValueError with a Vietnamese message."""
+    lower = filename.lower()
+    if lower.endswith(".xlsx"):
+        if not zipfile.is_zipfile(io.BytesIO(data)):
+            raise ValueError("Tệp .xlsx bị hỏng hoặc không phải tệp Excel thật.")
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a broken file
+            raise ValueError("Không đọc được tệp Excel. Hãy lưu lại dưới dạng .xlsx.") from error
+        sheet = book.worksheets[0]
+        rows = [list(r) for r in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
+        book.close()
+        return rows
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            "Tệp .csv phải lưu với mã UTF-8 (trong Excel: Lưu thành → CSV UTF-8)."
+        ) from error
+    if "\x00" in text:
+        raise ValueError("Tệp .csv chứa ký tự không hợp lệ (có thể là tệp nhị phân).")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+
+
+def _parse_population(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError
+        return int(value)
+    text = clean(str(value)).replace(" ", "")
+    if not text:
+        return None
+    # "1.234" and "1,234" are thousands in Vietnamese and English spreadsheets.
+    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", text):
+        text = re.sub(r"[.,]", "", text)
+    if not re.fullmatch(r"-?\d+", text):
+        raise ValueError
+    return int(text)
+
+
+def parse_units(filename: str, data: bytes, max_bytes: int) -> ImportReport:
+    """Check the file and every row against the current list of units. Writes nothing."""
+    report = ImportReport(filename=filename or "(không tên)")
+    if not filename or not filename.lower().endswith(ALLOWED_EXTENSIONS):
+        report.file_errors.append("Chỉ nhận tệp .xlsx hoặc .csv.")
+        return report
+    if len(data) > max_bytes:
+        report.file_errors.append(
+            f"Tệp quá lớn ({len(data) // 1024} KB); tối đa {max_bytes // (1024 * 1024)} MB."
+        )
+        return report
+    if not data:
+        report.file_errors.append("Tệp rỗng.")
+        return report
+    try:
+        table = _read_table(filename, data)
+    except ValueError as error:
+        report.file_errors.append(str(error))
+        return report
+    return _check_table(report, table)
+
+
+def revalidate(filename: str, rows: list[dict]) -> ImportReport:
+    """Check rows carried from a preview again, against the list as it is now."""
+    table: list[list[object]] = [list(TEMPLATE_HEADER)]
+    for row in rows:
+        table.append([row.get("name"), UNIT_KINDS.get(row.get("kind") or "", ""),
+                      row.get("population")])
+    return _check_table(ImportReport(filename=filename), table)
+
+
+def _check_table(report: ImportReport, table: list[list[object]]) -> ImportReport:
+    while table and all(clean(str(c or "")) == "" for c in table[0]):
+        table.pop(0)
+    if not table:
+        report.file_errors.append("Tệp không có dữ liệu.")
+        return report
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(table[0]):
+        key = _HEADER_KEYS.get(search_key(str(cell or "")))
+        if key and key not in columns:
+            columns[key] = index
+    missing = [label for key, label in (("name", COLUMN_NAME), ("kind", COLUMN_KIND))
+               if key not in columns]
+    if missing:
+        report.file_errors.append(
+            "Thiếu cột: " + ", ".join(missing)
+            + f". Dòng đầu phải là tiêu đề: {', '.join(TEMPLATE_HEADER)}."
+        )
+        return report
+    body = table[1:]
+    if len(body) > MAX_ROWS:
+        report.file_errors.append(f"Tệp có quá nhiều dòng; tối đa {MAX_ROWS} đơn vị mỗi lần.")
+        return report
+
+    def cell(row: list[object], key: str) -> object:
+        index = columns.get(key)
+        return row[index] if index is not None and index < len(row) else None
+
+    seen: dict[str, int] = {}
+    for offset, raw in enumerate(body):
+        line = offset + 2  # 1-based, after the header row
+        if all(clean(str(c if c is not None else "")) == "" for c in raw):
+            continue
+        name = clean(str(cell(raw, "name") or ""))
+        result = RowResult(row=line, name=name)
+        if not name:
+            result.errors.append(f"Cột “{COLUMN_NAME}”: bỏ trống.")
+        elif len(name) > NAME_MAX_LENGTH:
+            result.errors.append(f"Cột “{COLUMN_NAME}”: dài quá {NAME_MAX_LENGTH} ký tự.")
+        elif name.casefold() in seen:
+            result.errors.append(
+                f"Cột “{COLUMN_NAME}”: trùng với dòng {seen[name.casefold()]} trong tệp."
+            )
+        else:
+            seen[name.casefold()] = line
+        kind_text = clean(str(cell(raw, "kind") or ""))
+        result.kind = KIND_ALIASES.get(search_key(kind_text))
+        if result.kind is None:
+            result.errors.append(
+                f"Cột “{COLUMN_KIND}”: “{kind_text or '(trống)'}” không hợp lệ; "
+                "ghi “Tổ dân phố” hoặc “Cơ quan, đơn vị”."
+            )
+        try:
+            result.population = _parse_population(cell(raw, "population"))
+            if result.population is not None and not 0 <= result.population <= POPULATION_MAX:
+                raise ValueError
+        except ValueError:
+            result.errors.append(
+                f"Cột “{COLUMN_POPULATION}”: “{cell(raw, 'population')}” phải là số nguyên "
+                f"từ 0 đến {POPULATION_MAX}."
+            )
+        if result.errors:
+            result.status = "error"
+        elif (existing := find_by_name(name)) is not None:
+            same = (existing.kind == result.kind
+                    and (result.population is None or existing.population == result.population))
+            result.status = "unchanged" if same else "update"
+        report.rows.append(result)
+    if not report.rows:
+        report.file_errors.append("Tệp không có dòng đơn vị nào dưới dòng tiêu đề.")
+    return report
+
+
+def apply_rows(report: ImportReport, actor_id: int | None) -> ImportReport:
+    """Write a report's rows; the caller commits. Refuses a report with any error."""
+    if not report.ok:
+        raise ValueError("Tệp còn lỗi: không nhập đơn vị nào.")
+    for row in report.rows:
+        existing = find_by_name(row.name)
+        if existing is None:
+            create_unit(UnitData(row.name, row.kind, row.population), actor_id)
+            continue
+        before = audit.snapshot(existing, UNIT_FIELDS)
+        existing.kind = row.kind
+        if row.population is not None:
+            existing.population = row.population
+        after = audit.snapshot(existing, UNIT_FIELDS)
+        if before != after:
+            audit.record(actor_id, "unit.update", object_type="unit", object_id=existing.id,
+                         summary=f"Cập nhật đơn vị {existing.name} từ tệp {report.filename}",
+                         before=before, after=after)
+    audit.record(actor_id, "unit.import", object_type="unit",
+                 summary=(f"Nhập đơn vị từ tệp {report.filename}: thêm {report.count('add')}, "
+                          f"cập nhật {report.count('update')}"))
+    db.session.flush()
+    report.applied = True
+    return report
+
+
+def import_units(filename: str, data: bytes, *, max_bytes: int, actor_id: int | None,
+                 dry_run: bool = False) -> ImportReport:
+    """Parse, and unless ``dry_run`` or anything is wrong, write. The caller commits."""
+    report = parse_units(filename, data, max_bytes)
+    if report.ok and not dry_run:
+        apply_rows(report, actor_id)
+    return report
+
+
+def template_xlsx() -> bytes:
+    """An empty import template with the header row and two example rows."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Don vi"
+    sheet.append(TEMPLATE_HEADER)
+    sheet.append(["Tổ dân phố số 1", "Tổ dân phố", 850])
+    sheet.append(["Trường Tiểu học Phù Vân", "Cơ quan, đơn vị", 45])
+    sheet.column_dimensions["A"].width = 40
+    sheet.column_dimensions["B"].width = 20
+    sheet.column_dimensions["C"].width = 20
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,155 @@
+"""Back-office accounts: create, edit role/unit, deactivate, reset a password.
+
+The rule that matters most: the ward must never be left without an active
+admin, so the last one can be neither deactivated nor given another role.
+The caller commits; every change writes an audit entry (never a password).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from contest.extensions import db
+from contest.models import ROLES, Unit, User
+from contest.models.user import MIN_PASSWORD_LENGTH
+from contest.services import audit
+from contest.services.text import clean
+
+USER_FIELDS = ["username", "full_name", "role", "unit_id", "active"]
+USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,59}")
+#: Readable when dictated over the phone: no 0/O, 1/l/I.
+PASSWORD_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ"  # noqa: S105
+GENERATED_PASSWORD_LENGTH = 14
+
+
+class UserError(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass
+class UserData:
+    username: str
+    full_name: str
+    role: str
+    unit_id: int | None = None
+
+
+def generate_password(length: int = GENERATED_PASSWORD_LENGTH) -> str:
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.", "password")
+    if len(password) > 200:
+        raise UserError("Mật khẩu dài tối đa 200 ký tự.", "password")
+
+
+def _check_role_and_unit(role: str, unit_id: int | None) -> int | None:
+    if role not in ROLES:
+        raise UserError("Vai trò không hợp lệ.", "role")
+    if role != "unit_reporter":
+        return None  # only a unit reporter is tied to a unit
+    if unit_id is None:
+        raise UserError("Tài khoản báo cáo của đơn vị phải chọn đơn vị.", "unit_id")
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not unit.active:
+        raise UserError("Đơn vị đã chọn không tồn tại hoặc đã ngừng sử dụng.", "unit_id")
+    return unit.id
+
+
+def _active_admin_ids(lock: bool) -> list[int]:
+    query = sa.select(User.id).where(User.role == "admin", User.active.is_(True))
+    if lock:
+        # Two admins removing each other at once: the second waits, then sees one left.
+        query = query.with_for_update()
+    return list(db.session.scalars(query))
+
+
+def _guard_last_admin(user: User, *, losing_admin: bool) -> None:
+    if losing_admin and user.role == "admin" and user.active:
+        if _active_admin_ids(lock=True) == [user.id]:
+            raise UserError(
+                "Đây là tài khoản quản trị cuối cùng đang hoạt động; hãy tạo hoặc mở lại "
+                "một tài khoản quản trị khác trước.", "role",
+            )
+
+
+def create_user(data: UserData, actor_id: int | None,
+                password: str | None = None) -> tuple[User, str]:
+    """Create an account; returns it with its password (generated when none is given)."""
+    username = clean(data.username).lower()
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise UserError(
+            "Tên đăng nhập dài 3–60 ký tự, chỉ gồm chữ thường không dấu, chữ số, dấu chấm, "
+            "gạch dưới hoặc gạch ngang, bắt đầu bằng chữ hoặc số.", "username",
+        )
+    if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+        raise UserError(f"Tên đăng nhập “{username}” đã có người dùng.", "username")
+    full_name = clean(data.full_name)
+    if not full_name:
+        raise UserError("Vui lòng nhập họ và tên.", "full_name")
+    if len(full_name) > 120:
+        raise UserError("Họ và tên dài tối đa 120 ký tự.", "full_name")
+    unit_id = _check_role_and_unit(data.role, data.unit_id)
+    if password:
+        check_password_rules(password)
+    else:
+        password = generate_password()
+    user = User(username=username, full_name=full_name, role=data.role, unit_id=unit_id)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor_id, "user.create", object_type="user", object_id=user.id,
+                 summary=f"Tạo tài khoản {username} ({ROLES[data.role]})",
+                 after=audit.snapshot(user, USER_FIELDS))
+    return user, password
+
+
+def update_user(user: User, *, full_name: str, role: str, unit_id: int | None,
+                actor_id: int | None) -> User:
+    full_name = clean(full_name)
+    if not full_name:
+        raise UserError("Vui lòng nhập họ và tên.", "full_name")
+    if len(full_name) > 120:
+        raise UserError("Họ và tên dài tối đa 120 ký tự.", "full_name")
+    unit_id = _check_role_and_unit(role, unit_id)
+    _guard_last_admin(user, losing_admin=role != "admin")
+    before = audit.snapshot(user, USER_FIELDS)
+    user.full_name, user.role, user.unit_id = full_name, role, unit_id
+    after = audit.snapshot(user, USER_FIELDS)
+    if before != after:
+        audit.record(actor_id, "user.update", object_type="user", object_id=user.id,
+                     summary=f"Sửa tài khoản {user.username}", before=before, after=after)
+    return user
+
+
+def set_active(user: User, active: bool, actor_id: int | None) -> User:
+    if user.active == active:
+        return user
+    if not active:
+        if user.id == actor_id:
+            raise UserError("Bạn không thể tự khóa tài khoản của mình.", "active")
+        _guard_last_admin(user, losing_admin=True)
+    user.active = active
+    audit.record(actor_id, "user.activate" if active else "user.deactivate", object_type="user",
+                 object_id=user.id,
+                 summary=f"{'Mở khóa' if active else 'Khóa'} tài khoản {user.username}",
+                 before={"active": not active}, after={"active": active})
+    return user
+
+
+def reset_password(user: User, actor_id: int | None) -> str:
+    """Give the account a new random password and return it (to be shown once)."""
+    password = generate_password()
+    user.set_password(password)
+    audit.record(actor_id, "user.reset_password", object_type="user", object_id=user.id,
+                 summary=f"Đặt lại mật khẩu tài khoản {user.username}")
+    return password
