@@ -1,10 +1,426 @@
-"""Placeholder: owned by the helper building this area."""
+"""The question bank: list, search, edit, preview, import and export."""
 
-from flask import render_template
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_login import current_user
 
 from contest.admin import bp
+from contest.admin.forms import (
+    DIFFICULTIES,
+    ConfirmImportForm,
+    ImportForm,
+    QuestionForm,
+    choices,
+)
+from contest.admin.routes import area_overview
+from contest.extensions import db
+from contest.models import ContentArea, Question, QuestionVersion
+from contest.models.bank import MAX_OPTIONS, OPTION_LETTERS
+from contest.services import audit
+from contest.services import questions as questions_service
+from contest.services.questions import QuestionData
+from contest.services.text import search_key
+from contest.timeutil import format_local, now_utc
+
+QUESTION_FIELDS = ["content_area_id", "text", "options", "correct_option", "explanation",
+                   "source", "difficulty", "active"]
+STATUS_FILTERS = {"active": "Đang dùng", "inactive": "Ngưng dùng", "all": "Tất cả"}
+IMPORT_TYPES = {".xlsx": "Excel (.xlsx)", ".csv": "CSV (.csv)"}
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The session key holding the token of the upload waiting for confirmation.
+IMPORT_SESSION_KEY = "bank_import"
+IMPORT_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+#: Uploads left unconfirmed are removed after this long.
+IMPORT_MAX_AGE_SECONDS = 2 * 3600
+MAX_IMPORT_FILES = 20
+
+
+def _areas() -> list[ContentArea]:
+    return list(db.session.scalars(sa.select(ContentArea).order_by(ContentArea.position)))
+
+
+# --- list, filters, search ------------------------------------------------------------
+
+
+def _filters() -> dict[str, str]:
+    """The list's filters from the query string; unknown values are dropped, not errors."""
+    args = request.args
+    codes = {a.code for a in _areas()}
+    filters = {}
+    if args.get("area") in codes:
+        filters["area"] = args["area"]
+    status = args.get("status", "active")
+    filters["status"] = status if status in STATUS_FILTERS else "active"
+    if args.get("difficulty") in {str(d) for d in DIFFICULTIES}:
+        filters["difficulty"] = args["difficulty"]
+    q = (args.get("q") or "").strip()[:200]
+    if q:
+        filters["q"] = q
+    return filters
+
+
+def filtered_query(filters: dict[str, str]) -> sa.Select:
+    query = sa.select(Question)
+    if "area" in filters:
+        query = query.join(ContentArea, ContentArea.id == Question.content_area_id).where(
+            ContentArea.code == filters["area"])
+    if filters.get("status") == "active":
+        query = query.where(Question.active)
+    elif filters.get("status") == "inactive":
+        query = query.where(sa.not_(Question.active))
+    if "difficulty" in filters:
+        query = query.where(Question.difficulty == int(filters["difficulty"]))
+    # Every word must appear, without diacritics or case: "cai cach" finds "Cải cách".
+    for word in search_key(filters.get("q", "")).split():
+        query = query.where(Question.search_text.contains(word, autoescape=True))
+    return query
 
 
 @bp.route("/questions/")
 def questions():
-    return render_template("admin/placeholder.html", title="questions")
+    filters = _filters()
+    page = db.paginate(
+        filtered_query(filters).order_by(Question.id.desc()),
+        per_page=current_app.config["ADMIN_PAGE_SIZE"], max_per_page=200, error_out=False,
+    )
+    return render_template(
+        "admin/questions/list.html", page=page, filters=filters, areas=_areas(),
+        area_counts=area_overview(now_utc()), statuses=STATUS_FILTERS,
+        difficulties=DIFFICULTIES, letters=OPTION_LETTERS,
+    )
+
+
+# --- one question ---------------------------------------------------------------------
+
+
+def _question_form(question: Question | None) -> QuestionForm:
+    if request.method == "POST":
+        form = QuestionForm()
+    elif question is not None:
+        options = list(question.options) + [""] * (MAX_OPTIONS - len(question.options))
+        form = QuestionForm(obj=question, data={"options": options})
+    else:
+        form = QuestionForm(data={"options": [""] * MAX_OPTIONS, "active": True})
+    form.content_area_id.choices = choices((a.id, f"{a.code}) {a.title}") for a in _areas())
+    return form
+
+
+def _question_data(form: QuestionForm) -> QuestionData:
+    return QuestionData(
+        content_area_id=form.content_area_id.data,
+        text=form.text.data,
+        options=[v for v in form.filled_options() if v],
+        correct_option=form.correct_option.data,
+        explanation=form.explanation.data or "",
+        source=form.source.data or "",
+        difficulty=form.difficulty.data,
+        active=form.active.data,
+    )
+
+
+def _edit_question(question: Question | None):
+    form = _question_form(question)
+    if form.validate_on_submit():
+        data = _question_data(form)
+        duplicate = questions_service.find_duplicate(
+            data.text, exclude_id=question.id if question else None)
+        if duplicate is not None:
+            form.text.errors.append(
+                f"Ngân hàng đã có câu hỏi này (câu số {duplicate.id}). "
+                "Hãy sửa câu đã có thay vì tạo câu trùng.")
+        else:
+            before = audit.snapshot(question, QUESTION_FIELDS) if question else None
+            if question is None:
+                question = questions_service.create_question(data)
+                action, summary = "question.create", "Thêm câu hỏi"
+            else:
+                questions_service.update_question(question, data)
+                action, summary = "question.update", "Sửa câu hỏi"
+            audit.record(current_user.id, action, object_type="question",
+                         object_id=question.id, summary=f"{summary} số {question.id}",
+                         before=before, after=audit.snapshot(question, QUESTION_FIELDS))
+            db.session.commit()
+            flash(f"Đã lưu câu hỏi số {question.id}.", "success")
+            return redirect(url_for("admin.question_detail", question_id=question.id))
+    status = 422 if request.method == "POST" else 200
+    served = question is not None and questions_service.was_served(question.id)
+    return render_template("admin/questions/form.html", form=form, question=question,
+                           letters=OPTION_LETTERS, served=served), status
+
+
+@bp.route("/questions/new", methods=["GET", "POST"])
+def question_new():
+    return _edit_question(None)
+
+
+@bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+def question_edit(question_id: int):
+    return _edit_question(db.get_or_404(Question, question_id))
+
+
+@bp.route("/questions/<int:question_id>")
+def question_detail(question_id: int):
+    """The question as a resident sees it, then the key and history for organisers."""
+    question = db.get_or_404(Question, question_id)
+    versions = list(db.session.scalars(
+        sa.select(QuestionVersion).where(QuestionVersion.question_id == question.id)
+        .order_by(QuestionVersion.number.desc())))
+    return render_template(
+        "admin/questions/detail.html", question=question, versions=versions,
+        letters=OPTION_LETTERS, difficulties=DIFFICULTIES,
+        served=questions_service.was_served(question.id),
+    )
+
+
+def _set_active(question_id: int, active: bool):
+    question = db.get_or_404(Question, question_id)
+    if question.active != active:
+        before = audit.snapshot(question, ["active"])
+        question.active = active
+        verb = "Dùng lại" if active else "Ngưng dùng"
+        audit.record(current_user.id, "question.reactivate" if active else "question.deactivate",
+                     object_type="question", object_id=question.id,
+                     summary=f"{verb} câu hỏi số {question.id}",
+                     before=before, after={"active": active})
+        db.session.commit()
+    flash(f"Câu hỏi số {question.id} " + ("đã được dùng lại." if active else
+          "đã ngưng dùng: sẽ không được rút vào các lượt thi mới."), "success")
+    if request.form.get("back") == "list":
+        return redirect(url_for("admin.questions"))
+    return redirect(url_for("admin.question_detail", question_id=question.id))
+
+
+@bp.route("/questions/<int:question_id>/deactivate", methods=["POST"])
+def question_deactivate(question_id: int):
+    return _set_active(question_id, False)
+
+
+@bp.route("/questions/<int:question_id>/reactivate", methods=["POST"])
+def question_reactivate(question_id: int):
+    return _set_active(question_id, True)
+
+
+@bp.route("/questions/<int:question_id>/delete", methods=["POST"])
+def question_delete(question_id: int):
+    question = db.get_or_404(Question, question_id)
+    if questions_service.was_served(question.id):
+        # Attempts point at its versions: deleting would rewrite what residents answered.
+        flash("Không thể xóa câu hỏi này vì đã được dùng trong lượt thi của người dự thi. "
+              "Bạn có thể ngưng dùng để câu hỏi không được rút vào các lượt thi mới.", "error")
+        return question_detail(question.id), 409
+    before = audit.snapshot(question, QUESTION_FIELDS)
+    db.session.execute(sa.delete(QuestionVersion).where(QuestionVersion.question_id == question.id))
+    db.session.delete(question)
+    audit.record(current_user.id, "question.delete", object_type="question",
+                 object_id=question_id, summary=f"Xóa câu hỏi số {question_id}",
+                 before=before, after=None)
+    db.session.commit()
+    flash(f"Đã xóa câu hỏi số {question_id}.", "success")
+    return redirect(url_for("admin.questions"))
+
+
+# --- import ---------------------------------------------------------------------------
+
+
+def _import_root() -> Path:
+    root = Path(current_app.instance_path) / "imports"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _sweep_old_imports(root: Path) -> None:
+    limit = time.time() - IMPORT_MAX_AGE_SECONDS
+    for path in root.iterdir():
+        try:
+            if path.is_dir() and path.stat().st_mtime < limit:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _pending_dir() -> Path | None:
+    """The folder of the upload this session is previewing, from the session only."""
+    token = (session.get(IMPORT_SESSION_KEY) or {}).get("token", "")
+    if not IMPORT_TOKEN_RE.match(token):
+        return None
+    path = _import_root() / token
+    return path if path.is_dir() else None
+
+
+def _discard_pending() -> None:
+    path = _pending_dir()
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)
+    session.pop(IMPORT_SESSION_KEY, None)
+
+
+def _store_pending(files: list[tuple[str, bytes]]) -> str:
+    root = _import_root()
+    _sweep_old_imports(root)
+    token = secrets.token_urlsafe(24)
+    folder = root / token
+    folder.mkdir()
+    # Stored under numbered names: the uploader's file name is kept only in the session.
+    for index, (_name, content) in enumerate(files):
+        (folder / f"{index}.bin").write_bytes(content)
+    session[IMPORT_SESSION_KEY] = {"token": token, "names": [name for name, _ in files]}
+    return token
+
+
+def _load_pending() -> list[tuple[str, bytes]] | None:
+    folder = _pending_dir()
+    if folder is None:
+        return None
+    names = session[IMPORT_SESSION_KEY].get("names") or []
+    try:
+        return [(name, (folder / f"{i}.bin").read_bytes()) for i, name in enumerate(names)]
+    except OSError:
+        return None
+
+
+def _read_uploads(form: ImportForm) -> tuple[list[tuple[str, bytes]], list[str], int]:
+    """The uploaded files as (name, bytes), or the problems and the status to answer with."""
+    limit = current_app.config["MAX_IMPORT_BYTES"]
+    uploads = [f for f in (form.files.data or []) if f and f.filename]
+    if not uploads:
+        return [], ["Vui lòng chọn tệp .xlsx hoặc .csv để nhập."], 400
+    if len(uploads) > MAX_IMPORT_FILES:
+        return [], [f"Mỗi lần nhập tối đa {MAX_IMPORT_FILES} tệp."], 400
+    files, problems, status = [], [], 400
+    for upload in uploads:
+        name = Path(upload.filename.replace("\\", "/")).name[:200] or "tep"
+        suffix = Path(name).suffix.lower()
+        if suffix not in IMPORT_TYPES:
+            problems.append(f"Tệp “{name}” không phải tệp Excel (.xlsx) hoặc CSV (.csv). "
+                            "Hãy lưu lại bảng câu hỏi theo một trong hai dạng này.")
+            continue
+        content = upload.stream.read(limit + 1)
+        if len(content) > limit:
+            problems.append(f"Tệp “{name}” lớn hơn {limit // (1024 * 1024)} MB. "
+                            "Hãy chia nhỏ tệp rồi nhập từng phần.")
+            status = 413
+            continue
+        if not content:
+            problems.append(f"Tệp “{name}” trống.")
+            continue
+        if suffix == ".xlsx" and not content.startswith(b"PK"):
+            problems.append(f"Tệp “{name}” có đuôi .xlsx nhưng không phải tệp Excel hợp lệ.")
+            continue
+        files.append((name, content))
+    return files, problems, status
+
+
+@bp.route("/questions/import", methods=["GET", "POST"])
+def questions_import():
+    from contest.services import bank_io
+
+    form = ImportForm()
+    if request.method == "GET":
+        return render_template("admin/questions/import.html", form=form, report=None,
+                               limit=current_app.config["MAX_IMPORT_BYTES"])
+    if not form.validate_on_submit():
+        # Only the CSRF check can fail here; CSRFProtect answers that before us.
+        return render_template("admin/questions/import.html", form=form, report=None,
+                               limit=current_app.config["MAX_IMPORT_BYTES"]), 400
+    files, problems, status = _read_uploads(form)
+    if problems:
+        return render_template("admin/questions/import.html", form=form, report=None,
+                               problems=problems,
+                               limit=current_app.config["MAX_IMPORT_BYTES"]), status
+    _discard_pending()
+    report = bank_io.import_files(files, dry_run=True, actor_id=current_user.id)
+    db.session.rollback()  # a dry run leaves nothing behind, whatever the service did
+    if report.ok:
+        _store_pending(files)
+    return render_template(
+        "admin/questions/import.html", form=form, report=report,
+        confirm_form=ConfirmImportForm(), file_names=[name for name, _ in files],
+        limit=current_app.config["MAX_IMPORT_BYTES"],
+    ), 200 if report.ok else 422
+
+
+@bp.route("/questions/import/confirm", methods=["POST"])
+def questions_import_confirm():
+    from contest.services import bank_io
+
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("admin.questions_import"))
+    files = _load_pending()
+    if files is None:
+        flash("Không tìm thấy tệp đang chờ nhập (có thể đã nhập xong hoặc đã quá hạn). "
+              "Vui lòng tải tệp lên lại.", "warning")
+        return redirect(url_for("admin.questions_import"))
+    report = bank_io.import_files(files, dry_run=False, actor_id=current_user.id)
+    if not report.ok:
+        # The bank changed since the preview (e.g. someone added the same questions).
+        db.session.rollback()
+        _discard_pending()
+        return render_template(
+            "admin/questions/import.html", form=ImportForm(), report=report,
+            confirm_form=None, file_names=[name for name, _ in files],
+            limit=current_app.config["MAX_IMPORT_BYTES"], confirm_failed=True,
+        ), 409
+    db.session.commit()
+    _discard_pending()
+    flash("Đã nhập xong: " + "; ".join(report.lines()), "success")
+    return redirect(url_for("admin.questions"))
+
+
+@bp.route("/questions/import/cancel", methods=["POST"])
+def questions_import_cancel():
+    form = ConfirmImportForm()
+    if form.validate_on_submit():
+        _discard_pending()
+        flash("Đã hủy nhập câu hỏi; ngân hàng không thay đổi.", "info")
+    return redirect(url_for("admin.questions_import"))
+
+
+# --- export and template --------------------------------------------------------------
+
+
+@bp.route("/questions/export.xlsx")
+def questions_export():
+    from contest.services import bank_io
+
+    filters = _filters()
+    if request.args.get("all") == "1":
+        questions_list = None
+        stem = "ngan-hang-cau-hoi"
+    else:
+        questions_list = list(db.session.scalars(
+            filtered_query(filters).order_by(Question.id)))
+        stem = "cau-hoi-da-loc"
+    content, _count = bank_io.export_bank(questions=questions_list)
+    return _send_xlsx(content, f"{stem}-{format_local(now_utc(), '%Y%m%d-%H%M')}.xlsx")
+
+
+@bp.route("/questions/template.xlsx")
+def questions_template():
+    from contest.services import bank_io
+
+    return _send_xlsx(bank_io.template_xlsx(), "mau-nhap-cau-hoi.xlsx")
+
+
+def _send_xlsx(content: bytes, filename: str):
+    from io import BytesIO
+
+    return send_file(BytesIO(content), mimetype=XLSX_MIME, as_attachment=True,
+                     download_name=filename, max_age=0)

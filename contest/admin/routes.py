@@ -1,8 +1,19 @@
+"""The back-office home: who is signed in, the contests and their rounds, the bank at a glance."""
+
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import render_template
+from flask_login import current_user
 
 from contest.admin import NAV_LINKS, bp
+from contest.extensions import db
+from contest.models import Attempt, ContentArea, Contest, Question, Round
+from contest.services import rounds as rounds_service
+from contest.timeutil import now_utc
+
+#: Roles that may change things in the back office; viewers only read.
+CHANGE_ROLES = ("admin", "organiser")
 
 
 @bp.app_context_processor
@@ -10,6 +21,53 @@ def _admin_nav() -> dict:
     return {"admin_nav_links": NAV_LINKS}
 
 
+@bp.context_processor
+def _admin_permissions() -> dict:
+    """``can_change``: show buttons and forms that change data (the guard refuses the rest)."""
+    return {
+        "can_change": current_user.is_authenticated and current_user.role in CHANGE_ROLES,
+    }
+
+
+def area_overview(now) -> list[dict]:
+    """Per content area: active and inactive questions, and what the rounds to come need."""
+    counts = db.session.execute(
+        sa.select(Question.content_area_id, Question.active, sa.func.count(Question.id))
+        .group_by(Question.content_area_id, Question.active)
+    ).all()
+    by_area: dict[int, dict[bool, int]] = {}
+    for area_id, active, count in counts:
+        by_area.setdefault(area_id, {})[bool(active)] = count
+    needs = rounds_service.quota_needs(now)
+    rows = []
+    for area in db.session.scalars(sa.select(ContentArea).order_by(ContentArea.position)):
+        active = by_area.get(area.id, {}).get(True, 0)
+        need = needs.get(area.code, {"sum": 0, "max": 0})
+        rows.append({
+            "area": area, "active": active, "inactive": by_area.get(area.id, {}).get(False, 0),
+            "need_sum": need["sum"], "need_max": need["max"],
+            # One attempt draws at most need_max questions of the area; fewer active
+            # questions than that and the round cannot be served.
+            "short": active < need["max"],
+        })
+    return rows
+
+
 @bp.route("/")
 def index():
-    return render_template("admin/index.html")
+    now = now_utc()
+    contests = list(db.session.scalars(sa.select(Contest).order_by(Contest.created_at.desc())))
+    submitted = dict(db.session.execute(
+        sa.select(Attempt.round_id, sa.func.count(Attempt.id))
+        .where(Attempt.status == "submitted").group_by(Attempt.round_id)
+    ).all())
+    in_progress = dict(db.session.execute(
+        sa.select(Attempt.round_id, sa.func.count(Attempt.id))
+        .join(Round, Round.id == Attempt.round_id)
+        .where(Attempt.status == "in_progress", Attempt.deadline > now, Round.closes_at > now)
+        .group_by(Attempt.round_id)
+    ).all())
+    return render_template(
+        "admin/index.html", now=now, contests=contests, areas=area_overview(now),
+        submitted=submitted, in_progress=in_progress,
+    )

@@ -1,0 +1,257 @@
+"""Forms of the back office: questions, bank import, contests and rounds.
+
+(Units, QR codes and users live in forms_people.py.) Forms check shape and
+type; the rules that need the database or span fields live in
+contest/services/rounds.py and contest/services/questions.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    MultipleFileField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from contest.models.bank import (
+    EXPLANATION_MAX_LENGTH,
+    MAX_OPTIONS,
+    MIN_OPTIONS,
+    OPTION_LETTERS,
+    OPTION_MAX_LENGTH,
+    QUESTION_MAX_LENGTH,
+    SOURCE_MAX_LENGTH,
+)
+from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS, REVEAL_POLICIES
+
+DIFFICULTIES = {1: "Dễ", 2: "Trung bình", 3: "Khó"}
+FIELD_MODE_LABELS = {"hidden": "Không hỏi", "optional": "Không bắt buộc",
+                     "required": "Bắt buộc"}
+STATUS_LABELS = {"draft": "Bản nháp (chỉ Ban tổ chức thấy)",
+                 "published": "Công bố (người dân thấy và dự thi)"}
+PRIZE_ROWS = 6
+LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class VnIntegerField(IntegerField):
+    """An IntegerField whose parse error speaks Vietnamese."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Vui lòng nhập một số nguyên.") from error
+
+
+class VnDateTimeLocalField(DateTimeLocalField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", [LOCAL_INPUT_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"])
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Vui lòng nhập ngày giờ theo dạng ngày/tháng/năm giờ:phút.") \
+                from error
+
+
+def choices(items) -> list[SelectChoice]:
+    """``[(value, label), ...]`` or a dict as WTForms 3.3 option objects."""
+    pairs = items.items() if isinstance(items, dict) else items
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class VnSelectField(SelectField):
+    """A SelectField whose refusals (tampered or unknown values) speak Vietnamese."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_choice_message", "Vui lòng chọn một mục trong danh sách.")
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Vui lòng chọn một mục trong danh sách.") from error
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_choice_message", "Lựa chọn không hợp lệ.")
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Lựa chọn không hợp lệ.") from error
+
+
+# --- questions ------------------------------------------------------------------------
+
+
+class QuestionForm(FlaskForm):
+    content_area_id = VnSelectField("Lĩnh vực", coerce=int,
+                                  validators=[InputRequired("Vui lòng chọn lĩnh vực.")])
+    text = TextAreaField("Nội dung câu hỏi", validators=[
+        DataRequired("Vui lòng nhập nội dung câu hỏi."),
+        Length(max=QUESTION_MAX_LENGTH,
+               message=f"Câu hỏi dài tối đa {QUESTION_MAX_LENGTH} ký tự."),
+    ])
+    options = FieldList(
+        StringField(validators=[Optional(), Length(
+            max=OPTION_MAX_LENGTH, message=f"Phương án dài tối đa {OPTION_MAX_LENGTH} ký tự.")]),
+        min_entries=MAX_OPTIONS, max_entries=MAX_OPTIONS,
+    )
+    correct_option = VnSelectField(
+        "Đáp án đúng", coerce=int,
+        choices=choices(enumerate(OPTION_LETTERS[:MAX_OPTIONS])),
+    )
+    explanation = TextAreaField("Giải thích đáp án", validators=[Length(
+        max=EXPLANATION_MAX_LENGTH,
+        message=f"Giải thích dài tối đa {EXPLANATION_MAX_LENGTH} ký tự.")])
+    source = StringField("Căn cứ (mục kế hoạch, văn bản)", validators=[Length(
+        max=SOURCE_MAX_LENGTH, message=f"Căn cứ dài tối đa {SOURCE_MAX_LENGTH} ký tự.")])
+    difficulty = VnSelectField("Độ khó", coerce=int, choices=choices(DIFFICULTIES))
+    active = BooleanField("Đang dùng (được rút vào đề thi)", default=True)
+
+    def filled_options(self) -> list[str]:
+        return [(entry.data or "").strip() for entry in self.options.entries]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        values = self.filled_options()
+        used = [i for i, v in enumerate(values) if v]
+        if len(used) < MIN_OPTIONS:
+            self.correct_option.errors.append(
+                f"Cần ít nhất {MIN_OPTIONS} phương án trả lời, điền từ phương án A trở đi.")
+            return False
+        if used != list(range(len(used))):
+            self.correct_option.errors.append(
+                "Các phương án phải điền liên tiếp từ A, không bỏ trống ở giữa.")
+            return False
+        if len({v.casefold() for v in values if v}) != len(used):
+            self.correct_option.errors.append("Hai phương án trả lời trùng nhau.")
+            return False
+        if self.correct_option.data is None or self.correct_option.data >= len(used):
+            self.correct_option.errors.append("Đáp án đúng phải là một phương án đã điền.")
+            return False
+        return ok
+
+
+class ImportForm(FlaskForm):
+    files = MultipleFileField("Tệp câu hỏi (.xlsx hoặc .csv)")
+
+
+class ConfirmImportForm(FlaskForm):
+    """Only the CSRF token: the files are kept on the server under the session's token."""
+
+
+# --- contests and rounds --------------------------------------------------------------
+
+
+class ContestForm(FlaskForm):
+    title = StringField("Tên cuộc thi", validators=[
+        DataRequired("Vui lòng nhập tên cuộc thi."),
+        Length(max=300, message="Tên cuộc thi dài tối đa 300 ký tự.")])
+    slug = StringField("Đường dẫn rút gọn", validators=[
+        DataRequired("Vui lòng nhập đường dẫn rút gọn (ví dụ: cchc-2026)."),
+        Length(max=80, message="Đường dẫn rút gọn dài tối đa 80 ký tự.")])
+    organiser = StringField("Đơn vị tổ chức", validators=[Length(max=200)],
+                            default="UBND phường Phù Vân")
+    rules = TextAreaField("Thể lệ (Markdown)", validators=[
+        Length(max=50000, message="Thể lệ dài tối đa 50.000 ký tự.")])
+    status = VnSelectField("Trạng thái", choices=choices(STATUS_LABELS), default="draft")
+    birth_year_mode = VnSelectField("Năm sinh", choices=choices(FIELD_MODE_LABELS),
+                                  default="optional")
+    gender_mode = VnSelectField("Giới tính", choices=choices(FIELD_MODE_LABELS),
+                              default="optional")
+    citizen_id_mode = VnSelectField("Số CCCD", choices=choices(FIELD_MODE_LABELS),
+                                  default="optional")
+    category_ids = MultiCheckboxField("Đối tượng dự thi", coerce=int)
+    min_age = VnIntegerField("Tuổi tối thiểu", validators=[Optional()])
+    max_age = VnIntegerField("Tuổi tối đa", validators=[Optional()])
+    one_prize_per_contest = BooleanField("Mỗi người chỉ nhận tối đa một giải trong cả cuộc thi")
+    rank_by_category_group = BooleanField(
+        "Xếp hạng riêng theo nhóm đối tượng (ví dụ: cán bộ, công chức và người dân)")
+
+
+class PrizeTierForm(Form):
+    name = StringField("Tên giải", validators=[Optional(), Length(max=100)])
+    count = VnIntegerField("Số lượng", validators=[Optional()])
+
+
+class RoundForm(FlaskForm):
+    """Quota inputs (one per content area) are added by :func:`round_form_class`."""
+
+    name = StringField("Tên đợt thi", validators=[
+        DataRequired("Vui lòng nhập tên đợt thi."), Length(max=200)])
+    opens_at = VnDateTimeLocalField("Bắt đầu (giờ Việt Nam)",
+                                    validators=[InputRequired("Vui lòng nhập thời điểm bắt đầu.")])
+    closes_at = VnDateTimeLocalField("Kết thúc (giờ Việt Nam)", validators=[
+        InputRequired("Vui lòng nhập thời điểm kết thúc.")])
+    time_limit_minutes = VnIntegerField("Thời gian làm bài (phút)", default=15, validators=[
+        InputRequired("Vui lòng nhập thời gian làm bài."),
+        NumberRange(1, 240, "Thời gian làm bài phải từ 1 đến 240 phút.")])
+    attempts_allowed = VnIntegerField("Số lượt thi mỗi người", default=1, validators=[
+        InputRequired("Vui lòng nhập số lượt thi."),
+        NumberRange(1, 50, "Số lượt thi phải từ 1 đến 50.")])
+    counted_attempt = VnSelectField("Lượt được tính khi xếp hạng",
+                                  choices=choices(COUNTED_ATTEMPT_RULES), default="best")
+    has_prediction = BooleanField("Có câu hỏi dự đoán", default=True)
+    prediction_target = VnSelectField("Câu hỏi dự đoán hỏi về",
+                                    choices=choices(PREDICTION_TARGETS), default="full_marks")
+    reveal_answers = VnSelectField("Công bố đáp án", choices=choices(REVEAL_POLICIES),
+                                 default="after_close")
+    prize_tiers = FieldList(FormField(PrizeTierForm), min_entries=PRIZE_ROWS,
+                            max_entries=PRIZE_ROWS)
+
+    def quota_field(self, area):
+        return self[f"quota_{area.id}"]
+
+    def prize_tier_values(self) -> list[dict]:
+        tiers = []
+        for entry in self.prize_tiers.entries:
+            name = (entry.form.name.data or "").strip()
+            count = entry.form.count.data
+            if name or count is not None:
+                tiers.append({"name": name, "count": count})
+        return tiers
+
+
+def round_form_class(areas) -> type[RoundForm]:
+    """A RoundForm with one ``quota_<area id>`` number input per content area."""
+
+    class _RoundForm(RoundForm):
+        pass
+
+    for area in areas:
+        setattr(_RoundForm, f"quota_{area.id}", VnIntegerField(
+            f"{area.code}) {area.title}", default=0,
+            validators=[Optional(), NumberRange(0, 100, "Số câu phải từ 0 đến 100.")]))
+    return _RoundForm
+
+
+def to_local_input(value: datetime | None) -> datetime | None:
+    """An aware UTC time as the naive Vietnam wall-clock time a datetime-local input shows."""
+    from contest.timeutil import to_local
+
+    return to_local(value).replace(tzinfo=None) if value is not None else None
