@@ -46,6 +46,12 @@ ONE_PRIZE_RULE_TEXT = (
     "Mỗi người chỉ nhận một giải trong toàn cuộc thi: người đã đạt giải ở đợt trước (đã công "
     "bố) không xét giải ở đợt sau, giải được chuyển cho người xếp kế tiếp."
 )
+OVERALL_RULE_TEXT = (
+    "Xếp hạng chung toàn cuộc thi: (1) tổng điểm các lượt được tính của mọi đợt, cao hơn xếp "
+    "trước; (2) ít đợt bỏ trống câu dự đoán hơn, rồi tổng sai số dự đoán nhỏ hơn; (3) tổng "
+    "thời gian làm bài ngắn hơn; (4) thời điểm nộp bài được tính cuối cùng sớm hơn; (5) mã "
+    "thí sinh."
+)
 
 
 @dataclass(frozen=True, slots=True)

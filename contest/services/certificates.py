@@ -1,0 +1,121 @@
+"""Printable PDFs of published results: the public list and the winners' certificates.
+
+fpdf2 with the bundled DejaVu fonts embedded, so Vietnamese diacritics print
+on any machine. Both documents read a publication snapshot only: what is
+printed is exactly what was published.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from fpdf import FPDF
+
+from contest.services.publication import format_duration
+from contest.timeutil import format_local, to_local
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+
+
+def _pdf(orientation: str = "P") -> FPDF:
+    pdf = FPDF(orientation=orientation, unit="mm", format="A4")
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("DejaVuSerif", "", str(FONT_DIR / "DejaVuSerif.ttf"))
+    pdf.add_font("DejaVuSerif", "B", str(FONT_DIR / "DejaVuSerif-Bold.ttf"))
+    pdf.set_auto_page_break(auto=True, margin=15)
+    return pdf
+
+
+def public_results_pdf(snapshot: dict, *, organisation: str, published_at: datetime) -> bytes:
+    """The public winners' list: name, masked phone, unit, prize, score, time taken."""
+    pdf = _pdf("P")
+    pdf.set_title(f"Kết quả {snapshot['round_name']}")
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.multi_cell(0, 7, organisation.upper(), align="C")
+    pdf.multi_cell(0, 7, f"KẾT QUẢ {snapshot['round_name'].upper()}", align="C")
+    pdf.set_font("DejaVu", "", 10)
+    pdf.multi_cell(0, 5, snapshot["contest_title"], align="C")
+    pdf.ln(2)
+    pdf.multi_cell(0, 5, snapshot["actual_line"] if snapshot.get("has_prediction") else "")
+    pdf.multi_cell(0, 5, f"Công bố lúc {format_local(published_at)}")
+    pdf.set_font("DejaVu", "", 8)
+    pdf.multi_cell(0, 4, snapshot["rule"])
+    pdf.ln(3)
+    widths = (10, 48, 24, 44, 28, 14, 22)
+    headers = ("STT", "Họ và tên", "Điện thoại", "Đơn vị", "Giải", "Điểm", "Thời gian")
+    pdf.set_font("DejaVu", "B", 9)
+    for width, text in zip(widths, headers, strict=True):
+        pdf.cell(width, 7, text, border=1, align="C")
+    pdf.ln()
+    pdf.set_font("DejaVu", "", 8.5)
+    for index, w in enumerate(snapshot["winners"], start=1):
+        prize = w["prize"] + (f" ({w['group']})" if w.get("group") else "")
+        values = (str(index), w["full_name"], w["phone_masked"], w["unit"], prize,
+                  str(w["score"]), format_duration(w["duration_ms"]))
+        for width, text in zip(widths, values, strict=True):
+            # Long names and units are cut to the cell rather than breaking the table grid.
+            while text and pdf.get_string_width(text) > width - 2:
+                text = text[:-1]
+            pdf.cell(width, 6.5, text, border=1)
+        pdf.ln()
+    if not snapshot["winners"]:
+        pdf.multi_cell(0, 6, "Đợt thi này không có người đạt giải.")
+    return bytes(pdf.output())
+
+
+def certificates_pdf(snapshot: dict, *, organisation: str, organisation_full: str, ward: str,
+                     published_at: datetime) -> bytes:
+    """One A4 landscape giấy chứng nhận per winner of the publication."""
+    pdf = _pdf("L")
+    pdf.set_auto_page_break(auto=False)
+    day = to_local(published_at)
+    for w in snapshot["winners"]:
+        pdf.add_page()
+        pdf.set_draw_color(165, 14, 14)
+        pdf.set_line_width(1.2)
+        pdf.rect(10, 10, 277, 190)
+        pdf.set_line_width(0.4)
+        pdf.rect(13, 13, 271, 184)
+        pdf.set_xy(20, 20)
+        pdf.set_font("DejaVuSerif", "B", 12)
+        pdf.cell(110, 6, organisation_full, align="C")
+        pdf.cell(0, 6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C",
+                 new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(130)
+        pdf.cell(0, 6, "Độc lập - Tự do - Hạnh phúc", align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(52)
+        pdf.set_text_color(165, 14, 14)
+        pdf.set_font("DejaVuSerif", "B", 32)
+        pdf.cell(0, 16, "GIẤY CHỨNG NHẬN", align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font("DejaVuSerif", "", 14)
+        pdf.ln(4)
+        pdf.cell(0, 9, f"{organisation} chứng nhận", align="C",
+                 new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVuSerif", "B", 22)
+        pdf.cell(0, 13, w["full_name"], align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVuSerif", "", 14)
+        if w["unit"]:
+            pdf.cell(0, 9, f"Đơn vị: {w['unit']}", align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 9, "Đã đạt", align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVuSerif", "B", 20)
+        prize = w["prize"].upper() + (f" — {w['group']}" if w.get("group") else "")
+        pdf.cell(0, 12, prize, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVuSerif", "", 14)
+        pdf.set_x(30)
+        pdf.multi_cell(237, 8, f"{snapshot['round_name']} — {snapshot['contest_title']}",
+                       align="C")
+        pdf.set_xy(150, 165)
+        pdf.set_font("DejaVuSerif", "", 12)
+        pdf.cell(120, 7, f"{ward}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}",
+                 align="C", new_x="LEFT", new_y="NEXT")
+        pdf.set_font("DejaVuSerif", "B", 12)
+        pdf.cell(120, 7, "TM. BAN TỔ CHỨC", align="C")
+    if not snapshot["winners"]:
+        pdf.add_page()
+        pdf.set_font("DejaVuSerif", "", 14)
+        pdf.cell(0, 10, "Đợt thi này không có người đạt giải.", align="C")
+    return bytes(pdf.output())
