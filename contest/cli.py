@@ -23,6 +23,7 @@ results_cli = AppGroup("results", help="Kết quả: chốt số thực tế c�
 
 
 @click.command("seed")
+@with_appcontext  # a plain click command has no app context under test_cli_runner()
 def seed_command() -> None:
     """Load reference data from the plan (content areas, forms, units, categories)."""
     from contest.services.seed import seed_reference_data
@@ -36,6 +37,7 @@ def seed_command() -> None:
 
 
 @click.command("demo")
+@with_appcontext  # a plain click command has no app context under test_cli_runner()
 def demo_command() -> None:
     """Create a demo contest with a round open now and one QR entry point."""
     from contest.services.demo import create_demo
@@ -109,8 +111,13 @@ def bank_import_command(path: Path, dry_run: bool) -> None:
     """Import questions from an .xlsx/.csv file or a folder of them (all or nothing)."""
     from contest.services import bank_io
 
-    files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx")) \
-        if path.is_dir() else [path]
+    # Old Excel/other sheet files are passed on so the import refuses them with a message
+    # instead of skipping them silently; Excel's "~$" lock files and hidden files are skipped.
+    files = sorted(
+        p for p in path.iterdir()
+        if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".xls", ".xlsm", ".ods")
+        and not p.name.startswith(("~$", "."))
+    ) if path.is_dir() else [path]
     if not files:
         raise click.ClickException(f"Không có tệp .csv hoặc .xlsx nào trong {path}.")
     report = bank_io.import_files(

@@ -1,0 +1,179 @@
+"""The ``flask --app contest ...`` commands: output, exit codes, what they write."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from contest.extensions import db
+from contest.models import ContentArea, Contest, EntryPoint, Question, Round, User
+from tests import factories
+
+QUESTIONS_DIR = Path(__file__).resolve().parent.parent / "questions"
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count(model.id)))
+
+
+def test_seed_is_idempotent(app, runner):
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    # The fixture seeded already: nothing new, and it says so.
+    assert "Đã nạp dữ liệu danh mục: 0 lĩnh vực, 0 hình thức, 0 đơn vị, 0 đối tượng mới." in (
+        result.output
+    )
+    assert count(app, ContentArea) == 11
+
+
+def test_demo_creates_an_open_round_and_a_qr_once(app, runner):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "Đã tạo cuộc thi mẫu" in first.output
+    assert "https://thi.phuvan.example/q/" in first.output
+    with app.app_context():
+        code = db.session.scalar(sa.select(EntryPoint.code))
+        round_ = db.session.scalar(sa.select(Round))
+        assert round_.is_open(factories.now())
+        assert f"https://thi.phuvan.example/q/{code}" in first.output
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0 and "đã có, giữ nguyên" in second.output
+    assert count(app, Contest) == 1 and count(app, EntryPoint) == 1
+
+
+def test_users_create_with_password_option(app, runner):
+    result = runner.invoke(args=["users", "create", "  ToChuc1 ", "--role", "organiser",
+                                 "--password", "mot-mat-khau-dai", "--full-name", "Lê Thị B"])
+    assert result.exit_code == 0, result.output
+    assert "Đã tạo tài khoản 'tochuc1' (Ban tổ chức)." in result.output
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "tochuc1"))
+        assert user.role == "organiser" and user.full_name == "Lê Thị B"
+        assert user.check_password("mot-mat-khau-dai")
+        assert "mot-mat-khau-dai" not in user.password_hash
+
+
+def test_users_create_prompts_for_the_password(app, runner):
+    result = runner.invoke(args=["users", "create", "xem1", "--role", "viewer"],
+                           input="mat-khau-nhap-tay\nmat-khau-nhap-tay\n")
+    assert result.exit_code == 0, result.output
+    assert "mat-khau-nhap-tay" not in result.output  # hidden input is not echoed
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "xem1"))
+        assert user.check_password("mat-khau-nhap-tay")
+
+
+def test_users_create_refuses_bad_role(app, runner):
+    result = runner.invoke(args=["users", "create", "x1", "--role", "superuser",
+                                 "--password", "mot-mat-khau-dai"])
+    assert result.exit_code != 0 and "superuser" in result.output
+    assert count(app, User) == 0
+
+
+def test_users_create_refuses_short_password(app, runner):
+    result = runner.invoke(args=["users", "create", "x2", "--role", "admin", "--password", "ngan"])
+    assert result.exit_code == 1
+    assert "Mật khẩu phải có ít nhất 10 ký tự." in result.output
+    assert count(app, User) == 0
+
+
+def test_users_create_refuses_duplicate_username(app, runner):
+    with app.app_context():
+        factories.make_user("organiser", username="trung")
+    result = runner.invoke(args=["users", "create", "TRUNG", "--role", "viewer",
+                                 "--password", "mot-mat-khau-dai"])
+    assert result.exit_code == 1 and "Tên đăng nhập 'trung' đã tồn tại." in result.output
+    assert count(app, User) == 1
+
+
+def test_users_create_unit_reporter_needs_a_known_unit(app, runner):
+    args = ["users", "create", "tdp1", "--role", "unit_reporter", "--password", "mot-mat-khau-dai"]
+    missing = runner.invoke(args=args)
+    assert missing.exit_code == 1 and "cần --unit" in missing.output
+    unknown = runner.invoke(args=[*args, "--unit", "Tổ không có"])
+    assert unknown.exit_code == 1 and "Không có đơn vị 'Tổ không có'." in unknown.output
+    ok = runner.invoke(args=[*args, "--unit", "Phòng Văn hóa – Xã hội"])
+    assert ok.exit_code == 0, ok.output
+    assert count(app, User) == 1
+
+
+def test_ensure_admin_prints_the_login_only_the_first_time(app, runner):
+    first = runner.invoke(args=["users", "ensure-admin"])
+    assert first.exit_code == 0, first.output
+    lines = first.output.splitlines()
+    assert "Tên đăng nhập: admin" in lines
+    password = next(line for line in lines if line.startswith("Mật khẩu: ")).split(": ", 1)[1]
+    with app.app_context():
+        admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+        assert admin.role == "admin" and admin.check_password(password)
+    second = runner.invoke(args=["users", "ensure-admin"])
+    assert second.exit_code == 0
+    assert "Mật khẩu:" not in second.output and "Tên đăng nhập:" not in second.output
+    assert count(app, User) == 1
+
+
+def test_bank_import_folder_then_again_adds_nothing(app, runner):
+    first = runner.invoke(args=["bank", "import", str(QUESTIONS_DIR)])
+    assert first.exit_code == 0, first.output
+    assert "Đã thêm 86 câu hỏi" in first.output and "Lỗi" not in first.output
+    second = runner.invoke(args=["bank", "import", str(QUESTIONS_DIR)])
+    assert second.exit_code == 0, second.output
+    assert "Đã thêm 0 câu hỏi; bỏ qua 86 câu" in second.output
+    assert count(app, Question) == 86
+
+
+def test_bank_import_dry_run_writes_nothing(app, runner):
+    result = runner.invoke(args=["bank", "import", str(QUESTIONS_DIR / "a.csv"), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Chạy thử, chưa ghi gì" in result.output
+    assert count(app, Question) == 0
+
+
+def test_bank_import_bad_file_exits_1_and_writes_nothing(app, runner, tmp_path):
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    shutil.copy(QUESTIONS_DIR / "a.csv", folder / "a.csv")
+    bad = (QUESTIONS_DIR / "b.csv").read_text(encoding="utf-8").replace("\nb,", "\nz,", 1)
+    (folder / "b.csv").write_text(bad, encoding="utf-8")
+    result = runner.invoke(args=["bank", "import", str(folder)])
+    assert result.exit_code == 1
+    assert "Lỗi – b.csv, dòng 2, cột «Lĩnh vực» (A): không có lĩnh vực «z»" in result.output
+    assert "không ghi câu hỏi nào" in result.output
+    assert count(app, Question) == 0  # a.csv was fine, but all or nothing
+
+
+def test_bank_import_refuses_xls_in_a_folder_and_skips_excel_lock_files(app, runner, tmp_path):
+    shutil.copy(QUESTIONS_DIR / "a.csv", tmp_path / "a.csv")
+    (tmp_path / "cu.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)
+    (tmp_path / "~$moi.xlsx").write_bytes(b"\x00lock")  # Excel's lock file while open
+    result = runner.invoke(args=["bank", "import", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "Lỗi – cu.xls: tệp Excel 97-2003 (.xls) không được hỗ trợ" in result.output
+    assert "~$moi.xlsx" not in result.output
+    assert count(app, Question) == 0
+
+
+def test_bank_import_empty_folder_fails(app, runner, tmp_path):
+    result = runner.invoke(args=["bank", "import", str(tmp_path)])
+    assert result.exit_code == 1 and "Không có tệp .csv hoặc .xlsx" in result.output
+
+
+def test_bank_export_writes_xlsx_that_reimports(app, runner, tmp_path):
+    runner.invoke(args=["bank", "import", str(QUESTIONS_DIR)])
+    target = tmp_path / "ngan-hang.xlsx"
+    result = runner.invoke(args=["bank", "export", str(target)])
+    assert result.exit_code == 0, result.output
+    assert f"Đã xuất 86 câu hỏi ra {target}." in result.output
+    assert load_workbook(target).active.max_row == 87
+    again = runner.invoke(args=["bank", "import", str(target)])
+    assert again.exit_code == 0 and "bỏ qua 86 câu" in again.output
+
+
+def test_bank_export_needs_xlsx_suffix(app, runner, tmp_path):
+    result = runner.invoke(args=["bank", "export", str(tmp_path / "x.csv")])
+    assert result.exit_code == 1 and "đuôi .xlsx" in result.output
+    assert not (tmp_path / "x.csv").exists()
