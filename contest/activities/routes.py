@@ -1,10 +1,357 @@
+"""Views of the activity log: validate → call the service → flash → redirect."""
+
 from __future__ import annotations
 
-from flask import render_template
+from datetime import date
+from pathlib import Path
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
 
 from contest.activities import bp
+from contest.activities.forms import ActivityEntryForm, DeleteForm, ReportNoteForm
+from contest.errors import abort_vi
+from contest.extensions import db
+from contest.services import activities as svc
+from contest.services import activity_reports as reports
+from contest.timeutil import now_utc, to_local
+
+NOT_FOUND = "Không tìm thấy hoạt động này, hoặc hoạt động thuộc đơn vị khác."
+
+
+def _actor() -> svc.Actor:
+    return svc.Actor(id=current_user.id, role=current_user.role, unit_id=current_user.unit_id)
+
+
+def _today() -> date:
+    return to_local(now_utc()).date()
+
+
+def _upload_dir():
+    # ACTIVITY_UPLOAD_DIR lets tests (and unusual deployments) move the folder; the
+    # default is instance/uploads, outside the static folder so nothing is served directly.
+    configured = current_app.config.get("ACTIVITY_UPLOAD_DIR")
+    if configured:
+        return Path(configured).resolve()
+    return svc.upload_dir(current_app.instance_path)
+
+
+def _arg_int(name: str, low: int | None = None, high: int | None = None) -> int | None:
+    value = request.args.get(name, "").strip()
+    if not value.isdigit() or len(value) > 9:
+        return None
+    number = int(value)
+    if (low is not None and number < low) or (high is not None and number > high):
+        return None
+    return number
+
+
+def _year_arg() -> int:
+    return _arg_int("year", svc.MIN_YEAR, 2100) or _today().year
+
+
+def _fill_choices(form: ActivityEntryForm, actor: svc.Actor) -> None:
+    units = svc.scoped_units(actor)
+    form.unit_id.choices = ([] if not actor.writes_any_unit else [("", "— Chọn đơn vị —")]) + [
+        (u.id, u.name) for u in units
+    ]
+    form.form_id.choices = [("", "— Chọn hình thức —")] + [
+        (f.id, f"{f.code}) {f.title}") for f in svc.activity_forms()
+    ]
+    form.content_area_ids.choices = [(a.id, f"{a.code}) {a.title}") for a in svc.content_areas()]
+
+
+def _data_from(form: ActivityEntryForm, actor: svc.Actor) -> svc.ActivityData:
+    unit_id = form.unit_id.data
+    if not actor.writes_any_unit and unit_id is None:
+        unit_id = actor.unit_id  # the locked field: their own unit, whatever was (not) sent
+    return svc.ActivityData(
+        date_start=form.date_start.data, date_end=form.date_end.data, unit_id=unit_id,
+        form_id=form.form_id.data,
+        content_area_ids=[i for i in (form.content_area_ids.data or []) if i is not None],
+        title=form.title.data or "", description=form.description.data or "",
+        place=form.place.data or "", people_reached=form.people_reached.data,
+        quantity=form.quantity.data, quantity_unit=form.quantity_unit.data or "",
+        evidence_url=form.evidence_url.data or "",
+    )
+
+
+def _upload_from(form: ActivityEntryForm) -> svc.Upload | None:
+    storage = form.attachment.data
+    if storage is None or not getattr(storage, "filename", None):
+        return None
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    data = storage.stream.read(limit + 1)  # one byte over is enough to know it is too big
+    return svc.Upload(filename=storage.filename, data=data)
+
+
+def _show_errors(form: ActivityEntryForm, errors: dict[str, str]) -> None:
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            flash(message, "error")
+
+
+def _save(form: ActivityEntryForm, actor: svc.Actor, activity=None):
+    """Validate and save; returns the activity, or None with errors placed on the form."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        kwargs = {"directory": _upload_dir(),
+                  "max_bytes": current_app.config["MAX_ATTACHMENT_BYTES"],
+                  "upload": _upload_from(form)}
+        if activity is None:
+            return svc.create_activity(actor, _data_from(form, actor), **kwargs)
+        return svc.update_activity(actor, activity, _data_from(form, actor),
+                                   remove_attachment=bool(form.remove_attachment.data), **kwargs)
+    except svc.ActivityInvalid as error:
+        _show_errors(form, error.errors)
+    except svc.PermissionDenied as error:
+        abort_vi(403, error.message)
+    return None
 
 
 @bp.route("/")
 def index():
-    return render_template("activities/index.html")
+    actor = _actor()
+    today = _today()
+    filters = svc.ActivityFilters(
+        year=_arg_int("year", svc.MIN_YEAR, 2100), quarter=_arg_int("quarter", 1, 4),
+        unit_id=_arg_int("unit"), form_id=_arg_int("form"), content_area_id=_arg_int("area"),
+    )
+    if filters.quarter and not filters.year:
+        filters.year = today.year
+    page = db.paginate(svc.list_query(actor, filters), page=_arg_int("page", 1) or 1,
+                       per_page=current_app.config.get("ADMIN_PAGE_SIZE", 50), error_out=False)
+    args = {k: v for k, v in {"year": filters.year, "quarter": filters.quarter,
+                              "unit": filters.unit_id, "form": filters.form_id,
+                              "area": filters.content_area_id}.items() if v}
+    quarter = svc.quarter_of(today)
+    unit = current_user.unit if current_user.role == "unit_reporter" else None
+    unit_summary = None
+    if unit is not None:
+        unit_summary = svc.forms_by_quarter(today.year, unit.id)
+    return render_template(
+        "activities/index.html", page=page, filters=filters, args=args,
+        units=svc.scoped_units(actor), forms=svc.activity_forms(), areas=svc.content_areas(),
+        years=svc.years_with_activities(today), today=today, quarter=quarter,
+        actor=actor, unit=unit, unit_summary=unit_summary,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    actor = _actor()
+    if not actor.can_write:
+        abort_vi(403, "Tài khoản của bạn chưa được gắn với đơn vị nào; "
+                      "vui lòng liên hệ quản trị hệ thống.")
+    form = ActivityEntryForm()
+    _fill_choices(form, actor)
+    if request.method == "GET":
+        # Sensible defaults: today, the reporter's unit, what the last entry used.
+        form.date_start.data = _today()
+        if actor.unit_id is not None:
+            form.unit_id.data = actor.unit_id
+        form.form_id.data = _arg_int("form")
+        if actor.writes_any_unit and _arg_int("unit"):
+            form.unit_id.data = _arg_int("unit")
+    activity = _save(form, actor)
+    if activity is not None:
+        flash(f"Đã ghi nhận hoạt động “{activity.title}”.", "success")
+        if request.form.get("again"):
+            return redirect(url_for(".new", form=activity.form_id, unit=activity.unit_id))
+        return redirect(url_for(".detail", activity_id=activity.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("activities/form.html", form=form, activity=None, actor=actor,
+                           quantity_units=svc.QUANTITY_UNITS,
+                           max_mb=current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024)
+                           ), status
+
+
+def _load(activity_id: int):
+    activity = svc.get_for_read(_actor(), activity_id)
+    if activity is None:
+        abort_vi(404, NOT_FOUND)
+    return activity
+
+
+@bp.route("/<int:activity_id>")
+def detail(activity_id: int):
+    activity = _load(activity_id)
+    return render_template("activities/detail.html", activity=activity,
+                           can_edit=svc.can_edit(_actor(), activity), delete_form=DeleteForm())
+
+
+@bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
+def edit(activity_id: int):
+    actor = _actor()
+    activity = _load(activity_id)
+    if not svc.can_edit(actor, activity):
+        abort_vi(403, "Bạn không có quyền sửa hoạt động này.")
+    form = ActivityEntryForm(obj=activity if request.method == "GET" else None)
+    _fill_choices(form, actor)
+    if request.method == "GET":
+        form.content_area_ids.data = [a.id for a in activity.content_areas]
+    saved = _save(form, actor, activity)
+    if saved is not None:
+        flash("Đã lưu thay đổi.", "success")
+        return redirect(url_for(".detail", activity_id=saved.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("activities/form.html", form=form, activity=activity, actor=actor,
+                           quantity_units=svc.QUANTITY_UNITS,
+                           max_mb=current_app.config["MAX_ATTACHMENT_BYTES"] // (1024 * 1024)
+                           ), status
+
+
+@bp.route("/<int:activity_id>/delete", methods=["POST"])
+def delete(activity_id: int):
+    actor = _actor()
+    activity = _load(activity_id)
+    if not DeleteForm().validate_on_submit():
+        abort_vi(400, "Biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")
+    title = activity.title
+    try:
+        svc.delete_activity(actor, activity, directory=_upload_dir())
+    except svc.PermissionDenied as error:
+        abort_vi(403, error.message)
+    flash(f"Đã xóa hoạt động “{title}”.", "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/<int:activity_id>/attachment")
+def attachment(activity_id: int):
+    found = svc.attachment_for_download(_actor(), activity_id, _upload_dir())
+    if found is None:
+        abort_vi(404, "Không tìm thấy tệp đính kèm, hoặc bạn không được xem tệp này.")
+    activity, path = found
+    response = send_file(path, mimetype=activity.attachment_type, as_attachment=True,
+                         download_name=activity.attachment_name or path.name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    # Even if a browser were tricked into rendering it, the file may run nothing.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.route("/coverage")
+def coverage():
+    actor = _actor()
+    if not actor.reads_all_units:
+        abort_vi(403, "Bảng theo dõi toàn phường dành cho Ban tổ chức và văn phòng; "
+                      "bạn xem báo cáo của đơn vị mình ở trang Báo cáo.")
+    year = _year_arg()
+    today = _today()
+    grid = svc.coverage_grid(year)
+    forms = svc.forms_by_quarter(year)
+    contest = []
+    for q in (1, 2, 3, 4):
+        first, last = svc.period_range(year, q)
+        contest.append(svc.contest_figures(first, last) if first <= today else None)
+    return render_template("activities/coverage.html", year=year, grid=grid, forms=forms,
+                           contest=contest, years=svc.years_with_activities(today),
+                           current_quarter=svc.quarter_of(today) if year == today.year else None)
+
+
+def _report_params() -> tuple[int, int | None, int | None]:
+    """(year, quarter or None for the year, unit id or None for the ward), scope-checked."""
+    actor = _actor()
+    today = _today()
+    year = _year_arg()
+    raw_quarter = request.args.get("quarter")
+    if raw_quarter is None:
+        quarter = svc.quarter_of(today) if year == today.year else None
+    elif raw_quarter.strip() in ("", "0"):
+        quarter = None  # the annual report
+    else:
+        quarter = _arg_int("quarter", 1, 4)
+        if quarter is None:
+            abort_vi(400, "Quý không hợp lệ; chọn quý I, II, III, IV hoặc cả năm.")
+    unit_id = _arg_int("unit")
+    if "unit" in request.args and request.args["unit"] not in ("", "0") and unit_id is None:
+        abort_vi(404, "Không tìm thấy đơn vị.")
+    if not actor.reads_all_units:
+        if unit_id is not None and unit_id != actor.unit_id:
+            abort_vi(403, "Bạn chỉ được xem báo cáo của đơn vị mình.")
+        unit_id = actor.unit_id
+        if unit_id is None:
+            abort_vi(403, "Tài khoản của bạn chưa được gắn với đơn vị nào.")
+    return year, quarter, unit_id
+
+
+def _build(year: int, quarter: int | None, unit_id: int | None) -> reports.Report:
+    try:
+        return reports.build_report(
+            year, quarter, unit_id, today=_today(),
+            issuing_body=current_app.config["ORGANISATION_FULL_NAME"],
+            ward_name=current_app.config["WARD_NAME"],
+        )
+    except LookupError:
+        abort(404)
+
+
+@bp.route("/report", methods=["GET", "POST"])
+def report():
+    actor = _actor()
+    year, quarter, unit_id = _report_params()
+    can_edit_note = svc.can_edit_note(actor, unit_id)
+    note = svc.get_note(year, quarter, unit_id)
+    form = ReportNoteForm(obj=note if request.method == "GET" else None)
+    if request.method == "POST":
+        if not can_edit_note:
+            abort_vi(403, "Bạn không được sửa phần đánh giá của báo cáo này.")
+        if form.validate_on_submit():
+            try:
+                svc.save_note(actor, year, quarter, unit_id, strengths=form.strengths.data or "",
+                              limitations=form.limitations.data or "",
+                              proposals=form.proposals.data or "")
+            except svc.ActivityInvalid as error:
+                for name, message in error.errors.items():
+                    getattr(form, name).errors = [message]
+            else:
+                flash("Đã lưu phần đánh giá của báo cáo.", "success")
+                return redirect(url_for(".report", **_period_args(year, quarter, unit_id)))
+    data = _build(year, quarter, unit_id)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "activities/report.html", report=data, form=form, can_edit_note=can_edit_note,
+        period_args=_period_args(year, quarter, unit_id), years=svc.years_with_activities(_today()),
+        units=svc.scoped_units(actor), actor=actor,
+    ), status
+
+
+def _period_args(year: int, quarter: int | None, unit_id: int | None) -> dict:
+    args = {"year": year, "quarter": quarter or 0}
+    if unit_id is not None:
+        args["unit"] = unit_id
+    return args
+
+
+@bp.route("/report.pdf")
+def report_pdf():
+    data = _build(*_report_params())
+    response = current_app.response_class(reports.render_pdf(data), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{data.file_stem}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/report.xlsx")
+def report_xlsx():
+    data = _build(*_report_params())
+    response = current_app.response_class(
+        reports.render_xlsx(data),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{data.file_stem}.xlsx"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
