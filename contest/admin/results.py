@@ -1,10 +1,299 @@
-"""Placeholder: owned by the helper building this area."""
+"""Results for organisers: rankings, the actual figure, winners, duplicates, publishing, files.
 
-from flask import render_template
+Viewers read every page and download every file; only organisers and admins
+change anything (the blueprint guard refuses their POSTs).
+"""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from contest.admin import bp
+from contest.errors import abort_vi
+from contest.extensions import db
+from contest.models import Contest, Participant, ResultPublication, Round
+from contest.services import certificates, integrity, prizes, publication, ranking
+from contest.timeutil import now_utc
+
+RANKING_PAGE_SIZE = 100
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        "Lý do",
+        validators=[DataRequired("Vui lòng ghi lý do."),
+                    Length(max=500, message="Lý do tối đa 500 ký tự.")],
+    )
+
+
+class PublishForm(FlaskForm):
+    reason = TextAreaField(
+        "Lý do công bố lại (bắt buộc nếu đã công bố trước đó)",
+        validators=[Optional(), Length(max=500, message="Lý do tối đa 500 ký tự.")],
+    )
+
+
+class ClearForm(FlaskForm):
+    pass
+
+
+@bp.app_template_filter("duration")
+def _duration_filter(ms):
+    return publication.format_duration(ms)
+
+
+def _can_change() -> bool:
+    return current_user.is_authenticated and current_user.role in ("admin", "organiser")
+
+
+def _round_or_404(round_id: int) -> Round:
+    return db.get_or_404(Round, round_id, description="Không tìm thấy đợt thi.")
+
+
+def _fix_actual_if_due(round_: Round) -> None:
+    """A closed round gets its actual figure fixed the first time an organiser opens it."""
+    now = now_utc()
+    if not _can_change() or round_.prediction_actual_fixed_at is not None \
+            or round_.state(now) != "closed":
+        return
+    try:
+        ranking.grade_overdue(now, current_app.config["SUBMIT_GRACE_SECONDS"])
+        ranking.fix_prediction_actual(round_, now, current_user.id)
+        db.session.commit()
+    except ranking.RankingError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
 
 
 @bp.route("/results/")
 def results():
-    return render_template("admin/placeholder.html", title="results")
+    contests = db.session.scalars(sa.select(Contest).order_by(Contest.created_at.desc())).all()
+    current = {
+        pub.round_id: pub for pub in db.session.scalars(
+            sa.select(ResultPublication).where(ResultPublication.is_current.is_(True)))
+    }
+    return render_template("admin/results/index.html", contests=contests, current=current,
+                           now=now_utc())
+
+
+@bp.route("/results/rounds/<int:round_id>")
+def results_round(round_id: int):
+    round_ = _round_or_404(round_id)
+    _fix_actual_if_due(round_)
+    results = prizes.round_results(round_)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    pages = max(1, -(-len(results.ranked) // RANKING_PAGE_SIZE))
+    page = min(page, pages)
+    shown = results.ranked[(page - 1) * RANKING_PAGE_SIZE: page * RANKING_PAGE_SIZE]
+    people = prizes.participants_by_id(
+        [r.row.participant_id for r in shown] + [w.participant_id for w in results.winners])
+    prize_of = {w.participant_id: w for w in results.winners}
+    current = publication.current_publication(round_.id)
+    return render_template(
+        "admin/results/round.html", round=round_, contest=round_.contest, results=results,
+        shown=shown, page=page, pages=pages, people=people, prize_of=prize_of,
+        rank_of=results.rank_of, current=current,
+        history=publication.publication_history(round_.id),
+        stale=current is not None and publication.differs_from_publication(results, current),
+        rule=publication.rule_text(round_), actual_line=publication.actual_line(
+            round_, results.actual),
+        duplicates=len(integrity.find_duplicates(round_.contest_id)),
+        form=PublishForm(), can_change=_can_change(), now=now_utc(),
+    )
+
+
+@bp.route("/results/rounds/<int:round_id>/publish", methods=["POST"])
+def results_publish(round_id: int):
+    round_ = _round_or_404(round_id)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("admin.results_round", round_id=round_.id))
+    now = now_utc()
+    try:
+        ranking.grade_overdue(now, current_app.config["SUBMIT_GRACE_SECONDS"])
+        pub = publication.publish_round(round_, actor_id=current_user.id, now=now,
+                                        reason=form.reason.data or "")
+        db.session.commit()
+    except (publication.PublicationError, ranking.RankingError) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("admin.results_round", round_id=round_.id))
+    flash(f"Đã công bố kết quả {round_.name} (lần {pub.version}).", "success")
+    return redirect(url_for("admin.results_round", round_id=round_.id))
+
+
+def _publication_or_404(round_: Round, publication_id: int) -> ResultPublication:
+    pub = db.session.get(ResultPublication, publication_id)
+    if pub is None or pub.round_id != round_.id:
+        abort_vi(404, "Không tìm thấy bản công bố này.")
+    return pub
+
+
+@bp.route("/results/rounds/<int:round_id>/publications/<int:publication_id>")
+def results_publication(round_id: int, publication_id: int):
+    round_ = _round_or_404(round_id)
+    pub = _publication_or_404(round_, publication_id)
+    rows = pub.snapshot.get("ranking", [])[:RANKING_PAGE_SIZE]
+    people = prizes.participants_by_id(r[1] for r in rows)
+    return render_template("admin/results/publication.html", round=round_, pub=pub, rows=rows,
+                           people=people, total=len(pub.snapshot.get("ranking", [])))
+
+
+def _current_or_refuse(round_: Round) -> ResultPublication:
+    pub = publication.current_publication(round_.id)
+    if pub is None:
+        abort_vi(409, "Kết quả đợt này chưa được công bố; hãy công bố trước khi in.")
+    return pub
+
+
+@bp.route("/results/rounds/<int:round_id>/winners.xlsx")
+def results_winners_xlsx(round_id: int):
+    """The published winners; before publication, the provisional ones, marked as such."""
+    round_ = _round_or_404(round_id)
+    pub = publication.current_publication(round_.id)
+    if pub is not None:
+        snapshot, provisional = pub.snapshot, False
+    else:
+        snapshot = publication.build_snapshot(prizes.round_results(round_))
+        provisional = True
+    data = publication.winners_xlsx(round_, snapshot, provisional=provisional)
+    return send_file(
+        io.BytesIO(data), as_attachment=True,
+        download_name=f"danh-sach-dat-giai-dot-{round_.id}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.route("/results/rounds/<int:round_id>/certificates.pdf")
+def results_certificates(round_id: int):
+    round_ = _round_or_404(round_id)
+    pub = _current_or_refuse(round_)
+    config = current_app.config
+    data = certificates.certificates_pdf(
+        pub.snapshot, organisation=config["ORGANISATION_NAME"],
+        organisation_full=config["ORGANISATION_FULL_NAME"], ward=config["WARD_NAME"],
+        published_at=pub.published_at)
+    return _pdf_response(data, f"giay-chung-nhan-dot-{round_.id}.pdf")
+
+
+@bp.route("/results/rounds/<int:round_id>/results.pdf")
+def results_public_pdf(round_id: int):
+    round_ = _round_or_404(round_id)
+    pub = _current_or_refuse(round_)
+    data = certificates.public_results_pdf(
+        pub.snapshot, organisation=current_app.config["ORGANISATION_NAME"],
+        published_at=pub.published_at)
+    return _pdf_response(data, f"ket-qua-dot-{round_.id}.pdf")
+
+
+def _pdf_response(data: bytes, name: str):
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name,
+                     as_attachment=False)
+
+
+# --- integrity -------------------------------------------------------------------------
+
+@bp.route("/results/contests/<int:contest_id>/duplicates")
+def results_duplicates(contest_id: int):
+    contest = db.get_or_404(Contest, contest_id, description="Không tìm thấy cuộc thi.")
+    show_all = request.args.get("all") == "1"
+    groups = integrity.find_duplicates(contest.id, include_resolved=show_all)
+    people = prizes.participants_by_id(pid for g in groups for pid in g.participant_ids)
+    disqualified = db.session.scalars(
+        sa.select(Participant).where(Participant.contest_id == contest.id,
+                                     Participant.disqualified_at.is_not(None))
+        .order_by(Participant.disqualified_at.desc())
+    ).all()
+    return render_template(
+        "admin/results/duplicates.html", contest=contest, groups=groups, people=people,
+        show_all=show_all, disqualified=disqualified, reason_form=ReasonForm(),
+        clear_form=ClearForm(), can_change=_can_change(),
+    )
+
+
+def _participant_or_404(participant_id: int) -> Participant:
+    return db.get_or_404(Participant, participant_id, description="Không tìm thấy thí sinh.")
+
+
+def _decide(participant_id: int, action: str):
+    participant = _participant_or_404(participant_id)
+    back = url_for("admin.results_duplicates", contest_id=participant.contest_id)
+    form = ReasonForm() if action != "clear" else ClearForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(back)
+    try:
+        if action == "disqualify":
+            integrity.disqualify(participant, form.reason.data, actor_id=current_user.id,
+                                 now=now_utc())
+            message = f"Đã loại thí sinh {participant.full_name}."
+        elif action == "reinstate":
+            integrity.reinstate(participant, form.reason.data, actor_id=current_user.id)
+            message = f"Đã khôi phục thí sinh {participant.full_name}."
+        else:
+            integrity.clear_duplicate(participant, actor_id=current_user.id)
+            message = f"Đã xác nhận {participant.full_name} không trùng."
+        db.session.commit()
+    except integrity.DecisionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(back)
+    flash(message + " Bảng xếp hạng đã cập nhật; kết quả đã công bố chỉ đổi khi công bố lại.",
+          "success")
+    return redirect(back)
+
+
+@bp.route("/results/participants/<int:participant_id>/disqualify", methods=["POST"])
+def results_disqualify(participant_id: int):
+    return _decide(participant_id, "disqualify")
+
+
+@bp.route("/results/participants/<int:participant_id>/reinstate", methods=["POST"])
+def results_reinstate(participant_id: int):
+    return _decide(participant_id, "reinstate")
+
+
+@bp.route("/results/participants/<int:participant_id>/clear", methods=["POST"])
+def results_clear(participant_id: int):
+    return _decide(participant_id, "clear")
+
+
+# --- contest-wide ----------------------------------------------------------------------
+
+@bp.route("/results/contests/<int:contest_id>/collective")
+def results_collective(contest_id: int):
+    contest = db.get_or_404(Contest, contest_id, description="Không tìm thấy cuộc thi.")
+    round_id = request.args.get("round", type=int)
+    round_ = None
+    if round_id is not None:
+        round_ = db.session.get(Round, round_id)
+        if round_ is None or round_.contest_id != contest.id:
+            abort_vi(404, "Không tìm thấy đợt thi này trong cuộc thi.")
+    units = prizes.unit_participation(contest.id, round_.id if round_ else None)
+    return render_template(
+        "admin/results/collective.html", contest=contest, round=round_,
+        by_count=prizes.rank_units_by_count(units), by_rate=prizes.rank_units_by_rate(units),
+    )
+
+
+@bp.route("/results/contests/<int:contest_id>/overall")
+def results_overall(contest_id: int):
+    contest = db.get_or_404(Contest, contest_id, description="Không tìm thấy cuộc thi.")
+    ranked = prizes.rank_overall(prizes.overall_rows(contest))
+    shown = ranked[:200]
+    people = prizes.participants_by_id(r.participant_id for _, r in shown)
+    return render_template("admin/results/overall.html", contest=contest, shown=shown,
+                           total=len(ranked), people=people,
+                           rule=prizes.OVERALL_RULE_TEXT)

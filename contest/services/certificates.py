@@ -15,6 +15,8 @@ from fpdf import FPDF
 from contest.services.publication import format_duration
 from contest.timeutil import format_local, to_local
 
+#: Move to the start of the next line after a cell (fpdf2 otherwise stays to the right).
+NEXT_LINE = {"new_x": "LMARGIN", "new_y": "NEXT"}
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 
 
@@ -34,15 +36,17 @@ def public_results_pdf(snapshot: dict, *, organisation: str, published_at: datet
     pdf.set_title(f"Kết quả {snapshot['round_name']}")
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 13)
-    pdf.multi_cell(0, 7, organisation.upper(), align="C")
-    pdf.multi_cell(0, 7, f"KẾT QUẢ {snapshot['round_name'].upper()}", align="C")
+    pdf.multi_cell(0, 7, organisation.upper(), align="C", **NEXT_LINE)
+    pdf.multi_cell(0, 7, f"KẾT QUẢ {snapshot['round_name'].upper()}", align="C",
+                   **NEXT_LINE)
     pdf.set_font("DejaVu", "", 10)
-    pdf.multi_cell(0, 5, snapshot["contest_title"], align="C")
+    pdf.multi_cell(0, 5, snapshot["contest_title"], align="C", **NEXT_LINE)
     pdf.ln(2)
-    pdf.multi_cell(0, 5, snapshot["actual_line"] if snapshot.get("has_prediction") else "")
-    pdf.multi_cell(0, 5, f"Công bố lúc {format_local(published_at)}")
+    if snapshot.get("has_prediction"):
+        pdf.multi_cell(0, 5, snapshot["actual_line"], **NEXT_LINE)
+    pdf.multi_cell(0, 5, f"Công bố lúc {format_local(published_at)}", **NEXT_LINE)
     pdf.set_font("DejaVu", "", 8)
-    pdf.multi_cell(0, 4, snapshot["rule"])
+    pdf.multi_cell(0, 4, snapshot["rule"], **NEXT_LINE)
     pdf.ln(3)
     widths = (10, 48, 24, 44, 28, 14, 22)
     headers = ("STT", "Họ và tên", "Điện thoại", "Đơn vị", "Giải", "Điểm", "Thời gian")
@@ -62,7 +66,7 @@ def public_results_pdf(snapshot: dict, *, organisation: str, published_at: datet
             pdf.cell(width, 6.5, text, border=1)
         pdf.ln()
     if not snapshot["winners"]:
-        pdf.multi_cell(0, 6, "Đợt thi này không có người đạt giải.")
+        pdf.multi_cell(0, 6, "Đợt thi này không có người đạt giải.", **NEXT_LINE)
     return bytes(pdf.output())
 
 
@@ -82,32 +86,30 @@ def certificates_pdf(snapshot: dict, *, organisation: str, organisation_full: st
         pdf.set_xy(20, 20)
         pdf.set_font("DejaVuSerif", "B", 12)
         pdf.cell(110, 6, organisation_full, align="C")
-        pdf.cell(0, 6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C",
-                 new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C", **NEXT_LINE)
         pdf.set_x(130)
-        pdf.cell(0, 6, "Độc lập - Tự do - Hạnh phúc", align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, "Độc lập - Tự do - Hạnh phúc", align="C", **NEXT_LINE)
         pdf.set_y(52)
         pdf.set_text_color(165, 14, 14)
         pdf.set_font("DejaVuSerif", "B", 32)
-        pdf.cell(0, 16, "GIẤY CHỨNG NHẬN", align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 16, "GIẤY CHỨNG NHẬN", align="C", **NEXT_LINE)
         pdf.set_text_color(0, 0, 0)
         pdf.set_font("DejaVuSerif", "", 14)
         pdf.ln(4)
-        pdf.cell(0, 9, f"{organisation} chứng nhận", align="C",
-                 new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 9, f"{organisation} chứng nhận", align="C", **NEXT_LINE)
         pdf.set_font("DejaVuSerif", "B", 22)
-        pdf.cell(0, 13, w["full_name"], align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 13, w["full_name"], align="C", **NEXT_LINE)
         pdf.set_font("DejaVuSerif", "", 14)
         if w["unit"]:
-            pdf.cell(0, 9, f"Đơn vị: {w['unit']}", align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.cell(0, 9, "Đã đạt", align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 9, f"Đơn vị: {w['unit']}", align="C", **NEXT_LINE)
+        pdf.cell(0, 9, "Đã đạt", align="C", **NEXT_LINE)
         pdf.set_font("DejaVuSerif", "B", 20)
         prize = w["prize"].upper() + (f" — {w['group']}" if w.get("group") else "")
-        pdf.cell(0, 12, prize, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 12, prize, align="C", **NEXT_LINE)
         pdf.set_font("DejaVuSerif", "", 14)
         pdf.set_x(30)
         pdf.multi_cell(237, 8, f"{snapshot['round_name']} — {snapshot['contest_title']}",
-                       align="C")
+                       align="C", **NEXT_LINE)
         pdf.set_xy(150, 165)
         pdf.set_font("DejaVuSerif", "", 12)
         pdf.cell(120, 7, f"{ward}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}",

@@ -1,0 +1,249 @@
+"""Results pages: organisers' ranking, review and files; the public list; one's own rank."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from contest.extensions import db
+from contest.models import AuditEntry, Participant, ResultPublication, Round
+from tests import factories as f
+from tests.ranking_factories import add_attempt
+
+CCCD_A = "001203004005"
+
+
+@pytest.fixture
+def world(app):
+    """A published contest with a closed round and three participants who submitted."""
+    with app.app_context():
+        contest = f.make_contest(slug="cuoc-thi-cchc")
+        opens = f.now() - timedelta(days=8)
+        round_ = f.make_round(contest, name="Đợt 1", opens_at=opens,
+                              closes_at=opens + timedelta(days=7),
+                              prize_tiers=[{"name": "Giải Nhất", "count": 1},
+                                           {"name": "Giải Nhì", "count": 1}])
+        unit = f.make_unit("Tổ dân phố Phúc Lộc")
+        a = f.make_participant(contest, full_name="Trần Thị Ánh", phone="+84912345678",
+                               citizen_id=CCCD_A, birth_year=1985, unit_id=unit.id)
+        b = f.make_participant(contest, full_name="Lê Văn Bình", phone="+84987000111",
+                               unit_id=unit.id)
+        c = f.make_participant(contest, full_name="Phạm Đức Cường", phone="+84977000222")
+        add_attempt(round_, a, score=10, correct_count=10, question_count=10, prediction=1,
+                    duration_ms=125_400)
+        add_attempt(round_, b, score=10, correct_count=10, question_count=10, prediction=5,
+                    duration_ms=90_000)
+        add_attempt(round_, c, score=6, prediction=2)
+        return {"round_id": round_.id, "slug": contest.slug, "contest_id": contest.id,
+                "a": a.id, "b": b.id, "c": c.id, "a_public": a.public_id}
+
+
+def publish(client, round_id, reason=None):
+    data = {"reason": reason} if reason else {}
+    return client.post(f"/admin/results/rounds/{round_id}/publish", data=data)
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_index_lists_contests_and_rounds(client, login_as, world):
+    login_as("viewer")
+    page = client.get("/admin/results/")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Đợt 1" in text and "Chưa công bố" in text
+
+
+def test_round_page_shows_rule_actual_ranking_and_winners(app, client, login_as, world):
+    login_as("organiser")
+    page = client.get(f"/admin/results/rounds/{world['round_id']}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Thứ tự xếp hạng" in text and "sai số |số dự đoán − số thực tế|" in text
+    assert "Số người trả lời đúng tất cả câu hỏi: 2" in text and "Đã chốt" in text
+    # Both on 10 points; actual 2: Ánh predicted 1 (error 1), Bình 5 (error 3).
+    assert text.index("Trần Thị Ánh") < text.index("Lê Văn Bình") < text.index("Phạm Đức Cường")
+    assert "Giải Nhất" in text
+    with app.app_context():
+        assert db.session.get(Round, world["round_id"]).prediction_actual == 2
+
+
+def test_viewer_reads_but_cannot_publish_or_disqualify(app, client, login_as, world):
+    login_as("viewer")
+    assert client.get(f"/admin/results/rounds/{world['round_id']}").status_code == 200
+    assert publish(client, world["round_id"]).status_code == 403
+    response = client.post(f"/admin/results/participants/{world['a']}/disqualify",
+                           data={"reason": "thử"})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(ResultPublication.id))) == 0
+        # A viewer opening the page does not fix the figure either.
+        assert db.session.get(Round, world["round_id"]).prediction_actual is None
+
+
+def test_publish_then_public_page_masks_phone_and_hides_citizen_id(client, login_as, world):
+    login_as("organiser")
+    assert publish(client, world["round_id"]).status_code == 302
+    page = client.get(f"/c/{world['slug']}/rounds/{world['round_id']}/results")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Trần Thị Ánh" in text and "Tổ dân phố Phúc Lộc" in text and "Giải Nhất" in text
+    assert "091****678" in text
+    assert "0912345678" not in text and "+84912345678" not in text
+    assert CCCD_A not in text and "1985" not in text
+    assert "Số người trả lời đúng tất cả câu hỏi: 2" in text
+    assert "2 phút 05,4 giây" in text
+
+
+def test_public_page_before_publication_says_not_yet(client, world):
+    page = client.get(f"/c/{world['slug']}/rounds/{world['round_id']}/results")
+    assert page.status_code == 200
+    assert "chưa được công bố" in page.get_data(as_text=True)
+    assert client.get(f"/c/{world['slug']}/rounds/{world['round_id']}/results.pdf"
+                      ).status_code == 404
+
+
+def test_public_pdf_prints_the_list_with_diacritics_and_masked_phone(client, login_as, world):
+    login_as("organiser")
+    publish(client, world["round_id"])
+    response = client.get(f"/c/{world['slug']}/rounds/{world['round_id']}/results.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdf_text(response.data)
+    assert "Trần Thị Ánh" in text and "Giải Nhất" in text and "091****678" in text
+    assert CCCD_A not in text and "0912345678" not in text
+
+
+def test_certificates_one_page_per_winner(client, login_as, world):
+    login_as("organiser")
+    assert client.get(f"/admin/results/rounds/{world['round_id']}/certificates.pdf"
+                      ).status_code == 409
+    publish(client, world["round_id"])
+    response = client.get(f"/admin/results/rounds/{world['round_id']}/certificates.pdf")
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) == 2
+    first = reader.pages[0].extract_text()
+    assert "GIẤY CHỨNG NHẬN" in first and "Trần Thị Ánh" in first and "GIẢI NHẤT" in first
+    assert "Lê Văn Bình" in reader.pages[1].extract_text()
+
+
+def test_winners_xlsx_has_header_rule_actual_and_full_details(client, login_as, world):
+    login_as("viewer")
+    response = client.get(f"/admin/results/rounds/{world['round_id']}/winners.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert "TẠM TÍNH" in sheet["A1"].value and "Đợt 1" in sheet["A1"].value
+    assert "Thứ tự xếp hạng" in sheet["A2"].value
+    assert sheet["A3"].value == "Số người trả lời đúng tất cả câu hỏi: 2"
+    header = [c.value for c in sheet[5]]
+    assert header == ["STT", "Họ tên", "Số điện thoại", "CCCD", "Đơn vị", "Đối tượng", "Giải",
+                      "Điểm", "Số câu đúng", "Dự đoán", "Sai số", "Thời gian làm bài",
+                      "Thời điểm nộp bài"]
+    first = [c.value for c in sheet[6]]
+    assert first[:5] == [1, "Trần Thị Ánh", "+84912345678", CCCD_A, "Tổ dân phố Phúc Lộc"]
+    assert first[6:11] == ["Giải Nhất", 10, 10, 1, 1]
+    assert sheet.max_row == 7
+
+
+def test_own_rank_after_publication(app, client, login_as, world):
+    login_as("organiser")
+    publish(client, world["round_id"])
+    from contest.public import identity
+
+    with app.test_request_context():
+        from flask import make_response
+
+        with app.app_context():
+            person = db.session.get(Participant, world["b"])
+            response = make_response("")
+            identity.remember(response, person)
+        cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+    name, value = cookie.split("=", 1)
+    client.set_cookie(name, value)
+    text = client.get(f"/c/{world['slug']}/rounds/{world['round_id']}/results"
+                      ).get_data(as_text=True)
+    assert "Kết quả của bạn" in text and "hạng 2" in text and "Bạn đạt Giải Nhì" in text
+
+
+def test_duplicate_review_disqualify_with_reason_then_republish(app, client, login_as, world):
+    with app.app_context():
+        contest_id = world["contest_id"]
+        f.make_participant(db.session.get(f.Contest, contest_id), full_name="Trần Thị Ánh",
+                           phone="0912.345.679", birth_year=1985,
+                           unit_id=db.session.get(Participant, world["a"]).unit_id)
+    login_as("organiser")
+    publish(client, world["round_id"])
+    page = client.get(f"/admin/results/contests/{contest_id}/duplicates")
+    assert "Trùng họ tên, năm sinh và đơn vị" in page.get_data(as_text=True)
+    # Missing reason: refused with a message, nothing changes.
+    response = client.post(f"/admin/results/participants/{world['a']}/disqualify",
+                           data={"reason": ""}, follow_redirects=True)
+    assert "Vui lòng ghi lý do" in response.get_data(as_text=True)
+    response = client.post(f"/admin/results/participants/{world['a']}/disqualify",
+                           data={"reason": "Đăng ký hai lần"}, follow_redirects=True)
+    assert "Đã loại thí sinh Trần Thị Ánh" in response.get_data(as_text=True)
+    # The public still sees the published list until a re-publish.
+    public = f"/c/{world['slug']}/rounds/{world['round_id']}/results"
+    assert "Trần Thị Ánh" in client.get(public).get_data(as_text=True)
+    round_page = client.get(f"/admin/results/rounds/{world['round_id']}").get_data(as_text=True)
+    assert "khác với bản đã công bố" in round_page
+    response = publish(client, world["round_id"])
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(ResultPublication.id))) == 1
+    publish(client, world["round_id"], reason="Loại thí sinh đăng ký hai lần")
+    text = client.get(public).get_data(as_text=True)
+    assert "Trần Thị Ánh" not in text and "công bố lại lần 2" in text
+    with app.app_context():
+        actions = set(db.session.scalars(sa.select(AuditEntry.action)))
+        assert {"participant.disqualify", "results.publish", "results.republish"} <= actions
+    history = client.get(f"/admin/results/rounds/{world['round_id']}").get_data(as_text=True)
+    assert "Lần 1" in history and "Lần 2" in history and "Loại thí sinh đăng ký hai lần" in history
+
+
+def test_old_publication_visible_to_organisers(app, client, login_as, world):
+    login_as("organiser")
+    publish(client, world["round_id"])
+    publish(client, world["round_id"], reason="Kiểm tra lại")
+    with app.app_context():
+        old = db.session.scalar(sa.select(ResultPublication).where(
+            ResultPublication.version == 1))
+        old_id = old.id
+    page = client.get(f"/admin/results/rounds/{world['round_id']}/publications/{old_id}")
+    assert page.status_code == 200 and "đã được thay thế" in page.get_data(as_text=True)
+    assert client.get(f"/admin/results/rounds/{world['round_id']}/publications/99999"
+                      ).status_code == 404
+
+
+def test_collective_and_overall_pages(client, login_as, world):
+    login_as("viewer")
+    page = client.get(f"/admin/results/contests/{world['contest_id']}/collective")
+    assert page.status_code == 200 and "Tổ dân phố Phúc Lộc" in page.get_data(as_text=True)
+    page = client.get(f"/admin/results/contests/{world['contest_id']}/overall")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Trần Thị Ánh" in text and "Tổng điểm" in text
+
+
+@pytest.mark.parametrize("url", [
+    "/admin/results/rounds/99999", "/admin/results/contests/99999/duplicates",
+    "/admin/results/contests/99999/overall", "/c/khong-co/rounds/1/results",
+])
+def test_missing_things_are_404(client, login_as, world, url):
+    login_as("organiser")
+    assert client.get(url).status_code == 404
+
+
+def test_publishing_an_open_round_is_refused_with_a_message(app, client, login_as):
+    with app.app_context():
+        round_id = f.make_round().id
+    login_as("organiser")
+    response = publish(client, round_id)
+    assert response.status_code == 302
+    text = client.get(f"/admin/results/rounds/{round_id}").get_data(as_text=True)
+    assert "Chỉ công bố được sau khi đợt thi kết thúc" in text
