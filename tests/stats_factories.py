@@ -29,7 +29,7 @@ def make_attempt(
     questions: int | None = None,
     submitted: bool = True,
     number: int | None = None,
-    score_per_question: int = 10,
+    score_per_question: int = 1,
     commit: bool = True,
 ) -> Attempt:
     """An attempt; ``answers`` are (question, chosen original option index or None).

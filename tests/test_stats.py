@@ -78,8 +78,8 @@ def test_headline_counts_people_attempts_and_rates(data):
     assert h.completed_attempts == 6
     assert h.full_marks_participants == 1
     assert h.full_marks_attempts == 1
-    # Scores 100, 70, 50, 0, 40, 30 → 290 / 6
-    assert h.average_score == pytest.approx(290 / 6)
+    # One point per right answer: scores 10, 7, 5, 0, 4, 3 → 29 / 6
+    assert h.average_score == pytest.approx(29 / 6)
     # Right answers 10+7+5+0+4+3 = 29 of 10+10+10+10+10+4 = 54 questions
     assert h.average_correct_rate == pytest.approx(29 / 54)
     # Known populations: Tổ 1 (100) + Tổ 2 (50); people from them: p1, p2, p3
@@ -131,7 +131,7 @@ def test_date_range_uses_vietnam_midnight(data):
 def test_round_filter(data):
     h = stats.headline(StatsFilter(data["contest"].id, round_id=data["r2"].id))
     assert (h.participants, h.attempts, h.completed_attempts) == (2, 3, 2)
-    assert h.average_score == pytest.approx((40 + 30) / 2)
+    assert h.average_score == pytest.approx((4 + 3) / 2)
 
 
 def test_by_unit_with_participation_rate_and_totals(data):

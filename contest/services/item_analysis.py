@@ -400,22 +400,25 @@ class PeriodSummary:
 
 
 def period_summary(contest_id: int | None, date_from: date, date_to: date, now: datetime,
-                   *, limit: int = 3) -> PeriodSummary:
+                   *, unit_id: int | None = None, limit: int = 3) -> PeriodSummary:
     """Participants, attempts, completed attempts and the weakest content areas in a period.
 
-    ``contest_id`` None covers every contest. Dates are Vietnam dates, inclusive.
-    Uses the same definitions as the dashboard and the (cached) item analysis.
+    ``contest_id`` None covers every contest; ``unit_id`` narrows to one unit's
+    participants. Dates are Vietnam dates, inclusive. Same definitions as the
+    dashboard (attempts by start time, disqualified people left out) and the
+    cached item analysis (first submitted attempt per participant and round).
     """
-    f = StatsFilter(contest_id, date_from=date_from, date_to=date_to)
+    f = StatsFilter(contest_id, date_from=date_from, date_to=date_to, unit_id=unit_id)
     h = headline(f)
     return PeriodSummary(date_from, date_to, h.participants, h.attempts,
                          h.completed_attempts, weakest_areas(contest_id, date_from, date_to,
-                                                             now, limit=limit))
+                                                             now, unit_id=unit_id, limit=limit))
 
 
 def weakest_areas(contest_id: int | None, date_from: date | None, date_to: date | None,
-                  now: datetime, *, limit: int | None = 3) -> list[AreaStat]:
+                  now: datetime, *, unit_id: int | None = None,
+                  limit: int | None = 3) -> list[AreaStat]:
     """Content areas ranked weakest first (lowest share right) from counted attempts."""
-    areas = item_analysis(StatsFilter(contest_id, date_from=date_from, date_to=date_to),
-                          now).areas
+    f = StatsFilter(contest_id, date_from=date_from, date_to=date_to, unit_id=unit_id)
+    areas = item_analysis(f, now).areas
     return areas[:limit] if limit is not None else areas

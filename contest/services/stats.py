@@ -581,3 +581,20 @@ def totals(rows: Iterable[GroupRow]) -> GroupRow:
         attempts=sum(r.attempts for r in rows),
         completed_attempts=sum(r.completed_attempts for r in rows),
     )
+
+
+def describe(f: StatsFilter) -> list[tuple[str, str]]:
+    """The filter in words, for page headings and the export's summary sheet."""
+    contest = db.session.get(Contest, f.contest_id) if f.contest_id is not None else None
+    round_ = db.session.get(Round, f.round_id) if f.round_id is not None else None
+    unit = db.session.get(Unit, f.unit_id) if f.unit_id is not None else None
+    category = (db.session.get(ParticipantCategory, f.category_id)
+                if f.category_id is not None else None)
+    return [
+        ("Cuộc thi", contest.title if contest else "Tất cả cuộc thi"),
+        ("Đợt thi", round_.name if round_ else "Tất cả các đợt"),
+        ("Từ ngày", f.date_from.strftime("%d/%m/%Y") if f.date_from else "(từ đầu)"),
+        ("Đến ngày", f.date_to.strftime("%d/%m/%Y") if f.date_to else "(đến nay)"),
+        ("Đơn vị", unit.name if unit else "Tất cả đơn vị"),
+        ("Đối tượng", category.name if category else "Tất cả đối tượng"),
+    ]

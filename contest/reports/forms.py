@@ -1,0 +1,92 @@
+"""The statistics filter form (GET: bookmarkable, shareable, no CSRF needed to read)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField
+from wtforms.validators import Optional, ValidationError
+
+from contest.models import Contest, ParticipantCategory, Round, Unit
+from contest.services.stats import StatsFilter
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def _int_or_none(value):
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # never a valid choice: the select reports it
+
+
+def _check_year(field) -> None:
+    if field.data and not MIN_YEAR <= field.data.year <= MAX_YEAR:
+        raise ValidationError(f"Hãy chọn ngày trong các năm từ {MIN_YEAR} đến {MAX_YEAR}.")
+
+
+class VietnameseDateField(DateField):
+    """A date (yyyy-mm-dd from <input type=date>) with a Vietnamese message when malformed."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Ngày không hợp lệ: hãy chọn ngày theo lịch (ngày/tháng/năm).") \
+                from error
+
+
+class FilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a read-only GET form
+
+    # Choices are checked by the validate_* methods below, with Vietnamese messages.
+    contest = SelectField("Cuộc thi", coerce=_int_or_none, validate_choice=False)
+    round = SelectField("Đợt thi", coerce=_int_or_none, validate_choice=False)
+    date_from = VietnameseDateField("Từ ngày", validators=[Optional()])
+    date_to = VietnameseDateField("Đến ngày", validators=[Optional()])
+    unit = SelectField("Đơn vị", coerce=_int_or_none, validate_choice=False)
+    category = SelectField("Đối tượng", coerce=_int_or_none, validate_choice=False)
+
+    def __init__(self, *args, contests: list[Contest], rounds: list[Round], units: list[Unit],
+                 categories: list[ParticipantCategory], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contest.choices = [(c.id, c.title) for c in contests]
+        self.round.choices = [(None, "Tất cả các đợt")] + [(r.id, r.name) for r in rounds]
+        self.unit.choices = [(None, "Tất cả đơn vị")] + [(u.id, u.name) for u in units]
+        self.category.choices = [(None, "Tất cả đối tượng")] + [
+            (c.id, c.name) for c in categories]
+
+    def _check_choice(self, field, message):
+        allowed = {value for value, _label in field.choices}
+        if field.data not in allowed:
+            raise ValidationError(message)
+
+    def validate_contest(self, field):
+        self._check_choice(field, "Cuộc thi đã chọn không tồn tại. Vui lòng chọn lại.")
+
+    def validate_round(self, field):
+        self._check_choice(
+            field, "Đợt thi đã chọn không thuộc cuộc thi này. Vui lòng chọn lại đợt thi.")
+
+    def validate_unit(self, field):
+        self._check_choice(field, "Đơn vị đã chọn không tồn tại. Vui lòng chọn lại.")
+
+    def validate_category(self, field):
+        self._check_choice(field, "Đối tượng đã chọn không tồn tại. Vui lòng chọn lại.")
+
+    def validate_date_from(self, field):
+        _check_year(field)
+
+    def validate_date_to(self, field):
+        _check_year(field)
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("“Đến ngày” phải sau hoặc bằng “Từ ngày”.")
+
+    def to_filter(self) -> StatsFilter:
+        return StatsFilter(
+            contest_id=self.contest.data, round_id=self.round.data,
+            date_from=self.date_from.data, date_to=self.date_to.data,
+            unit_id=self.unit.data, category_id=self.category.data,
+        )

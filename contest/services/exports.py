@@ -1,0 +1,376 @@
+"""Statistics exports: one .xlsx workbook, and a CSV per table. Bytes out; views only send them.
+
+Every table is described once (:class:`Table`: Vietnamese headers, a kind and a
+width per column, rows) and written both ways:
+
+* **xlsx** (openpyxl, write-only mode so the participant list of 100,000 rows
+  is streamed, not held as cell objects): numbers as numbers, percentages as
+  fractions formatted ``0.0%``, dates and times as Excel dates (Vietnam time),
+  header row frozen, column widths set. Text starting with ``=`` is stored as
+  text, never as a formula.
+* **CSV**: UTF-8 with a byte-order mark so Excel opens Vietnamese correctly;
+  percentages as numbers of percent (the header says "(%)"); any text cell
+  starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a
+  leading apostrophe so a spreadsheet never runs it as a formula (CSV injection).
+
+The participant list (personal data) is only produced when the caller says
+the user may see it; the view records an audit entry for every such export.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from contest.extensions import db
+from contest.models import (
+    GENDERS,
+    OPTION_LETTERS,
+    Attempt,
+    EntryPoint,
+    Participant,
+    ParticipantCategory,
+    Unit,
+)
+from contest.services import item_analysis as ia
+from contest.services import stats
+from contest.services.stats import StatsFilter
+from contest.timeutil import to_local
+
+PERSONAL_SLUG = "danh-sach-thi-sinh"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Pct(float):
+    """A share (0–1) that the writers show as a percentage."""
+
+
+@dataclass
+class Column:
+    header: str
+    #: "text", "int", "float", "pct", "date", "datetime" or "any".
+    kind: str = "text"
+    width: int = 14
+
+
+@dataclass
+class Table:
+    slug: str
+    sheet: str
+    columns: list[Column]
+    #: A list, or a generator for big tables (read once).
+    rows: Iterable[list] = field(default_factory=list)
+    personal: bool = False
+
+
+# --------------------------------------------------------------------------- the tables
+
+
+def summary_table(f: StatsFilter, now: datetime, d: stats.Dashboard) -> Table:
+    h = d.headline
+    rows: list[list] = [[label, value] for label, value in stats.describe(f)]
+    rows.append(["Thời điểm xuất", to_local(now).replace(tzinfo=None)])
+    rows += [
+        ["Số người đăng ký", h.registrations],
+        ["Số người dự thi", h.participants],
+        ["Số lượt thi", h.attempts],
+        ["Số lượt thi đã nộp bài", h.completed_attempts],
+        ["Số người đạt điểm tuyệt đối", h.full_marks_participants],
+        ["Số lượt đạt điểm tuyệt đối", h.full_marks_attempts],
+        ["Điểm trung bình (lượt đã nộp)", h.average_score],
+        ["Tỉ lệ câu trả lời đúng trung bình", _pct(h.average_correct_rate)],
+        ["Dân số các đơn vị đã khai báo", h.known_population],
+        ["Người dự thi thuộc các đơn vị đó", h.participants_in_known_units],
+        ["Tỉ lệ tham gia", _pct(h.participation_rate)],
+    ]
+    for band in d.score_bands:
+        rows.append([f"Số lượt: {band.label}", band.attempts])
+    rows.append(["Cách chia nhóm điểm", stats.SCORE_BAND_NOTE])
+    return Table("tong-hop", "Tổng hợp",
+                 [Column("Chỉ tiêu", "text", 42), Column("Giá trị", "any", 40)], rows)
+
+
+def _pct(value: float | None) -> Pct | None:
+    return None if value is None else Pct(value)
+
+
+def per_day_table(d: stats.Dashboard) -> Table:
+    return Table("theo-ngay", "Theo ngày", [
+        Column("Ngày", "date", 12), Column("Số người dự thi", "int", 16),
+        Column("Số lượt thi", "int", 12), Column("Số lượt đã nộp bài", "int", 18),
+    ], [[r.day, r.participants, r.attempts, r.completed_attempts] for r in d.per_day])
+
+
+def unit_table(d: stats.Dashboard) -> Table:
+    return Table("theo-don-vi", "Theo đơn vị", [
+        Column("Đơn vị", "text", 40), Column("Loại", "text", 16),
+        Column("Dân số / số người", "int", 18), Column("Số người dự thi", "int", 16),
+        Column("Số lượt thi", "int", 12), Column("Số lượt đã nộp bài", "int", 18),
+        Column("Tỉ lệ tham gia (%)", "pct", 18),
+    ], [[r.label, r.kind_label, r.population, r.participants, r.attempts,
+         r.completed_attempts, _pct(r.participation_rate)] for r in d.by_unit])
+
+
+def category_table(d: stats.Dashboard) -> Table:
+    return Table("theo-doi-tuong", "Theo đối tượng", [
+        Column("Đối tượng", "text", 36), Column("Số người dự thi", "int", 16),
+        Column("Số lượt thi", "int", 12), Column("Số lượt đã nộp bài", "int", 18),
+    ], [[r.label, r.participants, r.attempts, r.completed_attempts] for r in d.by_category])
+
+
+def age_gender_table(d: stats.Dashboard) -> Table:
+    ag = d.age_gender
+    columns = [Column("Nhóm tuổi", "text", 20)]
+    columns += [Column(label, "int", 14) for _k, label in ag.genders]
+    columns.append(Column("Tổng", "int", 10))
+    rows = [[label] + [ag.count(band, g) for g, _l in ag.genders] + [ag.band_total(band)]
+            for band, label in ag.bands]
+    return Table("theo-do-tuoi", "Theo độ tuổi, giới tính", columns, rows)
+
+
+def entry_point_table(d: stats.Dashboard) -> Table:
+    return Table("theo-nguon", "Theo nguồn", [
+        Column("Mã QR / nguồn", "text", 36), Column("Loại", "text", 18),
+        Column("Lượt quét", "int", 12), Column("Số người đăng ký", "int", 16),
+        Column("Số người đã nộp bài", "int", 18), Column("Số lượt đã nộp bài", "int", 18),
+        Column("Đăng ký / lượt quét (%)", "pct", 20),
+        Column("Nộp bài / đăng ký (%)", "pct", 20),
+    ], [[r.label, r.kind_label, r.scans, r.registrations, r.completed_participants,
+         r.completed_attempts, _pct(r.registration_rate), _pct(r.completion_rate)]
+        for r in d.funnel])
+
+
+def area_table(analysis: ia.ItemAnalysis) -> Table:
+    return Table("theo-linh-vuc", "Theo lĩnh vực", [
+        Column("Thứ tự (yếu nhất trước)", "int", 12), Column("Mã", "text", 6),
+        Column("Lĩnh vực", "text", 60), Column("Số câu hỏi đã dùng", "int", 14),
+        Column("Số lượt trả lời", "int", 14), Column("Số lượt trả lời đúng", "int", 16),
+        Column("Tỉ lệ đúng (%)", "pct", 14),
+    ], [[i, a.code, a.title, a.questions, a.served, a.correct, _pct(a.facility)]
+        for i, a in enumerate(analysis.areas, start=1)])
+
+
+def question_table(analysis: ia.ItemAnalysis) -> Table:
+    letters = OPTION_LETTERS[:max([4] + [len(q.options) for q in analysis.questions])]
+    columns = [
+        Column("Mã câu hỏi", "int", 10), Column("Lĩnh vực", "text", 8),
+        Column("Câu hỏi", "text", 60), Column("Số lượt hỏi", "int", 11),
+        Column("Tỉ lệ đúng (%)", "pct", 12), Column("Độ phân biệt", "float", 12),
+        Column("Đáp án đúng", "text", 10),
+    ]
+    columns += [Column(f"Chọn {letter} (%)", "pct", 11) for letter in letters]
+    columns += [Column("Không trả lời (%)", "pct", 14), Column("Cảnh báo", "text", 50)]
+    rows = []
+    for q in analysis.questions:
+        shares = {o.letter: o.share for o in q.options}
+        right = ", ".join(o.letter for o in q.options if o.is_correct)
+        rows.append(
+            [q.question_id, q.area_code, q.text, q.served, _pct(q.facility),
+             None if q.discrimination is None else round(q.discrimination, 4), right]
+            + [_pct(shares.get(letter)) for letter in letters]
+            + [_pct(q.no_answer / q.served if q.served else None), "; ".join(q.flag_labels)]
+        )
+    return Table("theo-cau-hoi", "Theo câu hỏi", columns, rows)
+
+
+def participant_table(f: StatsFilter) -> Table:
+    """Personal data: everyone in scope, with attempts in scope and best score (streamed)."""
+    conds = stats.attempt_conditions(f)
+    per_person = (
+        sa.select(
+            Attempt.participant_id.label("pid"),
+            sa.func.count(Attempt.id).label("attempts"),
+            sa.func.max(sa.case((Attempt.status == "submitted", Attempt.score))).label("best"),
+        )
+        .join(Participant, Participant.id == Attempt.participant_id)
+        .where(*conds)
+        .group_by(Attempt.participant_id)
+        .subquery()
+    )
+    attempts = sa.func.coalesce(per_person.c.attempts, 0)
+    query = (
+        sa.select(
+            Participant.full_name, Participant.phone, Participant.citizen_id,
+            Participant.birth_year, Participant.gender, Unit.name, Participant.unit_other,
+            ParticipantCategory.name, EntryPoint.label, Participant.created_at,
+            attempts, per_person.c.best,
+        )
+        .outerjoin(per_person, per_person.c.pid == Participant.id)
+        .outerjoin(Unit, Unit.id == Participant.unit_id)
+        .outerjoin(ParticipantCategory, ParticipantCategory.id == Participant.category_id)
+        .outerjoin(EntryPoint, EntryPoint.id == Participant.entry_point_id)
+        .where(*stats._participant_conditions(f))
+        .order_by(Participant.created_at, Participant.id)
+    )
+    registered = sa.and_(sa.true(), *stats._time_conditions(Participant.created_at, f))
+    if f.round_id is not None:
+        query = query.where(attempts > 0)
+    elif f.date_from or f.date_to:
+        # In the period: registered in it, or took part in it.
+        query = query.where(sa.or_(registered, attempts > 0))
+
+    def rows() -> Iterator[list]:
+        result = db.session.execute(query.execution_options(yield_per=2000))
+        for number, r in enumerate(result, start=1):
+            yield [
+                number, r[0], national_phone(r[1]), r[2] or "", r[3],
+                GENDERS.get(r[4] or "", ""), r[5] or r[6] or "", r[7] or "", r[8] or "",
+                to_local(r[9]).replace(tzinfo=None) if r[9] else None, r[10], r[11],
+            ]
+
+    return Table(PERSONAL_SLUG, "Danh sách thí sinh", [
+        Column("STT", "int", 7), Column("Họ và tên", "text", 28),
+        Column("Số điện thoại", "text", 14),
+        Column("Số CCCD", "text", 15), Column("Năm sinh", "int", 10),
+        Column("Giới tính", "text", 10), Column("Đơn vị", "text", 32),
+        Column("Đối tượng", "text", 26), Column("Nguồn (mã QR)", "text", 24),
+        Column("Thời điểm đăng ký", "datetime", 18), Column("Số lượt thi", "int", 11),
+        Column("Điểm cao nhất", "int", 13),
+    ], rows(), personal=True)
+
+
+def national_phone(phone: str | None) -> str:
+    """+84912345678 → 0912345678, the form people write and dial."""
+    if not phone:
+        return ""
+    return "0" + phone[3:] if phone.startswith("+84") else phone
+
+
+def tables(f: StatsFilter, now: datetime, *, include_personal: bool,
+           dashboard: stats.Dashboard | None = None,
+           analysis: ia.ItemAnalysis | None = None) -> list[Table]:
+    """Every table of the export, in sheet order; the participant list only if allowed."""
+    d = dashboard or stats.dashboard(f, now)
+    analysis = analysis or ia.item_analysis(f, now)
+    out = [
+        summary_table(f, now, d), per_day_table(d), unit_table(d), category_table(d),
+        age_gender_table(d), entry_point_table(d), area_table(analysis), question_table(analysis),
+    ]
+    if include_personal:
+        out.append(participant_table(f))
+    return out
+
+
+#: slug → builder, for the one-table CSV downloads (the personal one is separate).
+TABLE_SLUGS: dict[str, str] = {
+    "tong-hop": "Tổng hợp", "theo-ngay": "Theo ngày", "theo-don-vi": "Theo đơn vị",
+    "theo-doi-tuong": "Theo đối tượng", "theo-do-tuoi": "Theo độ tuổi, giới tính",
+    "theo-nguon": "Theo nguồn", "theo-linh-vuc": "Theo lĩnh vực",
+    "theo-cau-hoi": "Theo câu hỏi",
+}
+_NEEDS_ANALYSIS = {"theo-linh-vuc", "theo-cau-hoi"}
+
+
+def table(f: StatsFilter, now: datetime, slug: str) -> Table:
+    """One table by its slug, computing only what it needs."""
+    if slug == PERSONAL_SLUG:
+        return participant_table(f)
+    if slug in _NEEDS_ANALYSIS:
+        analysis = ia.item_analysis(f, now)
+        return area_table(analysis) if slug == "theo-linh-vuc" else question_table(analysis)
+    builders: dict[str, Callable[[stats.Dashboard], Table]] = {
+        "theo-ngay": per_day_table, "theo-don-vi": unit_table,
+        "theo-doi-tuong": category_table, "theo-do-tuoi": age_gender_table,
+        "theo-nguon": entry_point_table,
+    }
+    d = stats.dashboard(f, now)
+    if slug == "tong-hop":
+        return summary_table(f, now, d)
+    return builders[slug](d)
+
+
+# --------------------------------------------------------------------------- writers
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="EEF0F3")
+_HEADER_ALIGN = Alignment(wrap_text=True, vertical="top")
+_FORMATS = {"int": "#,##0", "float": "0.00", "pct": "0.0%", "date": "DD/MM/YYYY",
+            "datetime": "DD/MM/YYYY HH:MM"}
+
+
+def workbook_bytes(table_list: list[Table]) -> bytes:
+    """The .xlsx file with one sheet per table."""
+    wb = Workbook(write_only=True)
+    for t in table_list:
+        ws = wb.create_sheet(t.sheet)
+        ws.freeze_panes = "A2"
+        for i, col in enumerate(t.columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = col.width
+        header = []
+        for col in t.columns:
+            cell = WriteOnlyCell(ws, value=col.header)
+            cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _HEADER_ALIGN
+            header.append(cell)
+        ws.append(header)
+        for row in t.rows:
+            ws.append([_xlsx_cell(ws, value, col) for value, col in zip(row, t.columns,
+                                                                         strict=True)])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_cell(ws, value, col: Column):
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if not value.startswith("="):
+            return value
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"  # text that looks like a formula stays text
+        return cell
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, Pct):
+        cell.number_format = _FORMATS["pct"]
+    elif isinstance(value, datetime):
+        cell.number_format = _FORMATS["datetime"]
+    elif isinstance(value, date):
+        cell.number_format = _FORMATS["date"]
+    elif col.kind in _FORMATS:
+        cell.number_format = _FORMATS[col.kind]
+    else:
+        return value
+    return cell
+
+
+def neutralise(value: str) -> str:
+    """Defuse CSV injection: text a spreadsheet would run as a formula gets a leading '."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _csv_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return neutralise(value)
+    if isinstance(value, Pct):
+        return round(value * 100, 2)
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return value
+
+
+def csv_bytes(t: Table) -> bytes:
+    """One table as CSV, UTF-8 with BOM."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow([neutralise(c.header) for c in t.columns])
+    for row in t.rows:
+        writer.writerow([_csv_value(v) for v in row])
+    return "\ufeff".encode() + text.getvalue().encode("utf-8")
+
+
+def filename(f: StatsFilter, now: datetime, slug: str, ext: str) -> str:
+    """ASCII file name (browsers and mail clients mangle others): thong-ke-<slug>-<date>.ext."""
+    return f"thong-ke-{slug}-{to_local(now):%Y%m%d-%H%M}.{ext}"
