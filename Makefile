@@ -58,3 +58,8 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 ## make bench-load: RESIDENTS (default 1000) residents against gunicorn + PostgreSQL
 bench-load: $(VENV)/.installed-bench
 	$(BIN)/python bench/bench_load.py
+
+## make bench-ranking: rank a round of 100,000 participants / 300,000 attempts on SQLite and
+## PostgreSQL; sizes via BENCH_PARTICIPANTS / BENCH_ATTEMPTS (see bench/bench_ranking.py)
+bench-ranking: $(VENV)/.installed-app
+	$(BIN)/python bench/bench_ranking.py
