@@ -256,7 +256,7 @@ def coverage():
     contest = []
     for q in (1, 2, 3, 4):
         first, last = svc.period_range(year, q)
-        contest.append(svc.contest_figures(first, last) if first <= today else None)
+        contest.append(svc.contest_figures(first, last, now_utc()) if first <= today else None)
     return render_template("activities/coverage.html", year=year, grid=grid, forms=forms,
                            contest=contest, years=svc.years_with_activities(today),
                            current_quarter=svc.quarter_of(today) if year == today.year else None)
@@ -291,7 +291,7 @@ def _report_params() -> tuple[int, int | None, int | None]:
 def _build(year: int, quarter: int | None, unit_id: int | None) -> reports.Report:
     try:
         return reports.build_report(
-            year, quarter, unit_id, today=_today(),
+            year, quarter, unit_id, now=now_utc(),
             issuing_body=current_app.config["ORGANISATION_FULL_NAME"],
             ward_name=current_app.config["WARD_NAME"],
         )

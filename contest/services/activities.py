@@ -26,10 +26,7 @@ from contest.extensions import db
 from contest.models import (
     Activity,
     ActivityForm,
-    Attempt,
-    AttemptItem,
     ContentArea,
-    Participant,
     ReportNote,
     Unit,
     activity_content_area,
@@ -660,57 +657,37 @@ def forms_by_quarter(year: int, unit_id: int | None = None) -> dict:
 # --- the contest's own figures -------------------------------------------------------------
 
 
-def contest_figures(first: date, last: date, unit_id: int | None = None,
+def contest_figures(first: date, last: date, now: datetime, unit_id: int | None = None,
                     weakest: int = 3) -> dict:
     """Participants, attempts, completed attempts and weakest content areas in a period.
 
-    Read live from the contest tables. Participants count by registration time;
-    attempts by start time; completed attempts (status 'submitted') by their
-    submission time. The weakest areas are the lowest share of correct answers
-    over the items of submitted attempts in the period. With ``unit_id`` only
-    that unit's participants count.
+    Read live from the contest data through the statistics services, so the
+    report uses the same definitions as the office dashboard and item analysis:
+    attempts by start time (Vietnam dates), disqualified people left out,
+    participants = people with an attempt in the period, registrations = people
+    who registered in it; content areas ranked by share right over each
+    participant's first submitted attempt per round. With ``unit_id`` only that
+    unit's participants count. Every contest is covered.
     """
-    start, end = utc_bounds(first, last)
-    participants_q = sa.select(sa.func.count(Participant.id)).where(
-        Participant.created_at >= start, Participant.created_at < end
-    )
-    attempts_q = (sa.select(sa.func.count(Attempt.id))
-                  .join(Participant, Participant.id == Attempt.participant_id)
-                  .where(Attempt.started_at >= start, Attempt.started_at < end))
-    completed_q = (sa.select(sa.func.count(Attempt.id))
-                   .join(Participant, Participant.id == Attempt.participant_id)
-                   .where(Attempt.status == "submitted",
-                          Attempt.submitted_at >= start, Attempt.submitted_at < end))
-    correct = sa.func.sum(sa.case((AttemptItem.is_correct.is_(True), 1), else_=0))
-    answered = sa.func.count(AttemptItem.id)
-    areas_q = (
-        sa.select(ContentArea.id, ContentArea.code, ContentArea.title, answered, correct)
-        .join(AttemptItem, AttemptItem.content_area_id == ContentArea.id)
-        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-        .join(Participant, Participant.id == Attempt.participant_id)
-        .where(Attempt.status == "submitted", Attempt.submitted_at >= start,
-               Attempt.submitted_at < end, AttemptItem.is_correct.is_not(None))
-        .group_by(ContentArea.id, ContentArea.code, ContentArea.title)
-    )
-    if unit_id is not None:
-        participants_q = participants_q.where(Participant.unit_id == unit_id)
-        attempts_q = attempts_q.where(Participant.unit_id == unit_id)
-        completed_q = completed_q.where(Participant.unit_id == unit_id)
-        areas_q = areas_q.where(Participant.unit_id == unit_id)
+    from contest.services import item_analysis, stats
+
+    figures = stats.headline(stats.StatsFilter(None, date_from=first, date_to=last,
+                                               unit_id=unit_id))
     areas = []
-    for area_id, code, title, n_items, n_correct in db.session.execute(areas_q):
-        n_correct = int(n_correct or 0)
-        areas.append({"id": area_id, "code": code, "title": title, "answered": n_items,
-                      "correct": n_correct,
-                      "percent_correct": round(100 * n_correct / n_items, 1) if n_items else 0.0})
-    areas.sort(key=lambda a: (a["percent_correct"], -a["answered"], a["code"]))
+    for area in item_analysis.weakest_areas(None, first, last, now, unit_id=unit_id,
+                                            limit=None):
+        if not area.served:
+            continue
+        areas.append({"id": area.area_id, "code": area.code, "title": area.title,
+                      "answered": area.served, "correct": area.correct,
+                      "percent_correct": round(100 * (area.facility or 0.0), 1)})
     return {
-        "participants": db.session.scalar(participants_q) or 0,
-        "attempts": db.session.scalar(attempts_q) or 0,
-        "completed": db.session.scalar(completed_q) or 0,
+        "registrations": figures.registrations,
+        "participants": figures.participants,
+        "attempts": figures.attempts,
+        "completed": figures.completed_attempts,
         "areas": areas,
         "weakest": areas[:weakest],
-        "source": "activities.contest_figures",
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font
 from contest.extensions import db
 from contest.models import Activity, ActivityForm, ContentArea, Unit, activity_content_area
 from contest.services import activities as svc
+from contest.timeutil import to_local
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -83,9 +84,13 @@ class Report:
         return f"bao-cao-tuyen-truyen-cchc-{period}-{who}"
 
 
-def build_report(year: int, quarter: int | None, unit_id: int | None, *, today: date,
+def build_report(year: int, quarter: int | None, unit_id: int | None, *, now: datetime,
                  issuing_body: str, ward_name: str) -> Report:
-    """Gather the tables of a ward (``unit_id`` None) or unit report for a quarter or a year."""
+    """Gather the tables of a ward (``unit_id`` None) or unit report for a quarter or a year.
+
+    ``now`` dates the report (the place and date line) and stamps cached statistics.
+    """
+    today = to_local(now).date()
     first, last = svc.period_range(year, quarter)
     unit = db.session.get(Unit, unit_id) if unit_id is not None else None
     if unit_id is not None and unit is None:
@@ -135,7 +140,7 @@ def build_report(year: int, quarter: int | None, unit_id: int | None, *, today: 
         sa.select(activity_content_area.c.content_area_id, sa.func.count())
         .join(Activity, Activity.id == activity_content_area.c.activity_id)
         .where(*conditions).group_by(activity_content_area.c.content_area_id)).all())
-    contest = svc.contest_figures(first, last, unit_id)
+    contest = svc.contest_figures(first, last, now, unit_id)
     percent_by_area = {a["id"]: a for a in contest["areas"]}
     area_coverage = []
     for area in db.session.scalars(sa.select(ContentArea).order_by(ContentArea.position)):
@@ -393,8 +398,9 @@ def render_pdf(report: Report) -> bytes:
 
     c = report.contest
     _heading(pdf, f"{section}. Kết quả Cuộc thi tìm hiểu về cải cách hành chính")
-    _paragraph(pdf, f"Số người đăng ký dự thi: {_vn(c['participants'])}; số lượt thi: "
-                    f"{_vn(c['attempts'])}; số bài đã nộp: {_vn(c['completed'])}.")
+    _paragraph(pdf, f"Số người đăng ký mới: {_vn(c['registrations'])}; số người dự thi: "
+                    f"{_vn(c['participants'])}; số lượt thi: {_vn(c['attempts'])}; "
+                    f"số bài đã nộp: {_vn(c['completed'])}.")
     if c["areas"]:
         _table(pdf, ["Mục", "Nội dung (lĩnh vực)", "Số câu trả lời", "Tỷ lệ đúng (%)"],
                [[a["code"], a["title"], _vn(a["answered"]), _vn(a["percent_correct"], 1)]
@@ -473,7 +479,8 @@ def render_xlsx(report: Report) -> bytes:
         ["Số người được tuyên truyền", t["people"]],
         ["Số hình thức đã sử dụng", t["forms_used"]],
         ["Có cuộc thi/hội thảo/sân khấu hóa (II.2.e)", "Có" if t["contest_form_done"] else "Chưa"],
-        ["Người đăng ký dự thi", report.contest["participants"]],
+        ["Người đăng ký mới", report.contest["registrations"]],
+        ["Người dự thi", report.contest["participants"]],
         ["Lượt thi", report.contest["attempts"]],
         ["Bài đã nộp", report.contest["completed"]],
     ], [45, 30])
