@@ -289,6 +289,8 @@ BAD_FILES = {
     "xlsx-renamed-csv": ([("a.csv", xlsx_bytes(GOOD))], None, None,
                          "thực chất là tệp Excel"),
     "empty-file": ([("a.csv", b"")], None, None, "tệp rỗng"),
+    "header-only": ([("a.csv", csv_bytes(GOOD)), ("b.csv", csv_bytes())], None, None,
+                    "tệp không có dòng câu hỏi nào"),
 }
 
 

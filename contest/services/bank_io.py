@@ -711,6 +711,11 @@ def _check_file(
         question = _validate_row(ctx, name, number, cells, header)
         if question is not None:
             planned.append(question)
+    if not sheet.truncated and not any(True for _ in _data_rows(sheet, header)):
+        # A header and nothing under it is almost always the wrong sheet or an unsaved file.
+        report.errors.append(ImportIssue(
+            name, "tệp không có dòng câu hỏi nào dưới dòng tiêu đề. Hãy kiểm tra đúng tệp, "
+                  "đúng trang tính (trang đầu tiên hoặc trang tên «Câu hỏi»)."))
     if sheet.truncated:
         report.errors.append(ImportIssue(
             name, f"quá nhiều dòng: mỗi lần chỉ nhập tối đa {max_rows:,} câu hỏi".replace(",", ".")
@@ -719,6 +724,11 @@ def _check_file(
         shown = ", ".join(str(n) for n in empty_rows[:10]) + ("…" if len(empty_rows) > 10 else "")
         report.notes.append(ImportIssue(name, f"bỏ qua {len(empty_rows)} dòng trống ({shown})."))
     return planned
+
+
+def _data_rows(sheet: _Sheet, header: _Header):
+    return (cells for _, cells in sheet.rows[header.at + 1:]
+            if not all(_is_empty(c) for c in cells))
 
 
 def _content_differs(question: Question, planned: PlannedQuestion) -> bool:
