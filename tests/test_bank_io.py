@@ -184,6 +184,13 @@ def test_empty_rows_are_noted_not_errors_and_title_row_above_header(app_ctx):
     assert [n.message for n in report.notes] == ["bỏ qua 1 dòng trống (4)."]
 
 
+def test_xlsx_negative_number_is_a_bad_value_not_a_formula(app_ctx):
+    data = xlsx_bytes(["a", "Câu hỏi?", "Một", "Hai", None, None, None, None, "A", None, None, -1])
+    report = bank_io.import_files([("n.xlsx", data)], dry_run=True, actor_id=None)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "Mức độ")]
+    assert "mức độ «-1» không hợp lệ" in report.errors[0].message
+
+
 def test_xlsx_dates_and_numbers_read_as_the_organiser_typed_them(app_ctx):
     data = xlsx_bytes(
         ["a", "Quyết định được ký ngày nào?", datetime(2024, 12, 17), datetime(2025, 6, 5),

@@ -556,7 +556,7 @@ def _validate_row(
         if isinstance(value, _Formula):
             error(key, f"ô chứa công thức ({text[:40]}); chỉ nhận giá trị. Hãy dán lại dạng "
                        "\"chỉ giá trị\" (Paste Values).")
-        elif text.startswith(FORMULA_PREFIXES):
+        elif isinstance(value, str) and text.startswith(FORMULA_PREFIXES):
             error(key, f"ô bắt đầu bằng «{text[0]}» có thể bị Excel chạy như công thức (chèn "
                        "công thức). Hãy bỏ ký tự này hoặc viết thêm chữ phía trước.")
         elif _has_control_chars(text):
