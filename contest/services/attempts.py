@@ -249,7 +249,7 @@ def _claim_open(attempt_id: int, now: datetime, grace: timedelta) -> bool:
 
 def _refusal(attempt: Attempt) -> AttemptError:
     db.session.refresh(attempt)
-    if attempt.status == "submitted":
+    if attempt.status == "submitted" and attempt.finished_by != "timeout":
         return AlreadySubmitted("Bài thi này đã được nộp; câu trả lời mới không được ghi nhận.")
     return TooLate("Đã hết giờ làm bài; câu trả lời gửi sau thời hạn không được ghi nhận.")
 
