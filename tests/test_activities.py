@@ -329,3 +329,14 @@ def test_own_attachment_downloads_with_safe_headers(client, reporter_units):
     assert download.headers["Content-Disposition"].startswith("attachment")
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert download.data == PNG
+
+
+def test_save_and_continue_keeps_form_and_date(client, reporter_units):
+    reporter, _ = reporter_units
+    response = client.post("/activities/new", data={**payload(reporter.id), "again": "1"})
+    assert response.status_code == 302
+    assert "/activities/new" in response.headers["Location"]
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'value="2026-02-15"' in html
+    assert f'selected value="{_form("c").id}"' in html or f'value="{_form("c").id}" selected' \
+        in html

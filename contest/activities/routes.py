@@ -161,6 +161,10 @@ def new():
     if request.method == "GET":
         # Sensible defaults: today, the reporter's unit, what the last entry used.
         form.date_start.data = _today()
+        try:  # "Lưu và nhập tiếp" carries the last date over: a quarter's entries come in runs
+            form.date_start.data = date.fromisoformat(request.args.get("date", ""))
+        except ValueError:
+            pass
         if actor.unit_id is not None:
             form.unit_id.data = actor.unit_id
         form.form_id.data = _arg_int("form")
@@ -170,7 +174,8 @@ def new():
     if activity is not None:
         flash(f"Đã ghi nhận hoạt động “{activity.title}”.", "success")
         if request.form.get("again"):
-            return redirect(url_for(".new", form=activity.form_id, unit=activity.unit_id))
+            return redirect(url_for(".new", form=activity.form_id, unit=activity.unit_id,
+                                    date=activity.date_start.isoformat()))
         return redirect(url_for(".detail", activity_id=activity.id))
     status = 400 if request.method == "POST" else 200
     return render_template("activities/form.html", form=form, activity=None, actor=actor,
