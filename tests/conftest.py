@@ -73,7 +73,7 @@ def make_test_config(database_url: str, instance_path: str, **overrides) -> dict
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "PUBLIC_BASE_URL": "https://thi.phuvan.example",
-        "INSTANCE_PATH_FOR_TESTS": instance_path,
+        "INSTANCE_PATH": instance_path,
     }
     config.update(overrides)
     return config
