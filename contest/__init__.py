@@ -22,7 +22,9 @@ DEV_SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then CONTEST_* env, then test_config."""
-    app = Flask(__name__, instance_relative_config=True)
+    # Tests pass their own instance folder so uploads and keys never touch the real one.
+    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_object(DefaultConfig)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if test_config is None:
