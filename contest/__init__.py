@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _configure_database_url(app)
     _configure_secret_key(app)
     _configure_cookies_and_proxy(app)
+    _configure_url_converters(app)
 
     from contest import cli, errors, extensions, observability, security, templating
     from contest.models import User
@@ -141,6 +142,26 @@ def _configure_cookies_and_proxy(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, **hops)  # type: ignore[method-assign]
+
+
+def _configure_url_converters(app: Flask) -> None:
+    """``<int:...>`` stops at the database's integer range and ``<name>`` takes no control
+    characters: /rounds/99999999999999999999 or /q/%00 is a 404, not a driver error (500)."""
+    from werkzeug.routing import IntegerConverter, UnicodeConverter
+
+    class DatabaseIntConverter(IntegerConverter):
+        def __init__(self, url_map, *args, **kwargs):
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(url_map, *args, **kwargs)
+
+    class PrintableConverter(UnicodeConverter):
+        def __init__(self, url_map, *args, **kwargs):
+            super().__init__(url_map, *args, **kwargs)
+            self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]", 1)
+
+    app.url_map.converters["int"] = DatabaseIntConverter
+    app.url_map.converters["default"] = PrintableConverter
+    app.url_map.converters["string"] = PrintableConverter
 
 
 def _configure_limiter(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 # No inline script, no other host: every script and style is a file under /static.
 CONTENT_SECURITY_POLICY = (
@@ -12,7 +13,20 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class BoundedJSONProvider(DefaultJSONProvider):
+    """A body nested thousands deep makes json.loads raise RecursionError, which Flask's
+    get_json(silent=True) does not catch (a 500); turn it into the ValueError of bad JSON."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error
+
+
 def init_app(app: Flask) -> None:
+    app.json = BoundedJSONProvider(app)
+
     @app.after_request
     def _headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
