@@ -9,8 +9,8 @@ generated data proves the two agree on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -41,9 +41,12 @@ class RankingError(ValueError):
     """A ranking operation refused, with a Vietnamese message for organisers."""
 
 
-@dataclass(frozen=True, slots=True)
-class RankRow:
-    """One participant's counted attempt, as plain values."""
+class RankRow(NamedTuple):
+    """One participant's counted attempt, as plain values.
+
+    A named tuple rather than a dataclass: a round can have 100,000 of them and
+    tuples are several times cheaper to build.
+    """
 
     participant_id: int
     score: int
@@ -55,8 +58,7 @@ class RankRow:
     question_count: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RankedRow:
+class RankedRow(NamedTuple):
     rank: int
     row: RankRow
     #: |prediction − actual|, or None when there is no prediction, no actual, or no question.
@@ -71,22 +73,30 @@ def prediction_error(row: RankRow, actual: int | None, has_prediction: bool) -> 
 
 def sort_key(row: RankRow, actual: int | None, has_prediction: bool) -> tuple:
     """The tuple that :func:`rank` sorts by; smaller is better."""
+    return _key_function(actual, has_prediction)(row)
+
+
+def _key_function(actual: int | None, has_prediction: bool):
+    """A key function for one round, with the round's settings bound once (it runs per row)."""
     if has_prediction and actual is not None:
-        missing = row.prediction is None
-        error = 0 if missing else abs(row.prediction - actual)
+        def key(row: RankRow) -> tuple:
+            prediction, duration = row.prediction, row.duration_ms
+            return (
+                -row.score,
+                prediction is None,  # a missing prediction ranks after any given one
+                0 if prediction is None else abs(prediction - actual),
+                duration is None,
+                duration or 0,
+                row.submitted_at,
+                row.participant_id,
+            )
     else:
         # No prediction question, or the actual figure is not known yet: the key is inert.
-        missing, error = False, 0
-    no_duration = row.duration_ms is None
-    return (
-        -row.score,
-        missing,
-        error,
-        no_duration,
-        0 if no_duration else row.duration_ms,
-        row.submitted_at,
-        row.participant_id,
-    )
+        def key(row: RankRow) -> tuple:
+            duration = row.duration_ms
+            return (-row.score, False, 0, duration is None, duration or 0, row.submitted_at,
+                    row.participant_id)
+    return key
 
 
 def rank(rows: Iterable[RankRow], *, actual: int | None, has_prediction: bool) -> list[RankedRow]:
@@ -105,11 +115,13 @@ def rank(rows: Iterable[RankRow], *, actual: int | None, has_prediction: bool) -
     contiguous: 1, 2, 3, … with every row its own rank, whatever the input
     order. Rows for disqualified participants must not be passed in.
     """
-    ordered = sorted(rows, key=lambda r: sort_key(r, actual, has_prediction))
-    return [
-        RankedRow(rank=i, row=r, prediction_error=prediction_error(r, actual, has_prediction))
-        for i, r in enumerate(ordered, start=1)
-    ]
+    ordered = sorted(rows, key=_key_function(actual, has_prediction))
+    if has_prediction and actual is not None:
+        return [
+            RankedRow(i, r, None if r.prediction is None else abs(r.prediction - actual))
+            for i, r in enumerate(ordered, start=1)
+        ]
+    return [RankedRow(i, r, None) for i, r in enumerate(ordered, start=1)]
 
 
 # --- the query that feeds it -------------------------------------------------------------
@@ -162,11 +174,14 @@ def counted_attempts(
             a.c.prediction,
             position.label("position"),
         )
-        .join(_participant, _participant.c.id == a.c.participant_id)
         .where(
             a.c.round_id == round_id,
             a.c.status == "submitted",
-            _participant.c.disqualified_at.is_(None),
+            # Disqualified people are few: an anti-join on that short list is far cheaper
+            # than joining every attempt to its participant.
+            a.c.participant_id.not_in(
+                sa.select(_participant.c.id).where(_participant.c.disqualified_at.is_not(None))
+            ),
         )
         .subquery("attempt_positions")
     )
@@ -184,8 +199,14 @@ def _counted_for(round_: Round, actual: int | None) -> sa.Subquery:
 
 
 def load_counted_rows(round_: Round, actual: int | None) -> list[RankRow]:
-    """The counted attempt of each eligible participant, as plain rows."""
+    """The counted attempt of each eligible participant, as plain rows.
+
+    They come back already in the published order (the same ORDER BY as
+    :func:`sql_ranking`): :func:`rank` still sorts them, as the authority, but
+    sorting sorted input is linear, which keeps a 100,000-row round cheap.
+    """
     counted = _counted_for(round_, actual)
+    order = _order_columns(counted, actual, round_.has_prediction, counted.c.participant_id)
     result = db.session.execute(
         sa.select(
             counted.c.participant_id,
@@ -196,9 +217,10 @@ def load_counted_rows(round_: Round, actual: int | None) -> list[RankRow]:
             counted.c.attempt_id,
             counted.c.correct_count,
             counted.c.question_count,
-        )
+        ).order_by(*order)
     )
-    return [RankRow(*values) for values in result]
+    make = RankRow._make
+    return [make(values) for values in result]
 
 
 def rank_round(round_: Round, actual: int | None = None) -> list[RankedRow]:
