@@ -63,3 +63,8 @@ bench-load: $(VENV)/.installed-bench
 ## PostgreSQL; sizes via BENCH_PARTICIPANTS / BENCH_ATTEMPTS (see bench/bench_ranking.py)
 bench-ranking: $(VENV)/.installed-app
 	$(BIN)/python bench/bench_ranking.py
+
+## make bench-stats: dashboard and full export at 100k participants / 300k attempts / 6M items
+## (BENCH_PARTICIPANTS, BENCH_ATTEMPTS, BENCH_ITEMS, BENCH_PG_URL, BENCH_SKIP_PG; see the script)
+bench-stats: $(VENV)/.installed-test
+	$(BIN)/python bench/bench_stats.py

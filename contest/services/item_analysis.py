@@ -188,35 +188,39 @@ def compute(f: StatsFilter) -> ItemAnalysis:
     def count_if(cond):
         return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
 
-    per_question = db.session.execute(
+    # One pass over the items of counted attempts, grouped finely enough
+    # (question, area served under, option chosen) that every per-question,
+    # per-option and per-area figure is a sum of these few hundred rows.
+    fine = db.session.execute(
         sa.select(
-            AttemptItem.question_id,
-            sa.func.count(AttemptItem.id),
-            count_if(is_right),
-            count_if(AttemptItem.chosen_option.is_(None)),
+            AttemptItem.question_id, AttemptItem.content_area_id, AttemptItem.chosen_option,
+            sa.func.count(AttemptItem.id), count_if(is_right),
             count_if(upper), count_if(sa.and_(upper, is_right)),
             count_if(lower), count_if(sa.and_(lower, is_right)),
         )
         .join(ranked, ranked.c.id == AttemptItem.attempt_id)
-        .group_by(AttemptItem.question_id)
+        .group_by(AttemptItem.question_id, AttemptItem.content_area_id,
+                  AttemptItem.chosen_option)
     ).all()
-    option_rows = db.session.execute(
-        sa.select(AttemptItem.question_id, AttemptItem.chosen_option,
-                  sa.func.count(AttemptItem.id), count_if(is_right))
-        .join(firsts, firsts.c.id == AttemptItem.attempt_id)
-        .where(AttemptItem.chosen_option.is_not(None))
-        .group_by(AttemptItem.question_id, AttemptItem.chosen_option)
-    ).all()
-    per_area = db.session.execute(
-        sa.select(AttemptItem.content_area_id, sa.func.count(AttemptItem.id),
-                  count_if(is_right), sa.func.count(sa.distinct(AttemptItem.question_id)))
-        .join(firsts, firsts.c.id == AttemptItem.attempt_id)
-        .group_by(AttemptItem.content_area_id)
-    ).all()
-
+    sums: dict[int, list[int]] = {}
     chosen: dict[int, dict[int, tuple[int, int]]] = {}
-    for qid, option, count, right in option_rows:
-        chosen.setdefault(qid, {})[option] = (count, int(right))
+    area_sums: dict[int, list] = {}
+    for qid, area_id, option, count, right, up_n, up_r, low_n, low_r in fine:
+        values = (count, int(right), 0 if option is not None else count,
+                  int(up_n), int(up_r), int(low_n), int(low_r))
+        totals = sums.setdefault(qid, [0] * len(values))
+        for i, value in enumerate(values):
+            totals[i] += value
+        if option is not None:
+            before = chosen.setdefault(qid, {}).get(option, (0, 0))
+            chosen[qid][option] = (before[0] + count, before[1] + int(right))
+        area = area_sums.setdefault(area_id, [0, 0, set()])
+        area[0] += count
+        area[1] += int(right)
+        area[2].add(qid)
+    per_question = [(qid, *values) for qid, values in sums.items()]
+    per_area = [(area_id, served, right, len(qids))
+                for area_id, (served, right, qids) in area_sums.items()]
 
     question_ids = [r[0] for r in per_question]
     questions = {

@@ -1,0 +1,379 @@
+"""Benchmark: the statistics dashboard and the full export at scale (``make bench-stats``).
+
+Fills a database with BENCH_PARTICIPANTS participants (default 100,000),
+BENCH_ATTEMPTS attempts (default 300,000) and BENCH_ITEMS answered items
+(default 6,000,000: 20 per attempt), over 4 weekly rounds, 132 questions in the
+11 content areas, 30 units and 12 QR entry points, on SQLite and PostgreSQL.
+Rows are bulk loaded on the raw driver connection (``executemany`` on SQLite,
+``COPY`` on PostgreSQL), then ANALYZEd as a live database would be.
+
+Each measurement runs in a fresh child process (so its peak memory is its own)
+that renders the real view through the Flask test client, signed in:
+
+* ``dashboard``: GET /reports/ for the contest (aim: under 2 s);
+* ``items_cold`` / ``items_warm``: the item analysis page with the cache
+  emptied, then again (served from CachedResult);
+* ``export``: GET /reports/export.xlsx as an organiser — every sheet including
+  the 100,000-row participant list — with the cache emptied (aim: under 30 s).
+
+Printed per database: seconds and peak RSS in MB of the child process during the
+request (Linux VmHWM, reset just before the request so sign-in and start-up do
+not count; elsewhere ``resource.getrusage`` for the whole child), next to its
+RSS before the request. The last line is
+``dashboard_s=<n> export_s=<n>``, the slower database's figures.
+
+Environment: BENCH_PARTICIPANTS, BENCH_ATTEMPTS, BENCH_ITEMS, BENCH_PG_URL (a
+PostgreSQL server URL; a scratch database ``bench_stats_<pid>`` is created on it
+and dropped at the end; default postgresql+psycopg://postgres@127.0.0.1:5432/postgres),
+BENCH_SKIP_PG=1, BENCH_SKIP_SQLITE=1.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from contest import create_app  # noqa: E402
+from contest.extensions import db  # noqa: E402
+from contest.models import (  # noqa: E402
+    CachedResult,
+    ContentArea,
+    Contest,
+    EntryPoint,
+    ParticipantCategory,
+    Question,
+    Round,
+    Unit,
+    User,
+)
+from contest.services.questions import QuestionData, create_question  # noqa: E402
+from contest.services.seed import seed_reference_data  # noqa: E402
+
+PARTICIPANTS = int(os.environ.get("BENCH_PARTICIPANTS", "100000"))
+ATTEMPTS = int(os.environ.get("BENCH_ATTEMPTS", "300000"))
+ITEMS = int(os.environ.get("BENCH_ITEMS", "6000000"))
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+ROUNDS = 4
+QUESTIONS_PER_AREA = 12
+UNITS = 30
+ENTRY_POINTS = 12
+SCANS_PER_PARTICIPANT = 3
+PASSWORD = "bench-password-123"  # noqa: S105 - a throwaway benchmark account
+OPENS = datetime(2026, 3, 1, 17, 0, tzinfo=UTC)  # Monday 2 March 2026, 00:00 in Vietnam
+CHUNK = 50_000
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def app_for(url: str):
+    return create_app({
+        "TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+    })
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def setup_reference() -> dict:
+    """Reference rows through the app's own services (small), returning their ids."""
+    seed_reference_data()
+    contest = Contest(title="Cuộc thi tìm hiểu CCHC (benchmark)", slug="bench", status="published")
+    contest.categories = list(db.session.scalars(sa.select(ParticipantCategory)))
+    db.session.add(contest)
+    db.session.flush()
+    rounds = [Round(contest_id=contest.id, name=f"Tuần {r + 1}",
+                    opens_at=OPENS + timedelta(days=7 * r),
+                    closes_at=OPENS + timedelta(days=7 * r + 7),
+                    question_quota={"a": 20}) for r in range(ROUNDS)]
+    units = [Unit(name=f"Tổ dân phố số {u + 1}", population=1000 + 37 * u, position=u)
+             for u in range(UNITS)]
+    entries = [EntryPoint(contest_id=contest.id, code=f"BENCH{e}", label=f"Pano số {e + 1}")
+               for e in range(ENTRY_POINTS)]
+    db.session.add_all(rounds + units + entries)
+    for role in ("viewer", "organiser"):
+        user = User(username=f"bench_{role}", role=role)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+    db.session.commit()
+    for area in db.session.scalars(sa.select(ContentArea).order_by(ContentArea.position)):
+        for n in range(QUESTIONS_PER_AREA):
+            create_question(QuestionData(
+                content_area_id=area.id,
+                text=f"Câu hỏi {n + 1} về lĩnh vực {area.code}: nội dung nào đúng?",
+                options=[f"Phương án {x}" for x in "ABCD"], correct_option=n % 4,
+                explanation="", source="", difficulty=1, active=True))
+    db.session.commit()
+    questions = [(q.id, q.versions[-1].id, q.content_area_id, q.correct_option)
+                 for q in db.session.scalars(sa.select(Question).order_by(Question.id))]
+    return {
+        "contest": contest.id, "rounds": [r.id for r in rounds], "units": [u.id for u in units],
+        "entries": [e.id for e in entries], "questions": questions,
+        "categories": [c.id for c in contest.categories],
+    }
+
+
+def generate(ref: dict):
+    """Rows for participant, attempt, attempt_item and scan, as plain tuples."""
+    rng = random.Random(20260302)
+    created = OPENS - timedelta(days=1)
+    participants = []
+    ability = []
+    for i in range(PARTICIPANTS):
+        unit = ref["units"][i % UNITS] if i % 20 else None
+        participants.append((
+            i + 1, f"bench{i:010d}", ref["contest"], f"Nguyễn Thị Bench {i}", f"+849{i:08d}",
+            1940 + i % 70, ("male", "female", None)[i % 3], f"{i:012d}", unit,
+            None if unit else "Khác", ref["categories"][i % len(ref["categories"])],
+            created, ref["entries"][i % ENTRY_POINTS] if i % 10 else None,
+            created + timedelta(seconds=i), False,
+        ))
+        ability.append(0.35 + 0.6 * rng.random())
+    per_attempt = max(1, ITEMS // max(ATTEMPTS, 1))
+    questions = ref["questions"]
+    per_attempt = min(per_attempt, len(questions))
+    attempts, items = [], []
+    for j in range(ATTEMPTS):
+        pid = j % PARTICIPANTS
+        layer = j // PARTICIPANTS
+        round_index = layer % ROUNDS
+        number = layer // ROUNDS + 1
+        started = OPENS + timedelta(days=7 * round_index, seconds=rng.randrange(7 * 86400 - 900))
+        in_progress = j >= ATTEMPTS - PARTICIPANTS and pid % 50 == 0
+        right = 0
+        for position, q in enumerate(rng.sample(questions, per_attempt), start=1):
+            qid, vid, area, key = q
+            correct = rng.random() < ability[pid] - 0.04 * (area % 7)
+            chosen = key if correct else (key + 1 + rng.randrange(3)) % 4
+            right += correct
+            items.append((j + 1, qid, vid, area, position, "[0, 1, 2, 3]", chosen, None,
+                          None if in_progress else correct))
+        submitted = None if in_progress else started + timedelta(seconds=240 + rng.randrange(600))
+        attempts.append((
+            j + 1, f"att{j:012d}", pid + 1, ref["rounds"][round_index], number, started,
+            started + timedelta(minutes=15), submitted,
+            "in_progress" if in_progress else "submitted",
+            None if in_progress else "resident", per_attempt,
+            None if in_progress else right, None if in_progress else right,
+            None if in_progress else 300_000, None,
+        ))
+    scans = [(ref["entries"][k % ENTRY_POINTS],
+              OPENS + timedelta(seconds=rng.randrange(28 * 86400)))
+             for k in range(PARTICIPANTS * SCANS_PER_PARTICIPANT)]
+    return participants, attempts, items, scans
+
+
+P_COLS = ("id", "public_id", "contest_id", "full_name", "phone", "birth_year", "gender",
+          "citizen_id", "unit_id", "unit_other", "category_id", "consented_at", "entry_point_id",
+          "created_at", "duplicate_cleared")
+A_COLS = ("id", "public_id", "participant_id", "round_id", "number", "started_at", "deadline",
+          "submitted_at", "status", "finished_by", "question_count", "score", "correct_count",
+          "duration_ms", "prediction")
+I_COLS = ("attempt_id", "question_id", "question_version_id", "content_area_id", "position",
+          "option_order", "chosen_option", "answered_at", "is_correct")
+S_COLS = ("entry_point_id", "scanned_at")
+
+
+def _naive(value):
+    # Both backends store naive UTC (see UTCDateTime).
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def load_sqlite(tables: list[tuple[str, tuple, list]]) -> None:
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA synchronous=OFF")
+        for name, cols, rows in tables:
+            sql = f'INSERT INTO "{name}" ({", ".join(cols)}) VALUES ({", ".join("?" * len(cols))})'
+            for start in range(0, len(rows), CHUNK):
+                cursor.executemany(sql, [
+                    tuple(v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, datetime) else v
+                          for v in map(_naive, row))
+                    for row in rows[start:start + CHUNK]
+                ])
+            raw.commit()
+        cursor.execute("ANALYZE")
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def _copy_text(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return _naive(value).isoformat(sep=" ")
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def load_postgres(tables: list[tuple[str, tuple, list]]) -> None:
+    raw = db.engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        with conn.cursor() as cursor:
+            # Skip per-row foreign-key triggers while bulk loading rows that are
+            # consistent by construction (the scratch database is ours; superuser).
+            cursor.execute("SET session_replication_role = replica")
+            for name, cols, rows in tables:
+                with cursor.copy(f'COPY "{name}" ({", ".join(cols)}) FROM STDIN') as copy:
+                    for start in range(0, len(rows), CHUNK):
+                        buffer = io.StringIO()
+                        for row in rows[start:start + CHUNK]:
+                            buffer.write("\t".join(_copy_text(v) for v in row))
+                            buffer.write("\n")
+                        copy.write(buffer.getvalue())
+            for name in ("participant", "attempt"):
+                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                               f"(SELECT max(id) FROM \"{name}\"))")
+            cursor.execute("SET session_replication_role = DEFAULT")
+        conn.commit()
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE")
+        conn.autocommit = False
+    finally:
+        raw.close()
+
+
+def fill(url: str, backend: str) -> None:
+    app = app_for(url)
+    with app.app_context():
+        db.create_all()
+        t0 = time.perf_counter()
+        ref = setup_reference()
+        participants, attempts, items, scans = generate(ref)
+        log(f"  generated {len(participants):,} participants, {len(attempts):,} attempts, "
+            f"{len(items):,} items, {len(scans):,} scans in {time.perf_counter() - t0:.1f} s")
+        t0 = time.perf_counter()
+        tables = [("participant", P_COLS, participants), ("attempt", A_COLS, attempts),
+                  ("attempt_item", I_COLS, items), ("scan", S_COLS, scans)]
+        (load_sqlite if backend == "sqlite" else load_postgres)(tables)
+        log(f"  loaded in {time.perf_counter() - t0:.1f} s")
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def measure(url: str, what: str) -> dict:
+    """Run in a child process: sign in, time one real request, report peak memory."""
+    app = app_for(url)
+    with app.app_context():
+        contest_id = db.session.scalar(sa.select(Contest.id))
+        if what in ("items_cold", "export"):
+            db.session.execute(sa.delete(CachedResult))
+            db.session.commit()
+    role = "organiser" if what == "export" else "viewer"
+    client = app.test_client()
+    response = client.post("/login", data={"username": f"bench_{role}", "password": PASSWORD})
+    assert response.status_code == 302, response.status_code
+    path = {"dashboard": "/reports/", "items_cold": "/reports/items",
+            "items_warm": "/reports/items", "export": "/reports/export.xlsx"}[what]
+    rss_before = _current_rss_mb()
+    _reset_peak_rss()  # sign-in (scrypt) and app start-up are not what we measure
+    t0 = time.perf_counter()
+    response = client.get(f"{path}?contest={contest_id}")
+    seconds = time.perf_counter() - t0
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return {"seconds": seconds, "bytes": len(response.data), "rss_before_mb": rss_before,
+            "peak_rss_mb": _peak_rss_mb()}
+
+
+def _status_mb(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def _current_rss_mb() -> float:
+    return _status_mb("VmRSS") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_peak_rss() -> None:
+    """Linux: writing 5 to clear_refs resets the peak RSS (VmHWM) of this process."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_rss_mb() -> float:
+    return _status_mb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_child(url: str, what: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "measure", url, what], check=True,
+                         capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench(url: str, backend: str) -> dict:
+    log(f"{backend}: filling {url.split('@')[-1]}")
+    fill(url, backend)
+    results = {}
+    for what in ("dashboard", "items_cold", "items_warm", "export"):
+        r = run_child(url, what)
+        results[what] = r
+        log(f"  {what:<11} {r['seconds']:7.2f} s   peak RSS {r['peak_rss_mb']:7.1f} MB "
+            f"(before request {r['rss_before_mb']:.1f} MB)   {r['bytes']:,} bytes")
+    return results
+
+
+def main() -> None:
+    log(f"bench-stats: {PARTICIPANTS:,} participants, {ATTEMPTS:,} attempts, "
+        f"{ITEMS:,} items")
+    results = {}
+    if not os.environ.get("BENCH_SKIP_SQLITE"):
+        with tempfile.TemporaryDirectory() as tmp:
+            results["sqlite"] = bench("sqlite:///" + str(Path(tmp) / "bench.sqlite3"), "sqlite")
+    if not os.environ.get("BENCH_SKIP_PG"):
+        base = make_url(PG_URL)
+        name = f"bench_stats_{os.getpid()}"
+        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        try:
+            results["postgresql"] = bench(
+                base.set(database=name).render_as_string(hide_password=False), "postgresql")
+        finally:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    if not results:
+        sys.exit("nothing measured (both BENCH_SKIP_SQLITE and BENCH_SKIP_PG set)")
+    dashboard_s = max(r["dashboard"]["seconds"] for r in results.values())
+    export_s = max(r["export"]["seconds"] for r in results.values())
+    log(f"dashboard_s={dashboard_s:.2f} export_s={export_s:.2f}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "measure":
+        print(json.dumps(measure(sys.argv[2], sys.argv[3])))
+    else:
+        main()
