@@ -66,6 +66,9 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 ENTRY_CODE = "PHUVAN"
 QUESTIONS = 20
 TIMEOUT = aiohttp.ClientTimeout(total=120)
+# Below gunicorn's keepalive (5 s): never reuse a connection the server is closing,
+# as browsers and nginx do; otherwise idle residents see "connection reset" races.
+KEEPALIVE = 3.0
 
 
 # --------------------------------------------------------------------------- stats
@@ -289,7 +292,7 @@ async def run_residents(base: str, unit_id: int, category_id: int, engine: sa.En
                         ) -> tuple[Stats, list[Resident], int, int]:
     """The whole journey in one event loop; returns stats, residents, acked and lost."""
     stats = Stats()
-    connector = aiohttp.TCPConnector(limit=0)
+    connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE)
     residents = [
         Resident(i, aiohttp.ClientSession(connector=connector, connector_owner=False,
                                           cookie_jar=aiohttp.CookieJar(unsafe=True),
@@ -331,7 +334,7 @@ async def run_residents(base: str, unit_id: int, category_id: int, engine: sa.En
 
 async def run_hello(base: str) -> Stats:
     stats = Stats()
-    connector = aiohttp.TCPConnector(limit=0)
+    connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE)
     sessions = [aiohttp.ClientSession(connector=connector, connector_owner=False,
                                       timeout=TIMEOUT) for _ in range(RESIDENTS)]
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
@@ -13,6 +14,8 @@ MESSAGES = {
     405: ("Thao tác không được hỗ trợ", "Trang này không nhận thao tác vừa gửi."),
     413: ("Tệp quá lớn", "Tệp hoặc dữ liệu gửi lên vượt quá dung lượng cho phép."),
     429: ("Quá nhiều yêu cầu", "Bạn đã thao tác quá nhiều lần. Vui lòng chờ ít phút rồi thử lại."),
+    503: ("Hệ thống đang bận", "Máy chủ tạm thời chưa xử lý được yêu cầu. Vui lòng thử lại sau "
+          "vài giây; những gì đã lưu trước đó không bị mất."),
     500: ("Lỗi hệ thống", "Đã có lỗi xảy ra phía máy chủ. Vui lòng thử lại sau ít phút."),
 }
 CSRF_MESSAGE = (
@@ -43,6 +46,20 @@ def init_app(app: Flask) -> None:
             return error
         message = error.description if getattr(error, "vi_message", False) else None
         return error_response(error.code, message)
+
+    @app.errorhandler(DBAPIError)
+    def _database(error: DBAPIError):
+        # A connection killed under a request (database restart, failover): nothing of
+        # this request was committed, the pool drops the dead connection, and the next
+        # request gets a fresh one (pool_pre_ping). Say "try again" (503), which the
+        # autosave script does by itself, instead of a 500.
+        if not error.connection_invalidated:
+            raise error  # any other database error is a bug: the usual 500 path
+        from contest.extensions import db
+
+        db.session.remove()
+        app.logger.warning("Database connection lost during a request: %s", error.orig)
+        return error_response(503)
 
     @app.errorhandler(InternalServerError)
     def _internal(error: InternalServerError):
