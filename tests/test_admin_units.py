@@ -349,3 +349,13 @@ def test_state_changing_post_without_csrf_token_is_refused(app, client):
     with app.app_context():
         assert db.session.get(Unit, unit_id).active is True
         assert unit_named("Tổ mới") is None
+
+
+def test_row_numbers_match_the_spreadsheet_even_below_blank_rows(app_ctx):
+    data = xlsx_bytes([[None, None], ["Tên đơn vị", "Loại"], ["Tổ 1", "Tổ dân phố"],
+                       [None, None], ["Tổ 2", "Xóm"]])
+    report = units_io.parse_units("a.xlsx", data, 10**6)
+    assert not report.ok
+    [bad] = [row for row in report.rows if row.errors]
+    assert bad.row == 5 and bad.name == "Tổ 2"
+    assert "Dòng 5: Tổ 2" in "\n".join(report.lines())

@@ -183,8 +183,10 @@ def revalidate(filename: str, rows: list[dict]) -> ImportReport:
 
 
 def _check_table(report: ImportReport, table: list[list[object]]) -> ImportReport:
+    header_row = 1
     while table and all(clean(str(c or "")) == "" for c in table[0]):
         table.pop(0)
+        header_row += 1
     if not table:
         report.file_errors.append("Tệp không có dữ liệu.")
         return report
@@ -212,7 +214,7 @@ def _check_table(report: ImportReport, table: list[list[object]]) -> ImportRepor
 
     seen: dict[str, int] = {}
     for offset, raw in enumerate(body):
-        line = offset + 2  # 1-based, after the header row
+        line = header_row + 1 + offset  # the spreadsheet's own row number
         if all(clean(str(c if c is not None else "")) == "" for c in raw):
             continue
         name = clean(str(cell(raw, "name") or ""))
