@@ -337,3 +337,39 @@ def test_unknown_csv_table_is_404(client, login_as):
 def test_viewer_can_read_but_not_post(client, login_as):
     login_as("viewer")
     assert client.post("/reports/").status_code in (403, 405)
+
+
+# --------------------------------------------------------------------------- charts (pure)
+
+
+def test_charts_are_well_formed_escaped_svg_without_style_attributes():
+    import xml.etree.ElementTree as ET
+
+    from contest.services import charts
+
+    evil = '<script>alert("x")</script> & Tổ "1"'
+    svgs = [
+        charts.bar_chart([(evil, 3), ("Tổ dân phố 2", 0)], title=evil),
+        charts.bar_chart([("Tỉ lệ", 0.125)], title="Tỉ lệ", value_label=charts.fmt_percent),
+        charts.line_chart(["01/03", "02/03"], [("Người dự thi", [1, 5]), (evil, [2, 0])],
+                          title="Theo ngày"),
+        charts.grouped_bar_chart(["Dưới 18 tuổi", evil], [("Nam", [1, 2]), ("Nữ", [0, 4])],
+                                 title="Tuổi"),
+        charts.funnel_chart([("Lượt quét", 10), ("Đăng ký", 4), ("Nộp bài", 2)], title="Phễu"),
+        charts.bar_chart([], title="Trống"),
+        charts.line_chart([], [], title="Trống"),
+    ]
+    for svg in svgs:
+        text = str(svg)
+        ET.fromstring(text)  # noqa: S314 - our own output, checked to be well-formed XML
+        assert "<script" not in text and "style=" not in text
+    assert "&lt;script&gt;" in str(svgs[0])
+    assert "12,5 %" in str(svgs[1])
+    assert "Nộp bài: 2 (20,0 %)" in str(svgs[4])
+    assert "Chưa có dữ liệu" in str(svgs[5]) and "Chưa có dữ liệu" in str(svgs[6])
+
+
+def test_nice_axis_maximum():
+    from contest.services.charts import nice_max
+
+    assert [nice_max(v) for v in (0, 1, 7, 12, 180, 2400)] == [1, 1, 10, 20, 200, 2500]
