@@ -119,7 +119,7 @@ class EntryPointForm(FlaskForm):
     kind = ViSelectField("Loại ấn phẩm", choices=list(ENTRY_POINT_KINDS.items()))
     code = StringField("Mã ngắn (để trống để tự tạo)", validators=[
         Length(max=CODE_MAX_LENGTH, message=f"Tối đa {CODE_MAX_LENGTH} ký tự.")])
-    active = BooleanField("Đang dùng (quét mã vẫn mở được trang dự thi)", default=True)
+    active = BooleanField("Đang sử dụng", default=True)
 
 
 # --- users ----------------------------------------------------------------------------------
