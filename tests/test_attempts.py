@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -221,6 +221,17 @@ def test_attempt_limit_is_enforced(app_ctx):
     assert svc.attempts_left(round_, participant.id) == 0
 
 
+def test_disqualified_participant_cannot_start(app_ctx):
+    contest, round_, participant = _setup(attempts_allowed=2)
+    participant.disqualified_at = factories.now()
+    participant.disqualified_reason = "Trùng số CCCD"
+    db.session.commit()
+    with pytest.raises(svc.NotAllowed) as raised:
+        svc.start_attempt(participant.id, round_.id, factories.now())
+    assert "loại" in raised.value.message
+    assert db.session.scalar(sa.select(sa.func.count(Attempt.id))) == 0
+
+
 def test_overdue_attempt_is_graded_when_the_resident_starts_again(app_ctx):
     contest, round_, participant = _setup(attempts_allowed=2, time_limit_minutes=15)
     now = factories.now()
@@ -422,8 +433,10 @@ def test_grading_uses_the_served_version_not_a_later_edit(app_ctx):
 # --------------------------------------------------------------------------- which counts
 
 
-def _done(number, score, duration_ms):
-    return Attempt(number=number, status="submitted", score=score, duration_ms=duration_ms)
+def _done(number, score, duration_ms, prediction=None):
+    return Attempt(number=number, status="submitted", score=score, duration_ms=duration_ms,
+                   submitted_at=datetime(2026, 3, 2, 8, number, tzinfo=UTC),
+                   prediction=prediction, participant_id=1)
 
 
 def test_counted_attempt_rules():
@@ -436,5 +449,10 @@ def test_counted_attempt_rules():
     assert svc.counted_attempt(tie, "best").number == 1  # full tie: the earlier attempt
     assert svc.counted_attempt([Attempt(number=1, status="in_progress")], "best") is None
     assert svc.counted_attempt([], "last") is None
+    # Once the actual figure is fixed, "best" follows the published order: the closer
+    # prediction beats a faster attempt with the same score.
+    guesses = [_done(1, 8, 90_000, prediction=40), _done(2, 8, 120_000, prediction=12)]
+    assert svc.counted_attempt(guesses, "best").number == 1  # actual unknown: time decides
+    assert svc.counted_attempt(guesses, "best", actual=10, has_prediction=True).number == 2
     with pytest.raises(ValueError):
         svc.counted_attempt(attempts, "average")

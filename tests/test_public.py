@@ -62,7 +62,8 @@ def _text(response) -> str:
 def test_qr_link_counts_a_scan_and_leads_to_the_contest(client, world):
     response = client.get("/q/POSTER1")
     assert response.status_code == 302 and response.location.endswith("/c/cchc")
-    client.get("/q/POSTER1")
+    # Typed by hand from the poster, in lower case: the same entry point.
+    assert client.get("/q/poster1").status_code == 302
     entry = db.session.get(EntryPoint, world["entry_id"])
     db.session.refresh(entry)
     assert entry.scan_count == 2

@@ -105,8 +105,10 @@ def index():
 @bp.route("/q/<code>")
 def entry(code: str):
     """A QR code scan: count it (no personal data), remember it, go to the contest."""
-    entry_point = db.session.scalar(sa.select(EntryPoint).where(EntryPoint.code == code)) \
-        if len(code) <= 32 else None
+    # Codes are stored upper-case; people typing the printed URL often don't.
+    entry_point = db.session.scalar(
+        sa.select(EntryPoint).where(EntryPoint.code == code.strip().upper())
+    ) if len(code) <= 32 else None
     if entry_point is None:
         return notice(
             "Mã QR không đúng",
@@ -416,7 +418,9 @@ def result(public_id: str):
                 "is_correct": item.is_correct,
             })
     mine = attempt_service.attempts_of(attempt.participant_id, round_.id)
-    counted = attempt_service.counted_attempt(mine, round_.counted_attempt)
+    counted = attempt_service.counted_attempt(
+        mine, round_.counted_attempt, actual=round_.prediction_actual,
+        has_prediction=round_.has_prediction)
     left = attempt_service.attempts_left(round_, attempt.participant_id)
     return render_template(
         "public/result.html", attempt=attempt, round=round_, contest=round_.contest,
@@ -447,7 +451,9 @@ def my_attempts(slug: str):
             continue
         rounds.append({
             "round": round_, "attempts": these,
-            "counted": attempt_service.counted_attempt(these, round_.counted_attempt),
+            "counted": attempt_service.counted_attempt(
+                these, round_.counted_attempt, actual=round_.prediction_actual,
+                has_prediction=round_.has_prediction),
             "rule": COUNTED_ATTEMPT_RULES.get(round_.counted_attempt, ""),
         })
     return render_template("public/my_attempts.html", contest=contest, participant=participant,

@@ -167,6 +167,9 @@ def start_attempt(participant_id: int, round_id: int, now: datetime,
     participant = db.session.get(Participant, participant_id)
     if round_ is None or participant is None or participant.contest_id != round_.contest_id:
         raise NotAllowed("Bạn chưa đăng ký dự thi cuộc thi này.")
+    if participant.disqualified_at is not None:
+        raise NotAllowed("Kết quả dự thi của bạn đã bị Ban tổ chức loại; bạn không thể làm "
+                         "thêm lượt thi. Vui lòng liên hệ Ban tổ chức nếu có nhầm lẫn.")
 
     current = in_progress_attempt(participant_id)
     if current is not None:
@@ -482,15 +485,20 @@ def expire_overdue(now: datetime, grace_seconds: int | None = None) -> int:
 # --------------------------------------------------------------------------- which counts
 
 
-def counted_attempt(attempts: Iterable[Attempt], rule: str) -> Attempt | None:
+def counted_attempt(attempts: Iterable[Attempt], rule: str, *, actual: int | None = None,
+                    has_prediction: bool = False) -> Attempt | None:
     """The one submitted attempt that counts for ranking under the round's rule.
 
     * ``first``: the earliest attempt (lowest number); ``last``: the latest.
-    * ``best``: the highest score; among equal scores the shorter time taken,
-      then the earlier attempt (a later equal attempt never displaces an earlier one).
+    * ``best``: the attempt that ranks highest by the published ranking order
+      (:func:`contest.services.ranking.rank`), so the resident's page and the
+      ranking always name the same attempt; the prediction only weighs in once
+      the round's actual figure is fixed.
 
     Attempts still in progress never count.
     """
+    from contest.services.ranking import RankRow, sort_key
+
     done = [a for a in attempts if a.status == "submitted" and a.score is not None]
     if not done:
         return None
@@ -499,7 +507,9 @@ def counted_attempt(attempts: Iterable[Attempt], rule: str) -> Attempt | None:
     if rule == "last":
         return max(done, key=lambda a: a.number)
     if rule == "best":
-        return min(done, key=lambda a: (-a.score, a.duration_ms or 0, a.number))
+        return min(done, key=lambda a: (sort_key(
+            RankRow(a.participant_id, a.score, a.duration_ms, a.submitted_at, a.prediction),
+            actual, has_prediction), a.number))
     raise ValueError(f"unknown counted-attempt rule {rule!r}")
 
 
