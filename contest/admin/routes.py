@@ -18,7 +18,11 @@ CHANGE_ROLES = ("admin", "organiser")
 
 @bp.app_context_processor
 def _admin_nav() -> dict:
-    return {"admin_nav_links": NAV_LINKS}
+    """The menu shows only what the signed-in role may open (no link that ends in a 403)."""
+    if not current_user.is_authenticated:
+        return {"admin_nav_links": []}
+    return {"admin_nav_links": [(endpoint, label) for endpoint, label, roles in NAV_LINKS
+                                if current_user.role in roles]}
 
 
 @bp.context_processor
