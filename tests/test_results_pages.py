@@ -169,6 +169,17 @@ def test_own_rank_after_publication(app, client, login_as, world):
     text = client.get(f"/c/{world['slug']}/rounds/{world['round_id']}/results"
                       ).get_data(as_text=True)
     assert "Kết quả của bạn" in text and "hạng 2" in text and "Bạn đạt Giải Nhì" in text
+    # The resident finds the results from the contest page and from their own attempts.
+    round_url = f"/c/{world['slug']}/rounds/{world['round_id']}/results"
+    assert f'href="/c/{world["slug"]}/results"' in client.get(f"/c/{world['slug']}").get_data(
+        as_text=True)
+    assert f'href="{round_url}"' in client.get(f"/c/{world['slug']}/me").get_data(as_text=True)
+
+
+def test_results_links_hidden_before_publication(client, world):
+    page = client.get(f"/c/{world['slug']}").get_data(as_text=True)
+    assert "/results" not in page
+    assert "Cách xếp hạng" in page and "sai số |số dự đoán − số thực tế|" in page
 
 
 def test_duplicate_review_disqualify_with_reason_then_republish(app, client, login_as, world):

@@ -24,12 +24,22 @@ from flask import (
 
 from contest import timeutil
 from contest.extensions import db, limiter
-from contest.models import Attempt, Contest, EntryPoint, Participant, Round, Scan, Unit
+from contest.models import (
+    Attempt,
+    Contest,
+    EntryPoint,
+    Participant,
+    ResultPublication,
+    Round,
+    Scan,
+    Unit,
+)
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS
 from contest.public import bp, identity
 from contest.public.forms import ActionForm, ConfirmForm, RegistrationForm
 from contest.services import attempts as attempt_service
 from contest.services import registration
+from contest.services.ranking import RULE_TEXT as RANKING_RULE_TEXT
 from contest.services.registration import UNIT_OTHER, RegistrationInput
 
 ENTRY_SESSION_KEY = "entry_point_id"
@@ -145,11 +155,14 @@ def contest(slug: str):
             in_progress = None
         if open_round is not None:
             attempts_left = attempt_service.attempts_left(open_round, participant.id)
+    has_results = db.session.scalar(sa.select(sa.exists().where(
+        ResultPublication.contest_id == contest.id, ResultPublication.is_current.is_(True))))
     return render_template(
         "public/contest.html", contest=contest, now=now, open_round=open_round,
         next_round=next_round, participant=participant, in_progress=in_progress,
         attempts_left=attempts_left, form=ActionForm(),
-        counted_rules=COUNTED_ATTEMPT_RULES,
+        counted_rules=COUNTED_ATTEMPT_RULES, has_results=has_results,
+        ranking_rule=RANKING_RULE_TEXT,
     )
 
 
@@ -456,8 +469,10 @@ def my_attempts(slug: str):
                 has_prediction=round_.has_prediction),
             "rule": COUNTED_ATTEMPT_RULES.get(round_.counted_attempt, ""),
         })
+    published = set(db.session.scalars(sa.select(ResultPublication.round_id).where(
+        ResultPublication.contest_id == contest.id, ResultPublication.is_current.is_(True))))
     return render_template("public/my_attempts.html", contest=contest, participant=participant,
-                           rounds=rounds, now=now, form=ActionForm())
+                           rounds=rounds, now=now, form=ActionForm(), published=published)
 
 
 def participant_for(contest: Contest) -> Participant | None:
