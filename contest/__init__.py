@@ -86,16 +86,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _configure_database_url(app: Flask) -> None:
-    if app.config.get("SQLALCHEMY_DATABASE_URI"):
-        return
-    url = os.environ.get("DATABASE_URL")
+    url = app.config.get("SQLALCHEMY_DATABASE_URI")
     if not url:
-        url = "sqlite:///" + str(Path(app.instance_path) / "contest.sqlite3")
-    elif url.startswith("postgres://"):  # the form many hosts hand out
-        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
-    elif url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    app.config["SQLALCHEMY_DATABASE_URI"] = url
+        url = os.environ.get("DATABASE_URL")
+        if not url:
+            url = "sqlite:///" + str(Path(app.instance_path) / "contest.sqlite3")
+        elif url.startswith("postgres://"):  # the form many hosts hand out
+            url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+    # The same engine options however the URL was given (tests give it directly).
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     # A connection killed under us (restart, failover) is replaced before use.
     options.setdefault("pool_pre_ping", True)

@@ -96,10 +96,16 @@ def test_healthz_is_not_rate_limited(app):
         RATELIMIT_ENABLED=True, RATELIMIT_APPLICATION="2 per minute",
     ))
     client = limited.test_client()
-    statuses = {client.get("/healthz").status_code for _ in range(6)}
-    assert statuses == {200}
-    # The application-wide limit is real: another page does hit it.
-    assert 429 in {client.get("/").status_code for _ in range(4)}
+    try:
+        statuses = {client.get("/healthz").status_code for _ in range(6)}
+        assert statuses == {200}
+        # The application-wide limit is real: another page does hit it.
+        assert 429 in {client.get("/").status_code for _ in range(4)}
+    finally:
+        # The limiter is one object for every app in the process: do not leak this limit.
+        from contest.extensions import limiter
+
+        limiter.limit_manager.set_application_limits([])
 
 
 # --- structured request logs -------------------------------------------------------------

@@ -43,7 +43,7 @@ def open_round_setup(app, **contest_fields):
 
 def register(app, client, slug: str, full_name: str = "Trần Thị Kiểm Thử", phone=None,
              unit_other: str | None = None):
-    phone = phone or f"09{uuid.uuid4().int % 10**8:08d}"
+    phone = phone or f"091{uuid.uuid4().int % 10**7:07d}"  # 091: always a valid mobile prefix
     data = {"full_name": full_name, "phone": phone, "consent": "y"}
     with app.app_context():
         data["category"] = str(db.session.scalar(
@@ -150,10 +150,12 @@ def test_cookies_are_secure_when_configured_for_https(app):
 
 
 def _placeholder_url(app, rule) -> str:
+    from werkzeug.routing.converters import NumberConverter
+
     values = {}
     for name in rule.arguments:
-        converter = rule._converters[name].__class__.__name__
-        values[name] = 1 if converter in ("IntegerConverter", "NumberConverter") else "x"
+        numeric = isinstance(rule._converters[name], NumberConverter)
+        values[name] = 1 if numeric else "x"
     with app.test_request_context():
         from flask import url_for
 
