@@ -85,9 +85,9 @@ def backend(request) -> str:
 
 
 @pytest.fixture
-def app_config() -> dict:
-    """Override in a test module (or parametrize indirectly) to change the test config."""
-    return {}
+def app_config(request) -> dict:
+    """Config overrides: redefine this fixture in a module, or parametrize it indirectly."""
+    return dict(getattr(request, "param", {}))
 
 
 @pytest.fixture
