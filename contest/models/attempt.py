@@ -62,6 +62,8 @@ class Attempt(Base):
             postgresql_where=sa.text("status = 'in_progress'"),
         ),
         sa.Index("ix_attempt_round_status", "round_id", "status"),
+        # Ranking: each participant's top score in a round, read from the index alone.
+        sa.Index("ix_attempt_round_rank", "round_id", "status", "participant_id", "score"),
         sa.CheckConstraint("status IN ('in_progress', 'submitted')", name="status"),
     )
 

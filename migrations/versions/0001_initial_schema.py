@@ -1,14 +1,16 @@
 """initial schema
 
-Revision ID: 6a56dab2893a
+Revision ID: 14f55a919c89
 Revises: 
-Create Date: 2026-11-26 03:24:33.534964
+Create Date: 2026-11-26 04:07:00.724909
 
 """
 from alembic import op
 import sqlalchemy as sa
 
-import contest.models.base
+import contest.models.base  # noqa: F401
+
+import contest.models.base  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
@@ -356,6 +358,7 @@ def upgrade():
     )
     with op.batch_alter_table('attempt', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attempt_round_id'), ['round_id'], unique=False)
+        batch_op.create_index('ix_attempt_round_rank', ['round_id', 'status', 'participant_id', 'score'], unique=False)
         batch_op.create_index('ix_attempt_round_status', ['round_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_attempt_submitted_at'), ['submitted_at'], unique=False)
         batch_op.create_index('uq_attempt_one_in_progress', ['participant_id'], unique=True, sqlite_where=sa.text("status = 'in_progress'"), postgresql_where=sa.text("status = 'in_progress'"))
@@ -397,6 +400,7 @@ def downgrade():
         batch_op.drop_index('uq_attempt_one_in_progress', sqlite_where=sa.text("status = 'in_progress'"), postgresql_where=sa.text("status = 'in_progress'"))
         batch_op.drop_index(batch_op.f('ix_attempt_submitted_at'))
         batch_op.drop_index('ix_attempt_round_status')
+        batch_op.drop_index('ix_attempt_round_rank')
         batch_op.drop_index(batch_op.f('ix_attempt_round_id'))
 
     op.drop_table('attempt')
