@@ -373,3 +373,17 @@ def test_nice_axis_maximum():
     from contest.services.charts import nice_max
 
     assert [nice_max(v) for v in (0, 1, 7, 12, 180, 2400)] == [1, 1, 10, 20, 200, 2500]
+
+
+def test_count_ticks_are_distinct_whole_numbers():
+    from contest.services.charts import count_ticks
+
+    assert count_ticks(0) == [0, 1]
+    assert count_ticks(1) == [0, 1]
+    assert count_ticks(3) == [0, 1, 2, 3]
+    assert count_ticks(7) == [0, 2, 4, 6, 8]
+    assert count_ticks(12) == [0, 5, 10, 15]
+    assert count_ticks(2400) == [0, 1000, 2000, 3000]
+    for value in range(0, 5000, 37):
+        ticks = count_ticks(value)
+        assert ticks[-1] >= value and len(ticks) <= 6 and len(set(ticks)) == len(ticks)

@@ -149,6 +149,21 @@ def _legend(names: Sequence[str], y: float) -> list[str]:
     return parts
 
 
+def count_ticks(value: float) -> list[int]:
+    """Axis ticks for counts: distinct whole numbers from 0 to at least ``value``, at most 5 gaps.
+
+    Steps are 1, 2, 5 × 10ⁿ (and 25 × 10ⁿ), so a day with one participant reads 0, 1
+    rather than five fractional ticks rounded to 0, 0, 0, 1, 1.
+    """
+    wanted = max(value, 1) / 4
+    exponent = 10 ** max(0, math.floor(math.log10(wanted))) if wanted >= 1 else 1
+    step = next(s * exponent for s in (1, 2, 2.5, 5, 10)
+                if s * exponent >= wanted and float(s * exponent).is_integer())
+    step = int(step)
+    top = step * math.ceil(max(value, 1) / step)
+    return list(range(0, top + 1, step))
+
+
 def line_chart(
     labels: Sequence[str],
     series: Sequence[tuple[str, Sequence[float]]],
@@ -160,7 +175,8 @@ def line_chart(
         return _empty(title)
     left, right, top, bottom, height = 56, 16, 32, 40, 300
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
-    top_value = nice_max(max((v for _n, vals in series for v in vals), default=0))
+    ticks = count_ticks(max((v for _n, vals in series for v in vals), default=0))
+    top_value = ticks[-1]
     n = len(labels)
 
     def x(i: int) -> float:
@@ -170,8 +186,7 @@ def line_chart(
         return top + plot_h - plot_h * v / top_value
 
     body = _legend([name for name, _v in series], y=6)
-    for tick in range(5):
-        value = top_value * tick / 4
+    for value in ticks:
         body.append(f'<line x1="{left}" y1="{y(value):.1f}" x2="{WIDTH - right}" '
                     f'y2="{y(value):.1f}" stroke="{GRID}"/>'
                     f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" '
