@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contest.extensions import db
-from contest.models import Attempt, Participant, ParticipantCategory
+from contest.models import Activity, ActivityForm, Attempt, Participant, ParticipantCategory
 from contest.security import CONTENT_SECURITY_POLICY
 from tests import factories
 
@@ -324,11 +325,19 @@ def test_hostile_text_is_escaped_in_the_back_office(app, text):
     payload = hostile(text)
     with app.app_context():
         factories.make_question("a", text=f"{payload} câu {uuid.uuid4().hex}?")
-        factories.make_unit(name=payload[:200])
+        unit = factories.make_unit(name=payload[:200])
         factories.make_contest(title=payload)
+        form = db.session.scalar(sa.select(ActivityForm).where(ActivityForm.code == "b"))
+        activity = Activity(unit_id=unit.id, form_id=form.id, date_start=date.today(),
+                            title=payload[:300], description=payload, place=payload[:300],
+                            quantity_unit=payload[:60])
+        db.session.add(activity)
+        db.session.commit()
+        activity_url = f"/activities/{activity.id}"
     client = app.test_client()
     sign_in(app, client, "admin")
-    for url in ("/admin/questions/", "/admin/units/", "/admin/contests/"):
+    for url in ("/admin/questions/", "/admin/units/", "/admin/contests/", "/activities/",
+                activity_url):
         response = client.get(url)
         assert response.status_code == 200, url
         assert_escaped(response.get_data(as_text=True), url)
