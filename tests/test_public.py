@@ -558,3 +558,61 @@ class TestWithCsrf:
         saved = client.post(path + "/answer", json={"position": 1, "choice": 0},
                             headers={"X-CSRFToken": meta})
         assert saved.status_code == 200 and saved.get_json()["ok"] is True
+
+
+# --------------------------------------------------------------------------- cost of the hot paths
+
+
+class _Statements:
+    """Counts the SQL statements sent while active (the resident's hot paths must stay cheap)."""
+
+    def __init__(self):
+        self.sql: list[str] = []
+
+    def _count(self, conn, cursor, statement, *args):
+        self.sql.append(statement)
+
+    def __enter__(self):
+        # The test shares the app context (and so the session) with the requests: start
+        # each measured request with an empty session, as a real request does.
+        db.session.remove()
+        self.sql.clear()
+        sa.event.listen(db.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(db.engine, "before_cursor_execute", self._count)
+
+    def __len__(self):
+        return len(self.sql)
+
+
+def test_the_resident_hot_paths_cost_a_bounded_few_statements(client, app_ctx):
+    """Everyone presses Bắt đầu at once and saves 20 answers: each request is a few statements,
+    the same for 5 or 20 questions, never one per question."""
+    world = _world(quota={"a": 10, "b": 10}, per_area=10)
+    _register(client, world)
+    db.session.expire_all()
+    with _Statements() as start:
+        path = _start(client, world)
+    with _Statements() as page:
+        assert client.get(path).status_code == 200
+    with _Statements() as save:
+        assert client.post(path + "/answer", json={"position": 3, "choice": 1}).status_code == 200
+    with _Statements() as prediction:
+        assert client.post(path + "/answer", json={"prediction": "12"}).status_code == 200
+    form = {f"q{p}": "0" for p in range(1, 21)}
+    with _Statements() as submit:
+        assert client.post(path + "/submit", data=form).status_code == 302
+    with _Statements() as result:
+        assert client.get(path + "/result").status_code == 200
+    counts = {"start": len(start), "page": len(page), "save": len(save),
+              "prediction": len(prediction), "submit": len(submit), "result": len(result)}
+    assert counts["save"] <= 2, save.sql
+    assert counts["prediction"] <= 2, prediction.sql
+    assert counts["start"] <= 5, start.sql
+    assert counts["page"] <= 2, page.sql
+    assert counts["submit"] <= 6, submit.sql
+    assert counts["result"] <= 4, result.sql
+    attempt = _attempt(path)
+    assert attempt.status == "submitted" and attempt.prediction == 12

@@ -45,6 +45,22 @@ def current_participant(contest_id: int) -> Participant | None:
     )
 
 
+def owns(contest_id: int, participant_public_id: str | None) -> bool:
+    """Whether this browser is the participant with that public id in that contest.
+
+    The same check as :func:`current_participant` without its query, for hot paths
+    that have already read the participant's public id joined with what they load.
+    """
+    if not participant_public_id:
+        return False
+    return _read().get(str(contest_id)) == participant_public_id
+
+
+def remembered_public_ids() -> list[str]:
+    """Every participant public id this browser holds (one per contest), for a joined query."""
+    return list(_read().values())
+
+
 def _write(response, data: dict[str, str]) -> None:
     config = current_app.config
     if not data:

@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy.orm import contains_eager
 
 from contest import timeutil
 from contest.extensions import db, limiter
@@ -92,14 +93,22 @@ def _attempt_not_found():
 
 
 def _own_attempt(public_id: str) -> tuple[Attempt | None, tuple | None]:
-    """The attempt if this browser's participant owns it; graded on touch if overdue."""
-    attempt = db.session.scalar(sa.select(Attempt).where(Attempt.public_id == public_id)) \
-        if len(public_id) <= 32 else None
-    if attempt is None:
+    """The attempt if this browser's participant owns it; graded on touch if overdue.
+
+    One query: the attempt with its round and contest (every page here shows them)
+    and its owner's public id, checked against the signed cookie without loading
+    the participant.
+    """
+    row = db.session.execute(
+        sa.select(Attempt, Participant.public_id, Participant.contest_id)
+        .join(Participant, Participant.id == Attempt.participant_id)
+        .join(Attempt.round).join(Round.contest)
+        .options(contains_eager(Attempt.round).contains_eager(Round.contest))
+        .where(Attempt.public_id == public_id)
+    ).one_or_none() if len(public_id) <= 32 else None
+    if row is None or not identity.owns(row[2], row[1]):
         return None, _attempt_not_found()
-    participant = identity.current_participant(attempt.round.contest_id)
-    if participant is None or participant.id != attempt.participant_id:
-        return None, _attempt_not_found()
+    attempt = row[0]
     attempt_service.finish_if_overdue(attempt, _now(), _grace())
     return attempt, None
 
@@ -268,20 +277,30 @@ def forget(slug: str):
 
 @bp.route("/c/<slug>/rounds/<int:round_id>/start", methods=["POST"])
 def start(slug: str, round_id: int):
-    contest, refusal = _contest_or_notice(slug)
-    if refusal:
-        return refusal
-    round_ = db.session.get(Round, round_id)
-    if round_ is None or round_.contest_id != contest.id:
+    # Everyone presses "Bắt đầu" at once: the round, its contest and this browser's
+    # participant in one query; the service adds its few (see start_attempt).
+    remembered = identity.remembered_public_ids()
+    row = db.session.execute(
+        sa.select(Round, Contest, Participant)
+        .join(Contest, Contest.id == Round.contest_id)
+        .outerjoin(Participant, sa.and_(Participant.contest_id == Contest.id,
+                                        Participant.public_id.in_(remembered or [""])))
+        .where(Round.id == round_id, Contest.slug == slug)
+    ).first()
+    if row is None or not row[1].is_published:
+        contest, refusal = _contest_or_notice(slug)
+        if refusal:
+            return refusal
         return notice("Không tìm thấy đợt thi", "Đợt thi này không thuộc cuộc thi.", 404,
                       contest=contest)
-    participant = identity.current_participant(contest.id)
-    if participant is None:
+    round_, contest, participant = row
+    if participant is None or not identity.owns(contest.id, participant.public_id):
         flash("Vui lòng đăng ký (hoặc xác nhận thông tin) trước khi làm bài.", "info")
         return redirect(url_for("public.register", slug=slug))
     try:
         attempt = attempt_service.start_attempt(participant.id, round_.id, _now(),
-                                                grace_seconds=_grace())
+                                                grace_seconds=_grace(), round_=round_,
+                                                participant=participant)
     except attempt_service.AttemptError as error:
         db.session.rollback()
         return notice(error.title, error.message, error.status, contest=contest)
@@ -347,20 +366,32 @@ def _attempt_key() -> str:
 @bp.route("/a/<public_id>/answer", methods=["POST"])
 @limiter.limit(lambda: current_app.config["ANSWER_SAVE_LIMIT"], key_func=_attempt_key)
 def save_answer(public_id: str):
-    """Autosave one answer (or the prediction). JSON in, {"ok": true, "saved_at": ...} out."""
-    attempt, refusal = _own_attempt(public_id)
-    if refusal:
-        return _json_error("Không tìm thấy bài thi của bạn.", 404)
+    """Autosave one answer (or the prediction). JSON in, {"ok": true, "saved_at": ...} out.
+
+    The hot path of a round: one SELECT (attempt, owner, item) and one conditional
+    UPDATE; nothing is loaded that the answer does not need.
+    """
     payload = request.get_json(silent=True)
+    position = payload.get("position") if isinstance(payload, dict) else None
+    target = attempt_service.answer_target(public_id, position)
+    if target is None or not identity.owns(target.contest_id, target.participant_public_id):
+        return _json_error("Không tìm thấy bài thi của bạn.", 404)
+    now = _now()
+    if target.overdue(now, _grace()):
+        # Grade-on-touch, as every other page does; the answer itself is too late.
+        _own_attempt(public_id)
+        db.session.rollback()
+        error = attempt_service.TooLate(
+            "Đã hết giờ làm bài; câu trả lời gửi sau thời hạn không được ghi nhận.")
+        return _json_error(error.message, error.status)
     if not isinstance(payload, dict):
         return _json_error("Dữ liệu gửi lên không đúng.", 400)
-    now = _now()
     try:
         if "prediction" in payload:
-            ack = attempt_service.save_prediction(attempt, payload["prediction"], now, _grace())
+            ack = attempt_service.save_prediction(target, payload["prediction"], now, _grace())
         else:
-            ack = attempt_service.save_answer(attempt, payload.get("position"),
-                                              payload.get("choice"), now, _grace())
+            ack = attempt_service.save_answer(target, position, payload.get("choice"), now,
+                                              _grace())
     except attempt_service.AttemptError as error:
         db.session.rollback()
         return _json_error(error.message, error.status)
@@ -434,7 +465,7 @@ def result(public_id: str):
     counted = attempt_service.counted_attempt(
         mine, round_.counted_attempt, actual=round_.prediction_actual,
         has_prediction=round_.has_prediction)
-    left = attempt_service.attempts_left(round_, attempt.participant_id)
+    left = max(0, round_.attempts_allowed - len(mine))
     return render_template(
         "public/result.html", attempt=attempt, round=round_, contest=round_.contest,
         show_answers=show_answers, review=review, counted=counted, now=now,

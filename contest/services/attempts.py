@@ -6,11 +6,18 @@ with a conditional write, so the database decides which one wins:
 
 * start: the partial unique index ``uq_attempt_one_in_progress`` and the unique
   (participant, round, number) refuse a second attempt; the loser resumes the winner's.
-* save: ``UPDATE attempt ... WHERE status = 'in_progress' AND deadline >= now - grace``
-  takes the attempt's row lock before the answer is written, so a save either lands
-  before the submit grades or is refused after it.
+* save: one ``UPDATE attempt_item ... WHERE id = :item AND is_correct IS NULL AND EXISTS
+  (attempt in progress, deadline + grace not passed)``. Grading sets ``is_correct`` on every
+  item of the attempt, and PostgreSQL re-checks a row's own columns after waiting for its
+  lock, so a save either lands before the submit grades it (the grading statement waits
+  for the save's row lock, then grades the saved value) or finds the row graded and is
+  refused. SQLite runs one writer at a time, so the same statement simply sees the result.
 * submit: ``UPDATE attempt SET status = 'submitted' WHERE status = 'in_progress'``;
-  only the request that changed a row grades, every other one returns that result.
+  only the request that changed a row grades (set-based: one UPDATE of the items, one of
+  the attempt's totals), every other one returns that result.
+
+The hot paths (save, start, submit) are written as a few Core statements: a save is one
+SELECT (the view's ownership check, joined with the item) and one UPDATE.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from contest.extensions import db
 from contest.models import (
@@ -36,6 +44,7 @@ from contest.models import (
     QuestionVersion,
     Round,
 )
+from contest.models.base import new_public_id
 from contest.timeutil import format_local
 
 log = logging.getLogger(__name__)
@@ -154,24 +163,34 @@ def draw_questions(round_: Round, rng: random.Random) -> list[tuple[int, int, in
 
 
 def start_attempt(participant_id: int, round_id: int, now: datetime,
-                  rng: random.Random | None = None, grace_seconds: int | None = None
+                  rng: random.Random | None = None, grace_seconds: int | None = None,
+                  *, round_: Round | None = None, participant: Participant | None = None
                   ) -> Attempt:
     """Start an attempt, or return the one in progress for this round.
 
     Checks: round open, participant of the round's contest, one attempt in progress,
     the round's attempt limit. The attempt and all its items are written in one
     transaction (items with one bulk insert), or nothing is written.
+
+    Everyone presses "Bắt đầu" at once, so this stays at a handful of statements
+    whatever the number of questions: the participant's attempts (one query gives both
+    the one in progress and the count used), the candidates (one query), the attempt
+    and its items (two inserts). A view that has already loaded the round and the
+    participant passes them in.
     """
     rng = rng or random.SystemRandom()
-    round_ = db.session.get(Round, round_id)
-    participant = db.session.get(Participant, participant_id)
+    if round_ is None or round_.id != round_id:
+        round_ = db.session.get(Round, round_id)
+    if participant is None or participant.id != participant_id:
+        participant = db.session.get(Participant, participant_id)
     if round_ is None or participant is None or participant.contest_id != round_.contest_id:
         raise NotAllowed("Bạn chưa đăng ký dự thi cuộc thi này.")
     if participant.disqualified_at is not None:
         raise NotAllowed("Kết quả dự thi của bạn đã bị Ban tổ chức loại; bạn không thể làm "
                          "thêm lượt thi. Vui lòng liên hệ Ban tổ chức nếu có nhầm lẫn.")
 
-    current = in_progress_attempt(participant_id)
+    mine = attempts_of(participant_id)
+    current = next((a for a in mine if a.status == "in_progress"), None)
     if current is not None:
         finish_if_overdue(current, now, grace_seconds)
         if current.status == "in_progress":
@@ -187,10 +206,7 @@ def start_attempt(participant_id: int, round_id: int, now: datetime,
     if state == "closed":
         raise RoundClosed(f"{round_.name} đã kết thúc lúc {format_local(round_.closes_at)}.")
 
-    used = db.session.scalar(
-        sa.select(sa.func.count(Attempt.id)).where(Attempt.participant_id == participant_id,
-                                                   Attempt.round_id == round_id)
-    ) or 0
+    used = sum(1 for a in mine if a.round_id == round_id)
     if used >= round_.attempts_allowed:
         raise AttemptLimitReached(
             f"Bạn đã dùng hết {round_.attempts_allowed} lượt thi của {round_.name}."
@@ -198,16 +214,18 @@ def start_attempt(participant_id: int, round_id: int, now: datetime,
 
     drawn = draw_questions(round_, rng)
     deadline = min(now + timedelta(minutes=round_.time_limit_minutes), round_.closes_at)
-    attempt = Attempt(participant_id=participant_id, round_id=round_id, number=used + 1,
-                      started_at=now, deadline=deadline, status="in_progress",
-                      question_count=len(drawn))
+    written = {"public_id": new_public_id(), "participant_id": participant_id,
+               "round_id": round_id, "number": used + 1, "started_at": now,
+               "deadline": deadline, "status": "in_progress", "question_count": len(drawn)}
+    attempt = Attempt(**written)
     try:
         db.session.add(attempt)
         db.session.flush()
+        written["id"] = attempt.id
         db.session.execute(
             sa.insert(AttemptItem),
             [
-                {"attempt_id": attempt.id, "question_id": question_id,
+                {"attempt_id": written["id"], "question_id": question_id,
                  "question_version_id": version_id, "content_area_id": area_id,
                  "position": position, "option_order": rng.sample(range(n), n)}
                 for position, (question_id, version_id, area_id, n) in enumerate(drawn, 1)
@@ -223,14 +241,18 @@ def start_attempt(participant_id: int, round_id: int, now: datetime,
         raise AttemptLimitReached(
             "Lượt thi vừa được bắt đầu ở một cửa sổ khác. Vui lòng tải lại trang."
         ) from None
+    # The commit expired the new attempt; what was just written is known, so the caller
+    # (the redirect to the question page) reads it without another round trip.
+    for key, value in written.items():
+        set_committed_value(attempt, key, value)
     return attempt
 
 
 def load_items(attempt: Attempt) -> list[AttemptItem]:
-    """The attempt's items with their versions, in page order (two queries)."""
+    """The attempt's items with their versions, in page order (one query)."""
     return list(db.session.scalars(
         sa.select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
-        .options(selectinload(AttemptItem.version)).order_by(AttemptItem.position)
+        .options(joinedload(AttemptItem.version)).order_by(AttemptItem.position)
         .execution_options(populate_existing=True)
     ))
 
@@ -238,8 +260,69 @@ def load_items(attempt: Attempt) -> list[AttemptItem]:
 # --------------------------------------------------------------------------- answers
 
 
+@dataclass(frozen=True)
+class AnswerTarget:
+    """What an autosave needs, read in one query: the attempt, whose it is, and the item.
+
+    ``participant_public_id`` and ``contest_id`` let the view check the browser's
+    cookie without loading the participant; ``item_id``/``option_order`` are None when
+    the position is not one of the attempt's questions.
+    """
+
+    id: int
+    status: str
+    finished_by: str | None
+    deadline: datetime
+    question_count: int
+    participant_public_id: str
+    contest_id: int
+    has_prediction: bool
+    position: int | None
+    item_id: int | None
+    option_order: list[int] | None
+
+    def overdue(self, now: datetime, grace_seconds: int | float | None = None) -> bool:
+        return self.status == "in_progress" and now > self.deadline + _grace(grace_seconds)
+
+
+def _valid_position(position) -> bool:
+    return isinstance(position, int) and not isinstance(position, bool) \
+        and 1 <= position <= 10_000
+
+
+def answer_target(public_id: str, position=None) -> AnswerTarget | None:
+    """The attempt with this public id, its owner and (for a position) its item: one SELECT."""
+    if not isinstance(public_id, str) or len(public_id) > 32:
+        return None
+    item_position = position if _valid_position(position) else None
+    query = (
+        sa.select(Attempt.id, Attempt.status, Attempt.finished_by, Attempt.deadline,
+                  Attempt.question_count, Participant.public_id, Participant.contest_id,
+                  Round.has_prediction, AttemptItem.id, AttemptItem.option_order)
+        .join(Participant, Participant.id == Attempt.participant_id)
+        .join(Round, Round.id == Attempt.round_id)
+        .outerjoin(AttemptItem, sa.and_(AttemptItem.attempt_id == Attempt.id,
+                                        AttemptItem.position == (item_position or 0)))
+        .where(Attempt.public_id == public_id)
+    )
+    row = db.session.execute(query).one_or_none()
+    if row is None:
+        return None
+    return AnswerTarget(*row[:8], position=item_position, item_id=row[8],
+                        option_order=row[9])
+
+
+def _open_attempt(attempt_id: int, now: datetime, grace: timedelta):
+    """SQL condition: the attempt still takes answers (in progress, deadline + grace ahead)."""
+    return sa.exists().where(Attempt.id == attempt_id, Attempt.status == "in_progress",
+                             Attempt.deadline >= now - grace)
+
+
 def _claim_open(attempt_id: int, now: datetime, grace: timedelta) -> bool:
-    """Lock the attempt row if it still takes answers (a no-op write takes the lock)."""
+    """Lock the attempt row if it still takes answers (a no-op write takes the lock).
+
+    Only the JS-off batch save uses it; the one-answer autosave needs no attempt lock.
+    """
     result = db.session.execute(
         sa.update(Attempt)
         .where(Attempt.id == attempt_id, Attempt.status == "in_progress",
@@ -250,24 +333,29 @@ def _claim_open(attempt_id: int, now: datetime, grace: timedelta) -> bool:
     return result.rowcount == 1
 
 
-def _refusal(attempt: Attempt) -> AttemptError:
-    db.session.refresh(attempt)
-    if attempt.status == "submitted" and attempt.finished_by != "timeout":
+def _refusal(attempt) -> AttemptError:
+    """Why an attempt refused a write (read fresh: a concurrent submit may have just won)."""
+    status, finished_by = db.session.execute(
+        sa.select(Attempt.status, Attempt.finished_by).where(Attempt.id == attempt.id)
+    ).one()
+    if status == "submitted" and finished_by != "timeout":
         return AlreadySubmitted("Bài thi này đã được nộp; câu trả lời mới không được ghi nhận.")
     return TooLate("Đã hết giờ làm bài; câu trả lời gửi sau thời hạn không được ghi nhận.")
 
 
-def _item_id(attempt: Attempt, position: int) -> tuple[int, list[int]]:
-    if not isinstance(position, int) or isinstance(position, bool) \
-            or not 1 <= position <= attempt.question_count:
+def _item_id(attempt: Attempt | AnswerTarget, position: int) -> tuple[int, list[int]]:
+    if not _valid_position(position) or position > attempt.question_count:
         raise InvalidAnswer("Câu hỏi không thuộc bài thi này.")
-    item = db.session.execute(
-        sa.select(AttemptItem.id, AttemptItem.option_order)
-        .where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)
-    ).one_or_none()
+    if isinstance(attempt, AnswerTarget) and attempt.position == position:
+        item = (attempt.item_id, attempt.option_order) if attempt.item_id is not None else None
+    else:
+        item = db.session.execute(
+            sa.select(AttemptItem.id, AttemptItem.option_order)
+            .where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)
+        ).one_or_none()
     if item is None:
         raise InvalidAnswer("Câu hỏi không thuộc bài thi này.")
-    return item.id, item.option_order
+    return item[0], item[1]
 
 
 def _to_option(option_order: list[int], shown: int | None) -> int | None:
@@ -288,24 +376,28 @@ class SaveAck:
         return {"ok": True, "saved_at": self.saved_at.isoformat(), "position": self.position}
 
 
-def save_answer(attempt: Attempt, position: int, shown_choice: int | None, now: datetime,
-                grace_seconds: int | None = None) -> SaveAck:
+def save_answer(attempt: Attempt | AnswerTarget, position: int, shown_choice: int | None,
+                now: datetime, grace_seconds: int | None = None) -> SaveAck:
     """Record the option chosen (index in the order shown; None clears it) for one question.
 
     The row exists since the draw, keyed by the unique (attempt, position), so
     saving is an update of that one row: saving again overwrites, nothing duplicates.
-    Refused (nothing stored) after the deadline plus grace or once submitted.
+    Refused (nothing stored) after the deadline plus grace or once submitted: the
+    UPDATE itself carries those conditions (see the module docstring for the race
+    with a submit), so a save is this one statement when the item is already known.
     """
     item_id, option_order = _item_id(attempt, position)
     chosen = _to_option(option_order, shown_choice)
-    if not _claim_open(attempt.id, now, _grace(grace_seconds)):
-        db.session.rollback()
-        raise _refusal(attempt)
-    db.session.execute(
-        sa.update(AttemptItem).where(AttemptItem.id == item_id)
+    stored = db.session.execute(
+        sa.update(AttemptItem)
+        .where(AttemptItem.id == item_id, AttemptItem.is_correct.is_(None),
+               _open_attempt(attempt.id, now, _grace(grace_seconds)))
         .values(chosen_option=chosen, answered_at=now)
         .execution_options(synchronize_session=False)
-    )
+    ).rowcount == 1
+    if not stored:
+        db.session.rollback()
+        raise _refusal(attempt)
     db.session.commit()
     return SaveAck(position=position, saved_at=now)
 
@@ -357,19 +449,28 @@ def _bad_prediction():
     raise InvalidAnswer("Số dự đoán phải là số nguyên không âm, ví dụ 125.")
 
 
-def save_prediction(attempt: Attempt, raw, now: datetime, grace_seconds: int | None = None
-                    ) -> SaveAck:
-    """Save the prediction before submit, under the same deadline as answers."""
+def save_prediction(attempt: Attempt | AnswerTarget, raw, now: datetime,
+                    grace_seconds: int | None = None) -> SaveAck:
+    """Save the prediction before submit, under the same deadline as answers.
+
+    One conditional UPDATE of the attempt row: a submit's claim locks that row, and
+    the condition is re-checked after the wait, so a late prediction is refused.
+    """
     value = parse_prediction(raw)
-    if not attempt.round.has_prediction:
+    has_prediction = attempt.has_prediction if isinstance(attempt, AnswerTarget) \
+        else attempt.round.has_prediction
+    if not has_prediction:
         raise InvalidAnswer("Đợt thi này không có câu hỏi dự đoán.")
-    if not _claim_open(attempt.id, now, _grace(grace_seconds)):
+    stored = db.session.execute(
+        sa.update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == "in_progress",
+               Attempt.deadline >= now - _grace(grace_seconds))
+        .values(prediction=value)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not stored:
         db.session.rollback()
         raise _refusal(attempt)
-    db.session.execute(
-        sa.update(Attempt).where(Attempt.id == attempt.id).values(prediction=value)
-        .execution_options(synchronize_session=False)
-    )
     db.session.commit()
     return SaveAck(position=None, saved_at=now)
 
@@ -394,6 +495,11 @@ def submit(attempt: Attempt, answers: Mapping[int, int | None] | None, predictio
     what was saved). Within the deadline plus grace they are stored first;
     after it they are ignored, the attempt is graded from its saved answers and
     finishes at the deadline as a timeout.
+
+    Statements: the claim (which also stores the prediction), at most a read of the
+    items and one batched update when the form changes saved answers, then one UPDATE
+    grading every item and one setting the attempt's totals — whatever the number of
+    questions. The returned attempt is expired and reads its totals on first access.
     """
     grace = _grace(grace_seconds)
     in_time = now <= attempt.deadline + grace
@@ -405,10 +511,15 @@ def submit(attempt: Attempt, answers: Mapping[int, int | None] | None, predictio
     else:
         submitted_at, finished_by = attempt.deadline, "timeout"
 
+    claim = {"status": "submitted", "submitted_at": submitted_at, "finished_by": finished_by,
+             "duration_ms": max(0, int((submitted_at - attempt.started_at).total_seconds()
+                                       * 1000))}
+    if parsed_prediction is not None and attempt.round.has_prediction:
+        claim["prediction"] = parsed_prediction
     claimed = db.session.execute(
         sa.update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.status == "in_progress")
-        .values(status="submitted", submitted_at=submitted_at, finished_by=finished_by)
+        .values(**claim)
         .execution_options(synchronize_session=False)
     ).rowcount == 1
     if not claimed:
@@ -416,42 +527,74 @@ def submit(attempt: Attempt, answers: Mapping[int, int | None] | None, predictio
         db.session.refresh(attempt)
         return SubmitOutcome(attempt=attempt, graded_now=False)
 
-    items = load_items(attempt)
     late = False
     if in_time:
-        by_position = {item.position: item for item in items}
-        for position, shown in (answers or {}).items():
-            item = by_position.get(position)
-            if item is None or shown is None:
-                continue
-            try:
-                chosen = _to_option(item.option_order, shown)
-            except InvalidAnswer:
-                continue  # a tampered value is ignored rather than failing the whole submit
-            if chosen != item.chosen_option:
-                item.chosen_option, item.answered_at = chosen, now
-        if attempt.round.has_prediction and parsed_prediction is not None:
-            attempt.prediction = parsed_prediction
+        _store_form_answers(attempt.id, answers or {}, now)
     else:
         late = bool(answers) or prediction not in (None, "")
-    _grade(attempt, items, submitted_at, finished_by)
+    _grade(attempt.id)
     db.session.commit()
     return SubmitOutcome(attempt=attempt, graded_now=True, late=late)
 
 
-def _grade(attempt: Attempt, items: Iterable[AttemptItem], submitted_at: datetime,
-           finished_by: str) -> None:
-    correct = 0
-    for item in items:
-        item.is_correct = item.chosen_option is not None \
-            and item.chosen_option == item.version.correct_option
-        correct += item.is_correct
-    attempt.status = "submitted"
-    attempt.submitted_at = submitted_at
-    attempt.finished_by = finished_by
-    attempt.correct_count = correct
-    attempt.score = correct  # one point per right answer
-    attempt.duration_ms = max(0, int((submitted_at - attempt.started_at).total_seconds() * 1000))
+def _store_form_answers(attempt_id: int, answers: Mapping[int, int | None],
+                        now: datetime) -> None:
+    """The answers a submit carries (the JS-off form): one read, one batched update."""
+    if not any(shown is not None for shown in answers.values()):
+        return
+    changes = []
+    for item_id, position, option_order, chosen_option in db.session.execute(
+        sa.select(AttemptItem.id, AttemptItem.position, AttemptItem.option_order,
+                  AttemptItem.chosen_option).where(AttemptItem.attempt_id == attempt_id)
+    ):
+        shown = answers.get(position)
+        if shown is None:
+            continue
+        try:
+            chosen = _to_option(option_order, shown)
+        except InvalidAnswer:
+            continue  # a tampered value is ignored rather than failing the whole submit
+        if chosen != chosen_option:
+            changes.append({"item_id": item_id, "chosen": chosen})
+    if changes:
+        table = AttemptItem.__table__
+        db.session.execute(
+            table.update().where(table.c.id == sa.bindparam("item_id"))
+            .values(chosen_option=sa.bindparam("chosen"), answered_at=now),
+            changes,
+        )
+
+
+def _grade(attempt_id: int) -> None:
+    """Grade every item, then the attempt's totals: two statements, set-based.
+
+    ``is_correct`` becomes true or false (never NULL) on every item: that is what
+    closes the items to a racing autosave (see the module docstring).
+    """
+    correct_option = (
+        sa.select(QuestionVersion.correct_option)
+        .where(QuestionVersion.id == AttemptItem.question_version_id)
+        .scalar_subquery()
+    )
+    db.session.execute(
+        sa.update(AttemptItem).where(AttemptItem.attempt_id == attempt_id)
+        .values(is_correct=sa.case(
+            (sa.and_(AttemptItem.chosen_option.is_not(None),
+                     AttemptItem.chosen_option == correct_option), sa.true()),
+            else_=sa.false()))
+        .execution_options(synchronize_session=False)
+    )
+    correct = (
+        sa.select(sa.func.count(AttemptItem.id))
+        .where(AttemptItem.attempt_id == attempt_id, AttemptItem.is_correct.is_(True))
+        .scalar_subquery()
+    )
+    db.session.execute(
+        sa.update(Attempt).where(Attempt.id == attempt_id)
+        # One point per right answer.
+        .values(correct_count=correct, score=correct)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def finish_if_overdue(attempt: Attempt, now: datetime, grace_seconds: int | None = None) -> bool:
