@@ -158,12 +158,15 @@ def contest(slug: str):
     in_progress = None
     attempts_left = None
     if participant is not None:
-        in_progress = attempt_service.in_progress_attempt(participant.id)
+        # One query for both the attempt in progress and the attempts left.
+        mine = attempt_service.attempts_of(participant.id)
+        in_progress = next((a for a in mine if a.status == "in_progress"), None)
         if in_progress is not None and attempt_service.finish_if_overdue(in_progress, now,
                                                                          _grace()):
             in_progress = None
         if open_round is not None:
-            attempts_left = attempt_service.attempts_left(open_round, participant.id)
+            used = sum(1 for a in mine if a.round_id == open_round.id)
+            attempts_left = max(0, open_round.attempts_allowed - used)
     has_results = db.session.scalar(sa.select(sa.exists().where(
         ResultPublication.contest_id == contest.id, ResultPublication.is_current.is_(True))))
     return render_template(
