@@ -4,12 +4,21 @@ Every value can be overridden by an environment variable (GUNICORN_*) so one
 file serves a 2-core ward server and a bigger provincial one; see docs/deploy.md.
 
 Why gthread: a request here is short and mostly waits on PostgreSQL (saving an
-answer is one upsert). Threads let one process overlap those waits at a
-fraction of the memory of more processes, and nginx in front buffers slow
-phones, so no worker thread is held by a resident on 3G. Four threads per
-worker stay under SQLAlchemy's default pool (5 + 10 overflow), so a thread
-never waits for a connection. ``sync`` workers would also be correct, just
-need more processes (and PostgreSQL connections) for the same throughput.
+answer is one SELECT and one conditional UPDATE, plus the pool's pre-ping and the
+commit). Threads let one process overlap those waits at a fraction of the memory
+of more processes, and nginx in front buffers slow phones, so no worker thread is
+held by a resident on 3G. Four threads per worker stay under SQLAlchemy's default
+pool size (5), so a thread never waits for a connection and the overflow (10) is
+never opened: each worker holds at most 5 PostgreSQL connections. ``sync`` workers
+would also be correct, just need more processes (and connections) for the same
+throughput.
+
+Why 2 × cores + 1 processes and not more threads: the Python work of a request
+holds the GIL, so one process uses at most one core however many threads it has;
+the processes are what use both cores, the threads only cover the database waits.
+On the 2-core benchmark machine (docs/deploy.md §9) that is 5 × 4 = 20 requests in
+flight, enough to keep both cores and PostgreSQL busy; more only queues inside the
+server instead of in nginx.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ _cores = multiprocessing.cpu_count()
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # The usual 2 × cores + 1, capped: beyond ~12 processes a single app server
-# only adds PostgreSQL connections (workers × (pool 5 + overflow 10)) and memory.
+# only adds PostgreSQL connections (workers × pool 5) and memory.
 workers = _int_env("GUNICORN_WORKERS", min(2 * _cores + 1, 12))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = _int_env("GUNICORN_THREADS", 4)
