@@ -171,16 +171,52 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+#: Counted attempts in scope with their place in the upper–lower ranking, one row each.
+#: A temporary table (private to the connection) with the attempt id as primary key, so
+#: the pass over millions of items can walk ix_attempt_item_analysis in the grouping's
+#: order (no sort) and look each item's attempt up by key. Its own MetaData: not part of
+#: the schema.
+_ranked_table = sa.Table(
+    "tmp_item_analysis_ranked", sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("rn", sa.Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+
+
 def compute(f: StatsFilter) -> ItemAnalysis:
     """Item analysis from scratch (no cache). See the module docstring for definitions."""
     firsts = _first_attempts(f).subquery()
-    n = db.session.scalar(sa.select(sa.func.count()).select_from(firsts)) or 0
-    k = group_size(n)
     ratio = sa.cast(firsts.c.correct_count, sa.Float) / firsts.c.question_count
     ranked = sa.select(
         firsts.c.id,
         sa.func.row_number().over(order_by=(ratio.desc(), firsts.c.id)).label("rn"),
-    ).subquery()
+    )
+    conn = db.session.connection()
+    driver = conn.connection.driver_connection
+    # SQLite: the INSERT below opens a transaction on the session's connection, and in
+    # WAL mode an open transaction keeps reading its first snapshot, so the caller would
+    # stop seeing other connections' writes (the cache row stored just after, among
+    # others). When no transaction was open before, the one opened here holds nothing but
+    # the temporary table, and it is ended below; a caller's pending work is never touched.
+    sqlite_idle = conn.dialect.name == "sqlite" and not driver.in_transaction
+    # A leftover from a failed call on this pooled connection would block the CREATE.
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_ranked_table.name}")
+    _ranked_table.create(conn)
+    conn.execute(_ranked_table.insert().from_select(["id", "rn"], ranked))
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {_ranked_table.name}")  # the planner's row counts
+    result = _compute_from_ranked(conn)
+    _ranked_table.drop(conn)
+    if sqlite_idle:
+        driver.commit()
+    return result
+
+
+def _compute_from_ranked(conn: sa.Connection) -> ItemAnalysis:
+    ranked = _ranked_table
+    n = conn.scalar(sa.select(sa.func.count()).select_from(ranked)) or 0
+    k = group_size(n)
     is_right = AttemptItem.is_correct.is_(True)
     upper = ranked.c.rn <= k
     lower = ranked.c.rn > n - k
@@ -191,10 +227,10 @@ def compute(f: StatsFilter) -> ItemAnalysis:
     # One pass over the items of counted attempts, grouped finely enough
     # (question, area served under, option chosen) that every per-question,
     # per-option and per-area figure is a sum of these few hundred rows.
-    fine = db.session.execute(
+    fine = conn.execute(
         sa.select(
             AttemptItem.question_id, AttemptItem.content_area_id, AttemptItem.chosen_option,
-            sa.func.count(AttemptItem.id), count_if(is_right),
+            sa.func.count(), count_if(is_right),
             count_if(upper), count_if(sa.and_(upper, is_right)),
             count_if(lower), count_if(sa.and_(lower, is_right)),
         )

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 14f55a919c89
+Revision ID: aafecaeb969a
 Revises: 
-Create Date: 2026-11-26 04:07:00.724909
+Create Date: 2026-11-26 04:22:29.490439
 
 """
 from alembic import op
@@ -383,6 +383,7 @@ def upgrade():
     sa.UniqueConstraint('attempt_id', 'question_id', name=op.f('uq_attempt_item_attempt_id_question_id'))
     )
     with op.batch_alter_table('attempt_item', schema=None) as batch_op:
+        batch_op.create_index('ix_attempt_item_analysis', ['question_id', 'content_area_id', 'chosen_option', 'is_correct', 'attempt_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attempt_item_content_area_id'), ['content_area_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attempt_item_question_id'), ['question_id'], unique=False)
 
@@ -394,6 +395,7 @@ def downgrade():
     with op.batch_alter_table('attempt_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attempt_item_question_id'))
         batch_op.drop_index(batch_op.f('ix_attempt_item_content_area_id'))
+        batch_op.drop_index('ix_attempt_item_analysis')
 
     op.drop_table('attempt_item')
     with op.batch_alter_table('attempt', schema=None) as batch_op:
