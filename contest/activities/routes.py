@@ -18,9 +18,10 @@ from flask import (
 from flask_login import current_user
 
 from contest.activities import bp
-from contest.activities.forms import ActivityEntryForm, DeleteForm, ReportNoteForm
+from contest.activities.forms import ActivityEntryForm, ReportNoteForm
 from contest.errors import abort_vi
 from contest.extensions import db
+from contest.forms import ActionForm, choices, show_error
 from contest.services import activities as svc
 from contest.services import activity_reports as reports
 from contest.timeutil import now_utc, to_local
@@ -61,13 +62,12 @@ def _year_arg() -> int:
 
 def _fill_choices(form: ActivityEntryForm, actor: svc.Actor) -> None:
     units = svc.scoped_units(actor)
-    form.unit_id.choices = ([] if not actor.writes_any_unit else [("", "— Chọn đơn vị —")]) + [
-        (u.id, u.name) for u in units
-    ]
-    form.form_id.choices = [("", "— Chọn hình thức —")] + [
-        (f.id, f"{f.code}) {f.title}") for f in svc.activity_forms()
-    ]
-    form.content_area_ids.choices = [(a.id, f"{a.code}) {a.title}") for a in svc.content_areas()]
+    form.unit_id.choices = choices(((u.id, u.name) for u in units),
+                                   first=("", "— Chọn đơn vị —") if actor.writes_any_unit else None)
+    form.form_id.choices = choices(((f.id, f"{f.code}) {f.title}") for f in svc.activity_forms()),
+                                   first=("", "— Chọn hình thức —"))
+    form.content_area_ids.choices = choices(
+        (a.id, f"{a.code}) {a.title}") for a in svc.content_areas())
 
 
 def _data_from(form: ActivityEntryForm, actor: svc.Actor) -> svc.ActivityData:
@@ -96,11 +96,7 @@ def _upload_from(form: ActivityEntryForm) -> svc.Upload | None:
 
 def _show_errors(form: ActivityEntryForm, errors: dict[str, str]) -> None:
     for name, message in errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, message]
-        else:
-            flash(message, "error")
+        show_error(form, name, message)
 
 
 def _save(form: ActivityEntryForm, actor: svc.Actor, activity=None):
@@ -195,7 +191,7 @@ def _load(activity_id: int):
 def detail(activity_id: int):
     activity = _load(activity_id)
     return render_template("activities/detail.html", activity=activity,
-                           can_edit=svc.can_edit(_actor(), activity), delete_form=DeleteForm())
+                           can_edit=svc.can_edit(_actor(), activity), delete_form=ActionForm())
 
 
 @bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
@@ -223,7 +219,7 @@ def edit(activity_id: int):
 def delete(activity_id: int):
     actor = _actor()
     activity = _load(activity_id)
-    if not DeleteForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort_vi(400, "Biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")
     title = activity.title
     try:

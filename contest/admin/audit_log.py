@@ -17,6 +17,7 @@ from contest.admin import bp
 from contest.admin.forms_people import AuditFilterForm
 from contest.errors import abort_vi
 from contest.extensions import db
+from contest.forms import choices
 from contest.models import AuditEntry, User
 from contest.timeutil import local_to_utc
 
@@ -44,13 +45,12 @@ def audit_log():
     _require_admin()
     form = AuditFilterForm(request.args)
     users = db.session.scalars(sa.select(User).order_by(User.username)).all()
-    form.user_id.choices = [(None, "Tất cả")] + [(u.id, u.username) for u in users]
+    form.user_id.choices = choices(((u.id, u.username) for u in users), first=(None, "Tất cả"))
     stored_types = db.session.scalars(
         sa.select(AuditEntry.object_type).distinct().where(AuditEntry.object_type != "")
     ).all()
-    form.object_type.choices = [("", "Tất cả")] + [
-        (t, OBJECT_TYPES.get(t, t)) for t in sorted(set(stored_types))
-    ]
+    form.object_type.choices = choices(
+        ((t, OBJECT_TYPES.get(t, t)) for t in sorted(set(stored_types))), first=("", "Tất cả"))
     query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     # Bad filter values (a mistyped date) show a message beside the field and are ignored.
     form.validate()

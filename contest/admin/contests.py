@@ -15,11 +15,11 @@ from contest.admin.forms import (
     LOCAL_INPUT_FORMAT,
     PRIZE_ROWS,
     ContestForm,
-    choices,
     round_form_class,
     to_local_input,
 )
 from contest.extensions import db
+from contest.forms import choices
 from contest.models import Attempt, ContentArea, Contest, ParticipantCategory, Round
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS, REVEAL_POLICIES
 from contest.services import rounds as rounds_service

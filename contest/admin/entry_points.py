@@ -9,8 +9,9 @@ from flask import current_app, flash, redirect, render_template, request, send_f
 from flask_login import current_user
 
 from contest.admin import bp
-from contest.admin.forms_people import ActionForm, EntryPointForm
+from contest.admin.forms_people import EntryPointForm
 from contest.extensions import db
+from contest.forms import ActionForm, choices, show_error
 from contest.models import Contest, EntryPoint
 from contest.services import posters
 from contest.services import qr as qr_service
@@ -50,9 +51,9 @@ def entry_points():
 
 def _form(entry: EntryPoint | None = None) -> EntryPointForm:
     form = EntryPointForm(obj=entry)
-    form.contest_id.choices = [(None, "— Chọn cuộc thi —")] + [
-        (c.id, c.title + ("" if c.is_published else " (nháp)")) for c in _contests()
-    ]
+    form.contest_id.choices = choices(
+        ((c.id, c.title + ("" if c.is_published else " (nháp)")) for c in _contests()),
+        first=(None, "— Chọn cuộc thi —"))
     if entry is None and request.method == "GET":
         form.contest_id.data = request.args.get("contest_id", type=int)
     return form
@@ -64,14 +65,6 @@ def _data_from(form: EntryPointForm) -> EntryPointData:
                           code=form.code.data or "", active=form.active.data)
 
 
-def _apply_error(form: EntryPointForm, error: EntryPointError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        flash(error.message, "error")
-
-
 @bp.route("/entry_points/new", methods=["GET", "POST"])
 def entry_point_new():
     form = _form()
@@ -80,7 +73,7 @@ def entry_point_new():
             entry = qr_service.create_entry_point(_data_from(form), current_user.id)
         except EntryPointError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error.field, error.message)
         else:
             db.session.commit()
             flash(f"Đã tạo mã QR {entry.code}: {_public_url(entry.code)}", "success")
@@ -98,7 +91,7 @@ def entry_point_edit(entry_point_id: int):
             qr_service.update_entry_point(entry, _data_from(form), current_user.id)
         except EntryPointError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error.field, error.message)
         else:
             db.session.commit()
             flash(f"Đã lưu mã QR {entry.code}.", "success")

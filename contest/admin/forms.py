@@ -16,17 +16,13 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    IntegerField,
     MultipleFileField,
-    SelectChoice,
-    SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
+from contest.forms import MultiCheckboxField, VnIntegerField, VnSelectField, choices, max_length
 from contest.models.bank import (
     EXPLANATION_MAX_LENGTH,
     MAX_OPTIONS,
@@ -47,62 +43,12 @@ PRIZE_ROWS = 6
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-class VnIntegerField(IntegerField):
-    """An IntegerField whose parse error speaks Vietnamese."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("Vui lòng nhập một số nguyên.") from error
-
-
 class VnDateTimeLocalField(DateTimeLocalField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("format", [LOCAL_INPUT_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"])
+        kwargs.setdefault("invalid_value_message",
+                          "Vui lòng nhập ngày giờ theo dạng ngày/tháng/năm giờ:phút.")
         super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("Vui lòng nhập ngày giờ theo dạng ngày/tháng/năm giờ:phút.") \
-                from error
-
-
-def choices(items) -> list[SelectChoice]:
-    """``[(value, label), ...]`` or a dict as WTForms 3.3 option objects."""
-    pairs = items.items() if isinstance(items, dict) else items
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-class VnSelectField(SelectField):
-    """A SelectField whose refusals (tampered or unknown values) speak Vietnamese."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("invalid_choice_message", "Vui lòng chọn một mục trong danh sách.")
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("Vui lòng chọn một mục trong danh sách.") from error
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("invalid_choice_message", "Lựa chọn không hợp lệ.")
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("Lựa chọn không hợp lệ.") from error
 
 
 # --- questions ------------------------------------------------------------------------
@@ -113,23 +59,20 @@ class QuestionForm(FlaskForm):
                                   validators=[InputRequired("Vui lòng chọn lĩnh vực.")])
     text = TextAreaField("Nội dung câu hỏi", validators=[
         DataRequired("Vui lòng nhập nội dung câu hỏi."),
-        Length(max=QUESTION_MAX_LENGTH,
-               message=f"Câu hỏi dài tối đa {QUESTION_MAX_LENGTH} ký tự."),
+        max_length(QUESTION_MAX_LENGTH, "Câu hỏi"),
     ])
     options = FieldList(
-        StringField(validators=[Optional(), Length(
-            max=OPTION_MAX_LENGTH, message=f"Phương án dài tối đa {OPTION_MAX_LENGTH} ký tự.")]),
+        StringField(validators=[Optional(), max_length(OPTION_MAX_LENGTH, "Phương án")]),
         min_entries=MAX_OPTIONS, max_entries=MAX_OPTIONS,
     )
     correct_option = VnSelectField(
         "Đáp án đúng", coerce=int,
         choices=choices(enumerate(OPTION_LETTERS[:MAX_OPTIONS])),
     )
-    explanation = TextAreaField("Giải thích đáp án", validators=[Length(
-        max=EXPLANATION_MAX_LENGTH,
-        message=f"Giải thích dài tối đa {EXPLANATION_MAX_LENGTH} ký tự.")])
-    source = StringField("Căn cứ (mục kế hoạch, văn bản)", validators=[Length(
-        max=SOURCE_MAX_LENGTH, message=f"Căn cứ dài tối đa {SOURCE_MAX_LENGTH} ký tự.")])
+    explanation = TextAreaField("Giải thích đáp án", validators=[
+        max_length(EXPLANATION_MAX_LENGTH, "Giải thích")])
+    source = StringField("Căn cứ (mục kế hoạch, văn bản)", validators=[
+        max_length(SOURCE_MAX_LENGTH, "Căn cứ")])
     difficulty = VnSelectField("Độ khó", coerce=int, choices=choices(DIFFICULTIES))
     active = BooleanField("Đang dùng (được rút vào đề thi)", default=True)
 
@@ -161,24 +104,20 @@ class ImportForm(FlaskForm):
     files = MultipleFileField("Tệp câu hỏi (.xlsx hoặc .csv)")
 
 
-class ConfirmImportForm(FlaskForm):
-    """Only the CSRF token: the files are kept on the server under the session's token."""
-
-
 # --- contests and rounds --------------------------------------------------------------
 
 
 class ContestForm(FlaskForm):
     title = StringField("Tên cuộc thi", validators=[
         DataRequired("Vui lòng nhập tên cuộc thi."),
-        Length(max=300, message="Tên cuộc thi dài tối đa 300 ký tự.")])
+        max_length(300, "Tên cuộc thi")])
     slug = StringField("Đường dẫn rút gọn", validators=[
         DataRequired("Vui lòng nhập đường dẫn rút gọn (ví dụ: cchc-2026)."),
-        Length(max=80, message="Đường dẫn rút gọn dài tối đa 80 ký tự.")])
-    organiser = StringField("Đơn vị tổ chức", validators=[Length(max=200)],
+        max_length(80, "Đường dẫn rút gọn")])
+    organiser = StringField("Đơn vị tổ chức", validators=[max_length(200)],
                             default="UBND phường Phù Vân")
     rules = TextAreaField("Thể lệ (Markdown)", validators=[
-        Length(max=50000, message="Thể lệ dài tối đa 50.000 ký tự.")])
+        max_length(50000, "Thể lệ")])
     status = VnSelectField("Trạng thái", choices=choices(STATUS_LABELS), default="draft")
     birth_year_mode = VnSelectField("Năm sinh", choices=choices(FIELD_MODE_LABELS),
                                   default="optional")
@@ -195,7 +134,7 @@ class ContestForm(FlaskForm):
 
 
 class PrizeTierForm(Form):
-    name = StringField("Tên giải", validators=[Optional(), Length(max=100)])
+    name = StringField("Tên giải", validators=[Optional(), max_length(100)])
     count = VnIntegerField("Số lượng", validators=[Optional()])
 
 
@@ -203,7 +142,7 @@ class RoundForm(FlaskForm):
     """Quota inputs (one per content area) are added by :func:`round_form_class`."""
 
     name = StringField("Tên đợt thi", validators=[
-        DataRequired("Vui lòng nhập tên đợt thi."), Length(max=200)])
+        DataRequired("Vui lòng nhập tên đợt thi."), max_length(200)])
     opens_at = VnDateTimeLocalField("Bắt đầu (giờ Việt Nam)",
                                     validators=[InputRequired("Vui lòng nhập thời điểm bắt đầu.")])
     closes_at = VnDateTimeLocalField("Kết thúc (giờ Việt Nam)", validators=[

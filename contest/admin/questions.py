@@ -24,13 +24,12 @@ from flask_login import current_user
 from contest.admin import bp
 from contest.admin.forms import (
     DIFFICULTIES,
-    ConfirmImportForm,
     ImportForm,
     QuestionForm,
-    choices,
 )
 from contest.admin.routes import area_overview
 from contest.extensions import db
+from contest.forms import ActionForm, choices
 from contest.models import ContentArea, Question, QuestionVersion
 from contest.models.bank import MAX_OPTIONS, OPTION_LETTERS
 from contest.services import audit
@@ -351,7 +350,7 @@ def questions_import():
         _store_pending(files)
     return render_template(
         "admin/questions/import.html", form=form, report=report,
-        confirm_form=ConfirmImportForm(), file_names=[name for name, _ in files],
+        confirm_form=ActionForm(), file_names=[name for name, _ in files],
         limit=current_app.config["MAX_IMPORT_BYTES"],
     ), 200 if report.ok else 422
 
@@ -360,7 +359,7 @@ def questions_import():
 def questions_import_confirm():
     from contest.services import bank_io
 
-    form = ConfirmImportForm()
+    form = ActionForm()
     if not form.validate_on_submit():
         return redirect(url_for("admin.questions_import"))
     files = _load_pending()
@@ -386,7 +385,7 @@ def questions_import_confirm():
 
 @bp.route("/questions/import/cancel", methods=["POST"])
 def questions_import_cancel():
-    form = ConfirmImportForm()
+    form = ActionForm()
     if form.validate_on_submit():
         _discard_pending()
         flash("Đã hủy nhập câu hỏi; ngân hàng không thay đổi.", "info")

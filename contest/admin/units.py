@@ -9,13 +9,13 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from contest.admin import bp
 from contest.admin.forms_people import (
-    ActionForm,
     UnitForm,
     UnitImportConfirmForm,
     UnitImportForm,
     UnitMergeForm,
 )
 from contest.extensions import db
+from contest.forms import ActionForm, choices, show_error
 from contest.models import UNIT_KINDS, Participant, Unit, User
 from contest.services import units as unit_service
 from contest.services import units_io
@@ -28,14 +28,6 @@ IMPORT_PREVIEW_MAX_AGE = 3600
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="units-import")
-
-
-def _apply_error(form, error: UnitError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        flash(error.message, "error")
 
 
 @bp.route("/units/")
@@ -89,7 +81,7 @@ def unit_new():
             unit = unit_service.create_unit(_data_from(form), current_user.id)
         except UnitError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error.field, error.message)
         else:
             db.session.commit()
             flash(f"Đã thêm đơn vị “{unit.name}”.", "success")
@@ -107,7 +99,7 @@ def unit_edit(unit_id: int):
             unit_service.update_unit(unit, _data_from(form), current_user.id)
         except UnitError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error.field, error.message)
         else:
             db.session.commit()
             flash(f"Đã lưu đơn vị “{unit.name}”.", "success")
@@ -145,9 +137,8 @@ def unit_merge(unit_id: int):
         sa.select(Unit).where(Unit.active.is_(True), Unit.id != source.id)
         .order_by(Unit.kind, Unit.position, Unit.name)
     ).all()
-    form.target_id.choices = [(None, "— Chọn đơn vị —")] + [
-        (u.id, f"{u.name} ({u.kind_label})") for u in targets
-    ]
+    form.target_id.choices = choices(((u.id, f"{u.name} ({u.kind_label})") for u in targets),
+                                     first=(None, "— Chọn đơn vị —"))
     counts = {
         "participants": db.session.scalar(
             sa.select(sa.func.count(Participant.id)).where(Participant.unit_id == source.id)),
@@ -163,7 +154,7 @@ def unit_merge(unit_id: int):
                 moved = unit_service.merge_units(source, target, current_user.id)
             except UnitError as error:
                 db.session.rollback()
-                _apply_error(form, error)
+                show_error(form, error.field, error.message)
             else:
                 db.session.commit()
                 flash(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
-from contest.admin.forms_people import ActionForm, UserCreateForm, UserEditForm
+from contest.admin.forms_people import UserCreateForm, UserEditForm
 from contest.auth.guards import guard_blueprint
 from contest.extensions import db
+from contest.forms import ActionForm, choice_values, choices, show_error
 from contest.models import Unit, User
 from contest.services import users as user_service
 from contest.services.users import UserData, UserError
@@ -17,19 +19,12 @@ bp = Blueprint("users", __name__)
 guard_blueprint(bp, "admin")
 
 
-def _unit_choices() -> list[tuple[int | None, str]]:
+def _unit_choices() -> list[SelectChoice]:
     units = db.session.scalars(
         sa.select(Unit).where(Unit.active.is_(True)).order_by(Unit.kind, Unit.position, Unit.name)
     )
-    return [(None, "— Không —")] + [(u.id, f"{u.name} ({u.kind_label})") for u in units]
-
-
-def _apply_error(form, error: UserError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        flash(error.message, "error")
+    return choices(((u.id, f"{u.name} ({u.kind_label})") for u in units),
+                   first=(None, "— Không —"))
 
 
 def _show_password_once(user: User, password: str, created: bool):
@@ -60,7 +55,7 @@ def new():
                                                       password=form.password.data or None)
         except UserError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error.field, error.message)
         else:
             db.session.commit()
             return _show_password_once(user, password, created=True)
@@ -73,16 +68,16 @@ def edit(user_id: int):
     user = db.get_or_404(User, user_id)
     form = UserEditForm(obj=user)
     form.unit_id.choices = _unit_choices()
-    if user.unit_id and user.unit_id not in [value for value, _ in form.unit_id.choices]:
+    if user.unit_id and user.unit_id not in choice_values(form.unit_id):
         # An inactive unit still shows, so saving the form does not silently drop it.
-        form.unit_id.choices.append((user.unit_id, f"{user.unit.name} (ngừng sử dụng)"))
+        form.unit_id.choices.append(SelectChoice(user.unit_id, f"{user.unit.name} (ngừng sử dụng)"))
     if form.validate_on_submit():
         try:
             user_service.update_user(user, full_name=form.full_name.data, role=form.role.data,
                                      unit_id=form.unit_id.data, actor_id=current_user.id)
         except UserError as error:
             db.session.rollback()
-            _apply_error(form, error)
+            show_error(form, error.field, error.message)
         else:
             db.session.commit()
             flash(f"Đã lưu tài khoản {user.username}.", "success")

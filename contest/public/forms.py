@@ -7,7 +7,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.fields import TelField
 
+from contest.forms import ActionForm, choices
 from contest.models import GENDERS
+
+__all__ = ["ActionForm", "ConfirmForm", "RegistrationForm"]
 
 CONSENT_LABEL = (
     "Tôi đồng ý để Ban tổ chức thu thập và xử lý các thông tin cá nhân trên cho mục đích tổ "
@@ -22,7 +25,7 @@ class RegistrationForm(FlaskForm):
                      render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 30})
     birth_year = StringField("Năm sinh", render_kw={"inputmode": "numeric", "maxlength": 4,
                                                     "autocomplete": "bday-year"})
-    gender = RadioField("Giới tính", choices=list(GENDERS.items()), validate_choice=False)
+    gender = RadioField("Giới tính", choices=choices(GENDERS), validate_choice=False)
     citizen_id = StringField("Số CCCD (12 chữ số)",
                              render_kw={"inputmode": "numeric", "maxlength": 20})
     unit = SelectField("Tổ dân phố / cơ quan, đơn vị", validate_choice=False)
@@ -36,7 +39,3 @@ class ConfirmForm(FlaskForm):
                      render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 30})
     birth_year = StringField("Năm sinh", render_kw={"inputmode": "numeric", "maxlength": 4})
     full_name = StringField("hoặc Họ và tên đã đăng ký", render_kw={"maxlength": 120})
-
-
-class ActionForm(FlaskForm):
-    """A button-only form (start a round, forget me): CSRF and nothing else."""

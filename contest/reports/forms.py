@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import SelectField
 from wtforms.validators import Optional, ValidationError
 
+from contest.forms import VnDateField, choice_values, choices, int_or_none
 from contest.models import Contest, ParticipantCategory, Round, Unit
 from contest.services.stats import StatsFilter
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
-
-
-def _int_or_none(value):
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1  # never a valid choice: the select reports it
 
 
 def _check_year(field) -> None:
@@ -26,41 +18,30 @@ def _check_year(field) -> None:
         raise ValidationError(f"Hãy chọn ngày trong các năm từ {MIN_YEAR} đến {MAX_YEAR}.")
 
 
-class VietnameseDateField(DateField):
-    """A date (yyyy-mm-dd from <input type=date>) with a Vietnamese message when malformed."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("Ngày không hợp lệ: hãy chọn ngày theo lịch (ngày/tháng/năm).") \
-                from error
-
-
 class FilterForm(FlaskForm):
     class Meta:
         csrf = False  # a read-only GET form
 
     # Choices are checked by the validate_* methods below, with Vietnamese messages.
-    contest = SelectField("Cuộc thi", coerce=_int_or_none, validate_choice=False)
-    round = SelectField("Đợt thi", coerce=_int_or_none, validate_choice=False)
-    date_from = VietnameseDateField("Từ ngày", validators=[Optional()])
-    date_to = VietnameseDateField("Đến ngày", validators=[Optional()])
-    unit = SelectField("Đơn vị", coerce=_int_or_none, validate_choice=False)
-    category = SelectField("Đối tượng", coerce=_int_or_none, validate_choice=False)
+    contest = SelectField("Cuộc thi", coerce=int_or_none, validate_choice=False)
+    round = SelectField("Đợt thi", coerce=int_or_none, validate_choice=False)
+    date_from = VnDateField("Từ ngày", validators=[Optional()])
+    date_to = VnDateField("Đến ngày", validators=[Optional()])
+    unit = SelectField("Đơn vị", coerce=int_or_none, validate_choice=False)
+    category = SelectField("Đối tượng", coerce=int_or_none, validate_choice=False)
 
     def __init__(self, *args, contests: list[Contest], rounds: list[Round], units: list[Unit],
                  categories: list[ParticipantCategory], **kwargs):
         super().__init__(*args, **kwargs)
-        self.contest.choices = [(c.id, c.title) for c in contests]
-        self.round.choices = [(None, "Tất cả các đợt")] + [(r.id, r.name) for r in rounds]
-        self.unit.choices = [(None, "Tất cả đơn vị")] + [(u.id, u.name) for u in units]
-        self.category.choices = [(None, "Tất cả đối tượng")] + [
-            (c.id, c.name) for c in categories]
+        self.contest.choices = choices((c.id, c.title) for c in contests)
+        self.round.choices = choices(((r.id, r.name) for r in rounds),
+                                     first=(None, "Tất cả các đợt"))
+        self.unit.choices = choices(((u.id, u.name) for u in units), first=(None, "Tất cả đơn vị"))
+        self.category.choices = choices(((c.id, c.name) for c in categories),
+                                        first=(None, "Tất cả đối tượng"))
 
     def _check_choice(self, field, message):
-        allowed = {value for value, _label in field.choices}
-        if field.data not in allowed:
+        if field.data not in choice_values(field):
             raise ValidationError(message)
 
     def validate_contest(self, field):

@@ -1,0 +1,155 @@
+"""Form fields and helpers shared by every forms module (admin, activities, reports, public).
+
+WTForms ships English messages only, so each field a user can trip over (a mistyped number or
+date, a tampered select value) is wrapped here once with a Vietnamese message. Choices are
+built as ``SelectChoice`` objects: WTForms 3.3 deprecates ``(value, label)`` tuples and 3.4
+removes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from flask import flash
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectChoice, SelectField, SelectMultipleField
+from wtforms.validators import Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+CHOOSE_FROM_LIST = "Vui lòng chọn một mục trong danh sách."
+INVALID_CHOICE = "Lựa chọn không hợp lệ."
+INVALID_INTEGER = "Vui lòng nhập một số nguyên."
+INVALID_DATE = "Ngày không hợp lệ; vui lòng nhập theo dạng ngày/tháng/năm."
+#: What a date field accepts: the ISO date <input type=date> sends, or one typed as DD/MM/YYYY.
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+def choices(items: Mapping | Iterable, *, first: tuple | None = None) -> list[SelectChoice]:
+    """``{value: label}`` or ``[(value, label), ...]`` as WTForms option objects, after an
+    optional ``first`` ``(value, label)`` such as ``(None, "Tất cả")``."""
+    pairs = items.items() if isinstance(items, Mapping) else items
+    head = [SelectChoice(*first)] if first is not None else []
+    return head + [SelectChoice(value, label) for value, label in pairs]
+
+
+def choice_values(field: SelectField) -> list:
+    """The values (not labels) a select field offers."""
+    return [choice.value for choice in field.choices or []]
+
+
+def optional_int(value: object) -> int | None:
+    """Select coercion: blank means "none"; anything else not a number is refused (ValueError)."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)  # type: ignore[arg-type]
+
+
+def int_or_none(value: object) -> int | None:
+    """Select coercion that never fails: junk becomes -1, never a real id, so the choice check
+    (or the service) answers "please choose" instead of a parse error."""
+    try:
+        return optional_int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def max_length(n: int, what: str | None = None) -> Length:
+    """A Length(max=n) validator saying, in Vietnamese, how long the text may be."""
+    limit = f"{n:,}".replace(",", ".")  # Vietnamese digit grouping: 50.000
+    if what:
+        return Length(max=n, message=f"{what} dài tối đa {limit} ký tự.")
+    return Length(max=n, message=f"Tối đa {limit} ký tự. Vui lòng rút gọn.")
+
+
+def show_error(form, field_name: str | None, message: str) -> None:
+    """Put a service's refusal beside the field it is about, or flash it when none fits."""
+    target = getattr(form, field_name, None) if field_name else None
+    if target is not None:
+        target.errors = [*target.errors, message]
+    else:
+        flash(message, "error")
+
+
+class ActionForm(FlaskForm):
+    """An empty form: a button that changes state (delete, start, forget me) still carries
+    a CSRF token."""
+
+
+class VnSelectField(SelectField):
+    """A select whose refusals speak Vietnamese: a value that cannot be coerced
+    (``invalid_value_message``) and one not among the choices (``invalid_choice_message``)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_value_message", CHOOSE_FROM_LIST)
+        kwargs.setdefault("invalid_choice_message", CHOOSE_FROM_LIST)
+        super().__init__(*args, **kwargs)
+
+
+class IdSelectField(VnSelectField):
+    """A select of database ids: blank means none; a value that is no number at all is a
+    tampered form and says so (``INVALID_CHOICE``)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("coerce", optional_int)
+        kwargs.setdefault("invalid_value_message", INVALID_CHOICE)
+        super().__init__(*args, **kwargs)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes, refusing unknown values in Vietnamese."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_value_message", INVALID_CHOICE)
+        kwargs.setdefault("invalid_choice_message", INVALID_CHOICE)
+        super().__init__(*args, **kwargs)
+
+
+class VnIntegerField(IntegerField):
+    """A whole number with a Vietnamese message; blank means None (add Optional/InputRequired).
+
+    ``grouping=True`` accepts Vietnamese thousands grouping ("1.250", "1 250") — only for
+    counts, where "1.5" cannot mean one and a half. ``counts_only=True`` also refuses signs
+    and more than nine digits at parse time.
+    """
+
+    def __init__(self, *args, grouping: bool = False, counts_only: bool = False, **kwargs):
+        kwargs.setdefault("invalid_value_message", INVALID_INTEGER)
+        super().__init__(*args, **kwargs)
+        self.grouping = grouping
+        self.counts_only = counts_only
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = None
+        text = str(valuelist[0] if valuelist[0] is not None else "").strip()
+        if not text:
+            return
+        if self.grouping:
+            text = text.replace(".", "").replace(" ", "")
+        if self.counts_only and not (text.isdigit() and len(text) <= 9):
+            raise ValueError(self.invalid_value_message)
+        try:
+            self.data = int(text)
+        except ValueError as error:
+            raise ValueError(self.invalid_value_message) from error
+
+
+class VnDateField(DateField):
+    """A date from <input type=date> (YYYY-MM-DD) or typed as DD/MM/YYYY; blank means None."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", DATE_FORMATS)
+        kwargs.setdefault("invalid_value_message", INVALID_DATE)
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = None
+        if not " ".join(valuelist).strip():
+            return
+        super().process_formdata([" ".join(valuelist).strip()])
