@@ -64,6 +64,9 @@ class Attempt(Base):
         sa.Index("ix_attempt_round_status", "round_id", "status"),
         # Ranking: each participant's top score in a round, read from the index alone.
         sa.Index("ix_attempt_round_rank", "round_id", "status", "participant_id", "score"),
+        # Statistics: attempts grouped by participant (and by day), read from the index alone.
+        sa.Index("ix_attempt_participant_stats", "participant_id", "started_at", "status",
+                 "round_id", "score", "correct_count", "question_count"),
         sa.CheckConstraint("status IN ('in_progress', 'submitted')", name="status"),
     )
 

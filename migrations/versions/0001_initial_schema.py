@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: aafecaeb969a
+Revision ID: a3b34c47ca73
 Revises: 
-Create Date: 2026-11-26 04:22:29.490439
+Create Date: 2026-11-26 04:24:22.535952
 
 """
 from alembic import op
@@ -357,6 +357,7 @@ def upgrade():
     sa.UniqueConstraint('public_id', name=op.f('uq_attempt_public_id'))
     )
     with op.batch_alter_table('attempt', schema=None) as batch_op:
+        batch_op.create_index('ix_attempt_participant_stats', ['participant_id', 'started_at', 'status', 'round_id', 'score', 'correct_count', 'question_count'], unique=False)
         batch_op.create_index(batch_op.f('ix_attempt_round_id'), ['round_id'], unique=False)
         batch_op.create_index('ix_attempt_round_rank', ['round_id', 'status', 'participant_id', 'score'], unique=False)
         batch_op.create_index('ix_attempt_round_status', ['round_id', 'status'], unique=False)
@@ -404,6 +405,7 @@ def downgrade():
         batch_op.drop_index('ix_attempt_round_status')
         batch_op.drop_index('ix_attempt_round_rank')
         batch_op.drop_index(batch_op.f('ix_attempt_round_id'))
+        batch_op.drop_index('ix_attempt_participant_stats')
 
     op.drop_table('attempt')
     op.drop_table('activity_content_area')
