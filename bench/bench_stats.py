@@ -19,7 +19,9 @@ that renders the real view through the Flask test client, signed in:
 Printed per database: seconds and peak RSS in MB of the child process during the
 request (Linux VmHWM, reset just before the request so sign-in and start-up do
 not count; elsewhere ``resource.getrusage`` for the whole child), next to its
-RSS before the request. The last line is
+RSS before the request. For reading the seconds on a shared machine, each line
+also gives the app process's CPU seconds during the request (on PostgreSQL the
+server's share is not in it) and the 1-minute load average at the end. The last line is
 ``dashboard_s=<n> export_s=<n>``, the slower database's figures.
 
 Environment: BENCH_PARTICIPANTS, BENCH_ATTEMPTS, BENCH_ITEMS, BENCH_PG_URL (a
@@ -343,12 +345,13 @@ def measure(url: str, what: str) -> dict:
             "items_warm": "/reports/items", "export": "/reports/export.xlsx"}[what]
     rss_before = _current_rss_mb()
     _reset_peak_rss()  # sign-in (scrypt) and app start-up are not what we measure
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     response = client.get(f"{path}?contest={contest_id}")
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    return {"seconds": seconds, "bytes": len(response.data), "rss_before_mb": rss_before,
-            "peak_rss_mb": _peak_rss_mb()}
+    return {"seconds": seconds, "cpu_s": cpu, "bytes": len(response.data),
+            "rss_before_mb": rss_before, "peak_rss_mb": _peak_rss_mb(),
+            "load_avg": os.getloadavg()[0] if hasattr(os, "getloadavg") else None}
 
 
 def _status_mb(field: str) -> float | None:
@@ -390,8 +393,10 @@ def bench(url: str, backend: str) -> dict:
     for what in ("dashboard", "items_cold", "items_warm", "export"):
         r = run_child(url, what)
         results[what] = r
+        load = f"{r['load_avg']:.1f}" if r.get("load_avg") is not None else "?"
         log(f"  {what:<11} {r['seconds']:7.2f} s   peak RSS {r['peak_rss_mb']:7.1f} MB "
-            f"(before request {r['rss_before_mb']:.1f} MB)   {r['bytes']:,} bytes")
+            f"(before request {r['rss_before_mb']:.1f} MB)   {r['bytes']:,} bytes   "
+            f"[app process CPU {r['cpu_s']:.2f} s; 1-min load average {load}]")
     return results
 
 

@@ -322,8 +322,8 @@ def workbook_bytes(table_list: list[Table]) -> bytes:
 
 
 def _xlsx_cell(ws, value, col: Column, styles: dict):
-    if value is None:
-        return None
+    if value is None or value == "":
+        return None  # no cell at all: an empty one reads back the same, and costs a cell
     if isinstance(value, str):
         if not value.startswith("="):
             return value
