@@ -41,6 +41,14 @@ def test_wrong_password_shows_message_and_does_not_sign_in(app, client):
     assert not signed_in(client)
 
 
+def test_overlong_username_gets_a_vietnamese_message(app, client):
+    response = sign_in(client, "a" * 61, "mat-khau-sai-roi")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Tối đa 60 ký tự" in page
+    assert "Field cannot be longer" not in page
+    assert not signed_in(client)
+
+
 def test_unknown_user_gets_the_same_message(app, client):
     response = sign_in(client, "khongco", "mat-khau-sai-roi")
     assert response.status_code == 200 and WRONG in response.get_data(as_text=True)

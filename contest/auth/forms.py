@@ -2,15 +2,16 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from contest.forms import max_length
 from contest.models.user import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
     username = StringField(
-        "Tên đăng nhập", validators=[DataRequired("Vui lòng nhập tên đăng nhập."), Length(max=60)]
+        "Tên đăng nhập", validators=[DataRequired("Vui lòng nhập tên đăng nhập."), max_length(60)]
     )
     password = PasswordField(
-        "Mật khẩu", validators=[DataRequired("Vui lòng nhập mật khẩu."), Length(max=200)]
+        "Mật khẩu", validators=[DataRequired("Vui lòng nhập mật khẩu."), max_length(200)]
     )
 
 

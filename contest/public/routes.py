@@ -25,6 +25,7 @@ from sqlalchemy.orm import contains_eager
 
 from contest import timeutil
 from contest.extensions import db, limiter
+from contest.forms import choices
 from contest.models import (
     Attempt,
     Contest,
@@ -185,11 +186,13 @@ def _fill_choices(form: RegistrationForm, contest: Contest) -> None:
     units = db.session.scalars(
         sa.select(Unit).where(Unit.active).order_by(Unit.kind.desc(), Unit.position, Unit.name)
     )
-    form.unit.choices = [("", "— Chọn —")] + [(str(u.id), u.name) for u in units] \
-        + [(UNIT_OTHER, "Khác (ghi rõ bên dưới)")]
-    form.category.choices = [("", "— Chọn —")] + [
-        (str(c.id), c.name) for c in contest.categories if c.active
-    ]
+    form.unit.choices = choices(
+        [(str(u.id), u.name) for u in units] + [(UNIT_OTHER, "Khác (ghi rõ bên dưới)")],
+        first=("", "— Chọn —"),
+    )
+    form.category.choices = choices(
+        [(str(c.id), c.name) for c in contest.categories if c.active], first=("", "— Chọn —")
+    )
 
 
 @bp.route("/c/<slug>/register", methods=["GET", "POST"])
