@@ -61,7 +61,6 @@ class Attempt(Base):
             sqlite_where=sa.text("status = 'in_progress'"),
             postgresql_where=sa.text("status = 'in_progress'"),
         ),
-        sa.Index("ix_attempt_round_status", "round_id", "status"),
         # Ranking: each participant's top score in a round, read from the index alone.
         sa.Index("ix_attempt_round_rank", "round_id", "status", "participant_id", "score"),
         # Statistics: attempts grouped by participant (and by day), read from the index alone.
@@ -102,10 +101,9 @@ class AttemptItem(Base):
     __table_args__ = (
         sa.UniqueConstraint("attempt_id", "question_id"),
         sa.UniqueConstraint("attempt_id", "position"),
-        # Item analysis: one pass over millions of items in its GROUP BY's order, read
-        # from the index alone (no sort, no row lookups).
-        sa.Index("ix_attempt_item_analysis", "question_id", "content_area_id",
-                 "chosen_option", "is_correct", "attempt_id"),
+        # No covering index over chosen_option/is_correct for statistics: every answer save
+        # would have to update it (and PostgreSQL could no longer update rows in place),
+        # while item analysis is computed rarely and cached.
     )
 
 

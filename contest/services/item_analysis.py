@@ -173,9 +173,8 @@ def _share(part: int, whole: int) -> float | None:
 
 #: Counted attempts in scope with their place in the upper–lower ranking, one row each.
 #: A temporary table (private to the connection) with the attempt id as primary key, so
-#: the pass over millions of items can walk ix_attempt_item_analysis in the grouping's
-#: order (no sort) and look each item's attempt up by key. Its own MetaData: not part of
-#: the schema.
+#: the pass over millions of items looks each item's attempt up by key. Its own MetaData:
+#: not part of the schema.
 _ranked_table = sa.Table(
     "tmp_item_analysis_ranked", sa.MetaData(),
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),

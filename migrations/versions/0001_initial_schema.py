@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: a3b34c47ca73
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 04:24:22.535952
+Create Date: 2026-11-26 04:41:26.662015
 
 """
 from alembic import op
@@ -10,7 +10,6 @@ import sqlalchemy as sa
 
 import contest.models.base  # noqa: F401
 
-import contest.models.base  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
@@ -360,7 +359,6 @@ def upgrade():
         batch_op.create_index('ix_attempt_participant_stats', ['participant_id', 'started_at', 'status', 'round_id', 'score', 'correct_count', 'question_count'], unique=False)
         batch_op.create_index(batch_op.f('ix_attempt_round_id'), ['round_id'], unique=False)
         batch_op.create_index('ix_attempt_round_rank', ['round_id', 'status', 'participant_id', 'score'], unique=False)
-        batch_op.create_index('ix_attempt_round_status', ['round_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_attempt_submitted_at'), ['submitted_at'], unique=False)
         batch_op.create_index('uq_attempt_one_in_progress', ['participant_id'], unique=True, sqlite_where=sa.text("status = 'in_progress'"), postgresql_where=sa.text("status = 'in_progress'"))
 
@@ -384,7 +382,6 @@ def upgrade():
     sa.UniqueConstraint('attempt_id', 'question_id', name=op.f('uq_attempt_item_attempt_id_question_id'))
     )
     with op.batch_alter_table('attempt_item', schema=None) as batch_op:
-        batch_op.create_index('ix_attempt_item_analysis', ['question_id', 'content_area_id', 'chosen_option', 'is_correct', 'attempt_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attempt_item_content_area_id'), ['content_area_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attempt_item_question_id'), ['question_id'], unique=False)
 
@@ -396,13 +393,11 @@ def downgrade():
     with op.batch_alter_table('attempt_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attempt_item_question_id'))
         batch_op.drop_index(batch_op.f('ix_attempt_item_content_area_id'))
-        batch_op.drop_index('ix_attempt_item_analysis')
 
     op.drop_table('attempt_item')
     with op.batch_alter_table('attempt', schema=None) as batch_op:
         batch_op.drop_index('uq_attempt_one_in_progress', sqlite_where=sa.text("status = 'in_progress'"), postgresql_where=sa.text("status = 'in_progress'"))
         batch_op.drop_index(batch_op.f('ix_attempt_submitted_at'))
-        batch_op.drop_index('ix_attempt_round_status')
         batch_op.drop_index('ix_attempt_round_rank')
         batch_op.drop_index(batch_op.f('ix_attempt_round_id'))
         batch_op.drop_index('ix_attempt_participant_stats')
