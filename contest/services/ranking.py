@@ -268,8 +268,8 @@ def load_counted_rows(round_: Round, actual: int | None) -> list[RankRow]:
             counted.c.question_count,
         ).order_by(*order)
     )
-    # Plain tuples straight into RankRow (its fields are the selected columns, in order).
-    return list(map(_rank_row, result.tuples()))
+    # Rows straight into RankRow (its fields are the selected columns, in order).
+    return list(map(_rank_row, result))
 
 
 _rank_row = partial(tuple.__new__, RankRow)
