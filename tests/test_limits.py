@@ -137,3 +137,50 @@ def test_default_login_limit_is_ten_in_fifteen_minutes(app, client):
     app.config["LOGIN_LIMIT"] = DefaultConfig.LOGIN_LIMIT  # read per request: configurable live
     statuses = [_login(client, "mac-dinh").status_code for _ in range(11)]
     assert statuses == [200] * 10 + [429]
+
+
+# --------------------------------------------------------------------------- residents
+
+HALL = "198.51.100.7"  # one ward hall: many residents behind one address
+
+
+def _register_from(app, client, slug: str, addr: str):
+    from tests.test_security import register
+
+    client.environ_base["REMOTE_ADDR"] = addr
+    return register(app, client, slug)
+
+
+def test_registration_is_limited_per_address(app):
+    from tests.test_security import open_round_setup
+
+    app.config["REGISTER_LIMIT"] = "3 per hour"
+    slug, *_ = open_round_setup(app)
+    statuses = [_register_from(app, app.test_client(), slug, HALL).status_code
+                for _ in range(4)]
+    assert statuses == [302, 302, 302, 429]
+    refused = _register_from(app, app.test_client(), slug, HALL)
+    assert "Quá nhiều yêu cầu" in refused.get_data(as_text=True)
+    # Another address is not affected.
+    assert _register_from(app, app.test_client(), slug, "198.51.100.8").status_code == 302
+
+
+def test_answer_saving_is_limited_per_attempt_not_per_address(app):
+    from tests.test_security import open_round_setup, start
+
+    app.config["ANSWER_SAVE_LIMIT"] = "5 per minute"
+    slug, round_id, *_ = open_round_setup(app)
+    residents = []
+    for _ in range(2):
+        client = app.test_client()
+        assert _register_from(app, client, slug, HALL).status_code == 302
+        residents.append((client, start(client, slug, round_id)))
+
+    def save(client, public_id, choice=0):
+        return client.post(f"/a/{public_id}/answer", json={"position": 1, "choice": choice})
+
+    first, second = residents
+    assert [save(*first).status_code for _ in range(5)] == [200] * 5
+    assert save(*first).status_code == 429
+    # The neighbour in the same hall, same address, saves freely: the key is the attempt.
+    assert [save(*second).status_code for _ in range(5)] == [200] * 5
