@@ -43,6 +43,7 @@ def format_number(value: int | float | None, decimals: int = 0) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = timeutil.format_local
+    app.jinja_env.filters["localtime_end"] = timeutil.format_local_end
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_citizen_id"] = mask_citizen_id

@@ -1,6 +1,6 @@
 """Time: stored in UTC, shown and entered in Asia/Ho_Chi_Minh."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -25,3 +25,17 @@ def format_local(value: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
     if value is None:
         return ""
     return to_local(value).strftime(fmt)
+
+
+def format_local_end(value: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
+    """A closing time as Vietnamese notices write it: midnight is "24:00" of the day before.
+
+    A round closing at 00:00 on Monday 30/11 "ends at 24:00 on 29/11" to a reader;
+    "00:00 30/11" reads as a day too late.
+    """
+    if value is None:
+        return ""
+    local = to_local(value)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return (local - timedelta(days=1)).strftime(fmt.replace("%H:%M", "24:00"))
+    return local.strftime(fmt)

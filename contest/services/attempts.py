@@ -45,7 +45,7 @@ from contest.models import (
     Round,
 )
 from contest.models.base import new_public_id
-from contest.timeutil import format_local
+from contest.timeutil import format_local, format_local_end
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ def start_attempt(participant_id: int, round_id: int, now: datetime,
         raise RoundNotOpen(f"{round_.name} mở lúc {format_local(round_.opens_at)}. "
                            "Mời bạn quay lại khi đợt thi mở.")
     if state == "closed":
-        raise RoundClosed(f"{round_.name} đã kết thúc lúc {format_local(round_.closes_at)}.")
+        raise RoundClosed(f"{round_.name} đã kết thúc lúc {format_local_end(round_.closes_at)}.")
 
     used = sum(1 for a in mine if a.round_id == round_id)
     if used >= round_.attempts_allowed:

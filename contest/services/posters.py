@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from fpdf import FPDF
 
 from contest.services.qr import qr_image
-from contest.timeutil import to_local
+from contest.timeutil import format_local_end, to_local
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 #: The plan's guiding sentence, printed on every poster.
@@ -42,10 +42,7 @@ class Sticker:
 
 def format_moment(value: datetime) -> str:
     """Local time as Vietnamese notices write it; midnight closing reads "24:00" of the day."""
-    local = to_local(value)
-    if (local.hour, local.minute) == (0, 0):
-        return (local - timedelta(days=1)).strftime("24:00 ngày %d/%m/%Y")
-    return local.strftime("%H:%M ngày %d/%m/%Y")
+    return format_local_end(value, "%H:%M ngày %d/%m/%Y")
 
 
 def round_line(dates: RoundDates) -> str:

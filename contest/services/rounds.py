@@ -25,7 +25,7 @@ from contest.models.contest import (
     REVEAL_POLICIES,
 )
 from contest.services import audit
-from contest.timeutil import format_local
+from contest.timeutil import format_local, format_local_end
 
 Errors = dict[str, list[str]]
 
@@ -289,7 +289,7 @@ def validate_round(values: RoundValues, *, available: dict[str, int],
         for other in overlapping(values.opens_at, values.closes_at, others):
             _add(errors, "opens_at",
                  f"Trùng thời gian với {other.name} ({format_local(other.opens_at)} – "
-                 f"{format_local(other.closes_at)}). Các đợt của một cuộc thi không được "
+                 f"{format_local_end(other.closes_at)}). Các đợt của một cuộc thi không được "
                  "trùng nhau.")
     if not 1 <= values.time_limit_minutes <= 240:
         _add(errors, "time_limit_minutes", "Thời gian làm bài phải từ 1 đến 240 phút.")
