@@ -16,6 +16,8 @@ from wtforms import DateField, IntegerField, SelectChoice, SelectField, SelectMu
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from contest.services.text import is_digits
+
 CHOOSE_FROM_LIST = "Vui lòng chọn một mục trong danh sách."
 INVALID_CHOICE = "Lựa chọn không hợp lệ."
 INVALID_INTEGER = "Vui lòng nhập một số nguyên."
@@ -130,7 +132,7 @@ class VnIntegerField(IntegerField):
             return
         if self.grouping:
             text = text.replace(".", "").replace(" ", "")
-        if self.counts_only and not (text.isdigit() and len(text) <= 9):
+        if self.counts_only and not (is_digits(text) and len(text) <= 9):
             raise ValueError(self.invalid_value_message)
         try:
             self.data = int(text)

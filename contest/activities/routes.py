@@ -24,6 +24,7 @@ from contest.extensions import db
 from contest.forms import ActionForm, choices, show_error
 from contest.services import activities as svc
 from contest.services import activity_reports as reports
+from contest.services.text import is_digits
 from contest.timeutil import now_utc, to_local
 
 NOT_FOUND = "Không tìm thấy hoạt động này, hoặc hoạt động thuộc đơn vị khác."
@@ -48,7 +49,7 @@ def _upload_dir():
 
 def _arg_int(name: str, low: int | None = None, high: int | None = None) -> int | None:
     value = request.args.get(name, "").strip()
-    if not value.isdigit() or len(value) > 9:
+    if not is_digits(value) or len(value) > 9:
         return None
     number = int(value)
     if (low is not None and number < low) or (high is not None and number > high):

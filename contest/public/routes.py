@@ -43,6 +43,7 @@ from contest.services import attempts as attempt_service
 from contest.services import registration
 from contest.services.ranking import RULE_TEXT as RANKING_RULE_TEXT
 from contest.services.registration import UNIT_OTHER, RegistrationInput
+from contest.services.text import is_digits
 
 ENTRY_SESSION_KEY = "entry_point_id"
 
@@ -408,7 +409,7 @@ def _answers_from_form(attempt: Attempt) -> dict[int, int | None]:
     answers: dict[int, int | None] = {}
     for position in range(1, attempt.question_count + 1):
         raw = request.form.get(f"q{position}", "")
-        answers[position] = int(raw) if raw.isdigit() and len(raw) < 3 else None
+        answers[position] = int(raw) if is_digits(raw) and len(raw) < 3 else None
     return answers
 
 

@@ -45,6 +45,7 @@ from contest.models import (
     Round,
 )
 from contest.models.base import new_public_id
+from contest.services.text import is_digits
 from contest.timeutil import format_local, format_local_end
 
 log = logging.getLogger(__name__)
@@ -433,11 +434,13 @@ def parse_prediction(raw) -> int | None:
         return None if raw is None else _bad_prediction()
     if isinstance(raw, int):
         value = raw
+    elif isinstance(raw, float):
+        _bad_prediction()  # 1.5 must not become 15 after the dots are stripped
     else:
         text = str(raw).strip().replace(" ", "").replace(".", "").replace(",", "")
         if not text:
             return None
-        if not text.isdigit() or len(text) > 13:
+        if not is_digits(text) or len(text) > 13:
             _bad_prediction()
         value = int(text)
     if not 0 <= value <= PREDICTION_MAX:

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from contest.extensions import db
-from contest.models import GENDERS, Contest, EntryPoint, Participant, ParticipantCategory, Unit
-from contest.services.text import clean, search_key
+from contest.models import GENDERS, Contest, EntryPoint, Participant, Unit
+from contest.services.text import clean, is_digits, search_key
 from contest.timeutil import to_local
 
 NAME_MAX_LENGTH = 120
@@ -39,7 +39,7 @@ PHONE_FOREIGN = (
 )
 _MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE,
                  phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-_CITIZEN_ID = re.compile(r"\d{12}")
+_CITIZEN_ID = re.compile(r"[0-9]{12}")
 
 
 class PhoneError(ValueError):
@@ -87,7 +87,7 @@ def parse_birth_year(raw: str | int | None, contest: Contest, now: datetime) -> 
     text = clean(str(raw)) if raw is not None else ""
     if not text:
         return None
-    if not text.isdigit() or len(text) != 4:
+    if not is_digits(text) or len(text) != 4:
         raise ValueError("Năm sinh gồm 4 chữ số, ví dụ 1985.")
     year = int(text)
     oldest, youngest = birth_year_range(contest, now)
@@ -220,7 +220,7 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
         elif len(other) > UNIT_OTHER_MAX_LENGTH:
             errors["unit_other"] = f"Tên đơn vị dài tối đa {UNIT_OTHER_MAX_LENGTH} ký tự."
         values["unit_other"] = other or None
-    elif unit_choice.isdigit() and len(unit_choice) < 10 and db.session.scalar(
+    elif is_digits(unit_choice) and len(unit_choice) < 10 and db.session.scalar(
         sa.select(Unit.id).where(Unit.id == int(unit_choice), Unit.active)
     ):
         values["unit_id"] = int(unit_choice)
@@ -235,10 +235,6 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
             values["category_id"] = categories[category_choice].id
         else:
             errors["category"] = "Vui lòng chọn đối tượng dự thi."
-    elif category_choice:
-        category = db.session.get(ParticipantCategory, int(category_choice)) \
-            if category_choice.isdigit() and len(category_choice) < 10 else None
-        values["category_id"] = category.id if category else None
 
     if not data.consent:
         errors["consent"] = (
@@ -320,7 +316,7 @@ def confirm_identity(contest_id: int, phone: str, *, birth_year: str | int | Non
     if participant is None:
         return None
     year_text = clean(str(birth_year)) if birth_year is not None else ""
-    if (year_text.isdigit() and participant.birth_year is not None
+    if (is_digits(year_text) and participant.birth_year is not None
             and int(year_text) == participant.birth_year):
         return participant
     if full_name and same_name(full_name, participant.full_name):

@@ -32,3 +32,9 @@ def fingerprint(text: str | None) -> str:
     """Identity of a question's text for duplicate detection (NFC, case and spaces ignored)."""
     normal = clean(text).casefold()
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+def is_digits(text: str) -> bool:
+    """Only the ASCII digits 0–9. ``str.isdigit`` also accepts "²" or "١٢", which ``int``
+    then refuses (or reads as another script's digits): never a number a form should take."""
+    return text.isascii() and text.isdigit()
