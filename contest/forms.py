@@ -155,3 +155,16 @@ class VnDateField(DateField):
         if not " ".join(valuelist).strip():
             return
         super().process_formdata([" ".join(valuelist).strip()])
+        check_year_range(self)
+
+
+#: Dates people enter here (rounds, activities, filters) fall well inside these years; outside
+#: them, time-zone arithmetic would overflow Python's datetime (a 500 instead of a message).
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def check_year_range(field) -> None:
+    """For date fields' process_formdata: refuse a year outside MIN_YEAR..MAX_YEAR."""
+    if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
+        field.data = None
+        raise ValueError(f"Hãy chọn ngày trong các năm từ {MIN_YEAR} đến {MAX_YEAR}.")

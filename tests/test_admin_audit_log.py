@@ -79,6 +79,9 @@ def test_bad_filter_values_give_a_message_not_an_error(client, login_as, entries
     text = page_text(client, "?date_from=hom-qua&user_id=abc&page=-4")
     assert "Ngày không hợp lệ" in text
     assert "Sửa đơn vị Tổ 1" in text  # the bad filter is ignored, the rest still shows
+    # Years that would overflow the time-zone arithmetic: a message, not a 500.
+    for query in ("?date_from=0001-01-01", "?date_to=31/12/9999"):
+        assert "Hãy chọn ngày trong các năm từ 2000 đến 2100" in page_text(client, query)
 
 
 def test_pagination_keeps_the_filter(app, client, login_as):

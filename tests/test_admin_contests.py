@@ -287,3 +287,15 @@ def test_viewer_reads_contests_but_sees_no_change_buttons_and_cannot_post(
                            data=round_form()).status_code == 403
         assert db.session.scalar(sa.select(sa.func.count(Contest.id))) == 1
         assert audit_entries("contest.create") == []
+
+
+def test_round_dates_outside_sane_years_get_a_message_not_a_500(app, client, login_as):
+    login_as("organiser")
+    with app.app_context():
+        factories.make_bank(per_area=2, codes=["a", "b"])
+        contest = factories.make_contest()
+        response = client.post(f"/admin/contests/{contest.id}/rounds/new", data=round_form(
+            "Đợt xa", opens="0001-01-01T00:00", closes="9999-12-31T23:59"))
+        assert response.status_code in (400, 422)
+        assert "Hãy chọn ngày trong các năm từ 2000 đến 2100" in response.get_data(as_text=True)
+        assert db.session.scalar(sa.select(sa.func.count(Round.id))) == 0

@@ -22,7 +22,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from contest.forms import MultiCheckboxField, VnIntegerField, VnSelectField, choices, max_length
+from contest.forms import (
+    MultiCheckboxField,
+    VnIntegerField,
+    VnSelectField,
+    check_year_range,
+    choices,
+    max_length,
+)
 from contest.models.bank import (
     EXPLANATION_MAX_LENGTH,
     MAX_OPTIONS,
@@ -49,6 +56,10 @@ class VnDateTimeLocalField(DateTimeLocalField):
         kwargs.setdefault("invalid_value_message",
                           "Vui lòng nhập ngày giờ theo dạng ngày/tháng/năm giờ:phút.")
         super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        check_year_range(self)
 
 
 # --- questions ------------------------------------------------------------------------

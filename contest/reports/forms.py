@@ -10,13 +10,6 @@ from contest.forms import VnDateField, choice_values, choices, int_or_none
 from contest.models import Contest, ParticipantCategory, Round, Unit
 from contest.services.stats import StatsFilter
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
-
-
-def _check_year(field) -> None:
-    if field.data and not MIN_YEAR <= field.data.year <= MAX_YEAR:
-        raise ValidationError(f"Hãy chọn ngày trong các năm từ {MIN_YEAR} đến {MAX_YEAR}.")
-
 
 class FilterForm(FlaskForm):
     class Meta:
@@ -57,11 +50,7 @@ class FilterForm(FlaskForm):
     def validate_category(self, field):
         self._check_choice(field, "Đối tượng đã chọn không tồn tại. Vui lòng chọn lại.")
 
-    def validate_date_from(self, field):
-        _check_year(field)
-
     def validate_date_to(self, field):
-        _check_year(field)
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("“Đến ngày” phải sau hoặc bằng “Từ ngày”.")
 
