@@ -359,3 +359,33 @@ def test_row_numbers_match_the_spreadsheet_even_below_blank_rows(app_ctx):
     [bad] = [row for row in report.rows if row.errors]
     assert bad.row == 5 and bad.name == "Tổ 2"
     assert "Dòng 5: Tổ 2" in "\n".join(report.lines())
+
+
+def _damaged_xlsx() -> bytes:
+    """A real workbook whose sheet XML is cut short: openpyxl only notices while reading rows."""
+    import zipfile
+
+    book = Workbook()
+    book.active.append(["Tên đơn vị", "Loại"])
+    good = io.BytesIO()
+    book.save(good)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good.getvalue())) as src, \
+            zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body[: len(body) // 2]
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("filename", "data"), [
+    ("hong.xlsx", _damaged_xlsx()),
+    ("dai.csv", ("Tên đơn vị,Loại\n\"" + "x" * 200_000 + "\",Tổ dân phố\n").encode()),
+])
+def test_damaged_unit_files_get_a_message_not_a_500(app_ctx, filename, data):
+    report = units_io.parse_units(filename, data, 10**7)
+    assert not report.ok and report.file_errors
+    assert all("field" not in e and "Error" not in e for e in report.file_errors)
+    assert db.session.scalar(sa.select(sa.func.count(Unit.id))) == 6  # the seeded units only

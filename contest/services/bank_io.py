@@ -313,9 +313,10 @@ def _read_csv(data: bytes, budget: int) -> _Sheet:
                     sheet.truncated = True
                     break
             sheet.rows.append((number, cells[:MAX_COLUMNS]))
-    except csv.Error as error:
+    except csv.Error:
         raise _FileRefused(
-            f"tệp CSV sai định dạng ({error}). Hãy lưu lại dạng CSV UTF-8."
+            "tệp CSV sai định dạng (có thể thiếu dấu ngoặc kép đóng hoặc một ô quá dài). "
+            "Hãy lưu lại dạng CSV UTF-8."
         ) from None
     return sheet
 

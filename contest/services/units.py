@@ -39,6 +39,11 @@ class UnitData:
     active: bool = True
 
 
+def units_by_name() -> dict[str, Unit]:
+    """Every unit by its name as :func:`find_by_name` compares it, for checking many rows."""
+    return {clean(unit.name).casefold(): unit for unit in db.session.scalars(sa.select(Unit))}
+
+
 def find_by_name(name: str, exclude_id: int | None = None) -> Unit | None:
     """The unit with this name, ignoring case and extra spaces (NFC)."""
     wanted = clean(name).casefold()

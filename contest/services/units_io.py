@@ -25,11 +25,13 @@ from contest.services.units import (
     UNIT_FIELDS,
     UnitData,
     create_unit,
-    find_by_name,
+    units_by_name,
 )
 
 ALLOWED_EXTENSIONS = (".xlsx", ".csv")
 MAX_ROWS = 2000
+#: A small .xlsx can unzip to gigabytes; a unit list never needs more than this.
+MAX_XLSX_UNZIPPED_BYTES = 50 * 1024 * 1024
 COLUMN_NAME, COLUMN_KIND, COLUMN_POPULATION = "Tên đơn vị", "Loại", "Dân số / Số người"
 TEMPLATE_HEADER = [COLUMN_NAME, COLUMN_KIND, COLUMN_POPULATION]
 
@@ -107,13 +109,22 @@ def _read_table(filename: str, data: bytes) -> list[list[object]]:
         from openpyxl import load_workbook
 
         try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                unzipped = sum(info.file_size for info in archive.infolist())
+            if unzipped > MAX_XLSX_UNZIPPED_BYTES:
+                raise ValueError("Tệp .xlsx giải nén ra quá lớn. Hãy chỉ để lại bảng đơn vị.")
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                # Read-only openpyxl parses the sheet lazily: a damaged sheet fails here.
+                sheet = book.worksheets[0]
+                return [list(r) for r in sheet.iter_rows(values_only=True,
+                                                         max_row=MAX_ROWS + 2)]
+            finally:
+                book.close()
+        except ValueError:
+            raise
         except Exception as error:  # openpyxl raises many kinds for a broken file
             raise ValueError("Không đọc được tệp Excel. Hãy lưu lại dưới dạng .xlsx.") from error
-        sheet = book.worksheets[0]
-        rows = [list(r) for r in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
-        book.close()
-        return rows
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -126,7 +137,12 @@ def _read_table(filename: str, data: bytes) -> list[list[object]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as error:  # e.g. a quote never closed, a cell over the field limit
+        raise ValueError(
+            "Tệp .csv sai định dạng (có thể thiếu dấu ngoặc kép đóng). Hãy lưu lại dạng CSV UTF-8."
+        ) from error
 
 
 def _parse_population(value: object) -> int | None:
@@ -213,6 +229,7 @@ def _check_table(report: ImportReport, table: list[list[object]]) -> ImportRepor
         return row[index] if index is not None and index < len(row) else None
 
     seen: dict[str, int] = {}
+    known = units_by_name()  # one read of the list, not one per row
     for offset, raw in enumerate(body):
         line = header_row + 1 + offset  # the spreadsheet's own row number
         if all(clean(str(c if c is not None else "")) == "" for c in raw):
@@ -247,7 +264,7 @@ def _check_table(report: ImportReport, table: list[list[object]]) -> ImportRepor
             )
         if result.errors:
             result.status = "error"
-        elif (existing := find_by_name(name)) is not None:
+        elif (existing := known.get(name.casefold())) is not None:
             same = (existing.kind == result.kind
                     and (result.population is None or existing.population == result.population))
             result.status = "unchanged" if same else "update"
@@ -261,10 +278,12 @@ def apply_rows(report: ImportReport, actor_id: int | None) -> ImportReport:
     """Write a report's rows; the caller commits. Refuses a report with any error."""
     if not report.ok:
         raise ValueError("Tệp còn lỗi: không nhập đơn vị nào.")
+    known = units_by_name()
     for row in report.rows:
-        existing = find_by_name(row.name)
+        existing = known.get(clean(row.name).casefold())
         if existing is None:
-            create_unit(UnitData(row.name, row.kind, row.population), actor_id)
+            known[clean(row.name).casefold()] = create_unit(
+                UnitData(row.name, row.kind, row.population), actor_id)
             continue
         before = audit.snapshot(existing, UNIT_FIELDS)
         existing.kind = row.kind
