@@ -233,3 +233,18 @@ def test_coverage_page_marks_units_that_reported_nothing(client, login_as, world
     assert world["units"][3].name in html
     # 6 plan units × 4 quarters, of which 3 cells have activities; the extra unit never counts.
     assert html.count("chưa có</span>") == 6 * 4 - 3
+
+
+def test_workbook_keeps_formula_looking_text_as_text(client, login_as, world):
+    svc.create_activity(ADMIN, svc.ActivityData(
+        date_start=date(2026, 2, 1), unit_id=world["units"][0].id, form_id=_form("b"),
+        content_area_ids=[_area("a")], title="=HYPERLINK(\"http://evil.example\",\"Bấm\")",
+        place="=1+1",
+    ), directory=None, max_bytes=1024)
+    db.session.commit()
+    login_as(role="organiser")
+    wb = load_workbook(io.BytesIO(client.get("/activities/report.xlsx?year=2026&quarter=1").data))
+    typed = [cell for ws in wb.worksheets for row in ws.iter_rows() for cell in row
+             if isinstance(cell.value, str) and cell.value.startswith("=")]
+    assert typed, "the activity's title should appear in the workbook"
+    assert all(cell.data_type == "s" for cell in typed)

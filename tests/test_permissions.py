@@ -71,6 +71,8 @@ EXCEPTIONS: dict[tuple[str, str | None, str], str] = {
     # Viewers read the log; the forms to record or change an activity are not for them.
     ("activities.new", "viewer", "GET"): FORBID,
     ("activities.edit", "viewer", "GET"): FORBID,
+    # The winners' workbook carries full phone numbers and citizen IDs.
+    ("admin.results_winners_xlsx", "viewer", "GET"): FORBID,
 }
 
 #: URL parameter → the world's value for it; per-endpoint entries win.

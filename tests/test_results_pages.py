@@ -133,10 +133,32 @@ def test_certificates_one_page_per_winner(client, login_as, world):
     assert "Lê Văn Bình" in reader.pages[1].extract_text()
 
 
-def test_winners_xlsx_has_header_rule_actual_and_full_details(client, login_as, world):
+def test_winners_xlsx_is_personal_data_viewers_cannot_download(app, client, login_as, world):
     login_as("viewer")
     response = client.get(f"/admin/results/rounds/{world['round_id']}/winners.xlsx")
+    assert response.status_code == 403
+    assert "dữ liệu cá nhân" in response.get_data(as_text=True)
+
+
+def test_winners_xlsx_keeps_a_formula_looking_name_as_text(app, client, login_as, world):
+    with app.app_context():
+        person = db.session.get(Participant, world["a"])
+        person.full_name = '=HYPERLINK("http://evil.example","Bấm")'
+        db.session.commit()
+    login_as("organiser")
+    response = client.get(f"/admin/results/rounds/{world['round_id']}/winners.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    name_cell = sheet.cell(row=6, column=2)
+    assert name_cell.value.startswith("=HYPERLINK") and name_cell.data_type == "s"
+
+
+def test_winners_xlsx_has_header_rule_actual_and_full_details(app, client, login_as, world):
+    login_as("organiser")
+    response = client.get(f"/admin/results/rounds/{world['round_id']}/winners.xlsx")
     assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
+            AuditEntry.action == "report.export_personal")) == 1
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     assert "TẠM TÍNH" in sheet["A1"].value and "Đợt 1" in sheet["A1"].value
     assert "Thứ tự xếp hạng" in sheet["A2"].value

@@ -16,10 +16,12 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from contest.admin import bp
+from contest.admin.routes import CHANGE_ROLES
 from contest.errors import abort_vi
 from contest.extensions import db
+from contest.forms import ActionForm
 from contest.models import Contest, Participant, ResultPublication, Round
-from contest.services import certificates, integrity, prizes, publication, ranking
+from contest.services import audit, certificates, integrity, prizes, publication, ranking
 from contest.timeutil import now_utc
 
 RANKING_PAGE_SIZE = 100
@@ -40,17 +42,13 @@ class PublishForm(FlaskForm):
     )
 
 
-class ClearForm(FlaskForm):
-    pass
-
-
 @bp.app_template_filter("duration")
 def _duration_filter(ms):
     return publication.format_duration(ms)
 
 
 def _can_change() -> bool:
-    return current_user.is_authenticated and current_user.role in ("admin", "organiser")
+    return current_user.is_authenticated and current_user.role in CHANGE_ROLES
 
 
 def _round_or_404(round_id: int) -> Round:
@@ -158,7 +156,14 @@ def _current_or_refuse(round_: Round) -> ResultPublication:
 
 @bp.route("/results/rounds/<int:round_id>/winners.xlsx")
 def results_winners_xlsx(round_id: int):
-    """The published winners; before publication, the provisional ones, marked as such."""
+    """The published winners; before publication, the provisional ones, marked as such.
+
+    Full phone numbers and citizen IDs: organisers and admins only, and every download is
+    audited, as for the statistics' personal-data export.
+    """
+    if not _can_change():
+        abort_vi(403, "Chỉ Quản trị hệ thống và Ban tổ chức được tải danh sách đạt giải "
+                      "(có dữ liệu cá nhân).")
     round_ = _round_or_404(round_id)
     pub = publication.current_publication(round_.id)
     if pub is not None:
@@ -167,6 +172,11 @@ def results_winners_xlsx(round_id: int):
         snapshot = publication.build_snapshot(prizes.round_results(round_))
         provisional = True
     data = publication.winners_xlsx(round_, snapshot, provisional=provisional)
+    audit.record(current_user.id, "report.export_personal", object_type="round",
+                 object_id=round_.id,
+                 summary=f"Tải danh sách đạt giải (dữ liệu cá nhân) — {round_.name}",
+                 after={"round_id": round_.id, "provisional": provisional})
+    db.session.commit()
     return send_file(
         io.BytesIO(data), as_attachment=True,
         download_name=f"danh-sach-dat-giai-dot-{round_.id}.xlsx",
@@ -217,7 +227,7 @@ def results_duplicates(contest_id: int):
     return render_template(
         "admin/results/duplicates.html", contest=contest, groups=groups, people=people,
         show_all=show_all, disqualified=disqualified, reason_form=ReasonForm(),
-        clear_form=ClearForm(), can_change=_can_change(),
+        clear_form=ActionForm(), can_change=_can_change(),
     )
 
 
@@ -228,7 +238,7 @@ def _participant_or_404(participant_id: int) -> Participant:
 def _decide(participant_id: int, action: str):
     participant = _participant_or_404(participant_id)
     back = url_for("admin.results_duplicates", contest_id=participant.contest_id)
-    form = ReasonForm() if action != "clear" else ClearForm()
+    form = ReasonForm() if action != "clear" else ActionForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:

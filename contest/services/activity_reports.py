@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font
 from contest.extensions import db
 from contest.models import Activity, ActivityForm, ContentArea, Unit, activity_content_area
 from contest.services import activities as svc
+from contest.services.xlsx import keep_as_text
 from contest.timeutil import to_local
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
@@ -459,6 +460,8 @@ def _sheet(wb: Workbook, title: str, headings: list[str], rows: list[list], widt
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
         ws.append(row)
+        for cell in ws[ws.max_row]:
+            keep_as_text(cell)
     ws.freeze_panes = "A2"
     for index, width in enumerate(widths):
         ws.column_dimensions[chr(ord("A") + index)].width = width

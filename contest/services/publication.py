@@ -19,6 +19,7 @@ from contest.extensions import db
 from contest.models import ResultPublication, Round
 from contest.services import audit, prizes, ranking
 from contest.services.text import clean
+from contest.services.xlsx import keep_as_text
 from contest.templating import mask_phone
 from contest.timeutil import format_local
 
@@ -232,7 +233,7 @@ def winners_xlsx(round_: Round, snapshot: dict, *, provisional: bool) -> bytes:
             format_duration(w["duration_ms"]), format_local(submitted, "%H:%M:%S %d/%m/%Y"),
         ]
         for col, value in enumerate(values, start=1):
-            sheet.cell(row=table_row + index, column=col, value=value)
+            keep_as_text(sheet.cell(row=table_row + index, column=col, value=value))
     for col, width in zip("ABCDEFGHIJKLM", (6, 28, 15, 15, 26, 24, 18, 8, 10, 10, 8, 18, 20),
                           strict=True):
         sheet.column_dimensions[col].width = width
