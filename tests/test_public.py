@@ -309,6 +309,8 @@ def test_late_submit_without_javascript_is_not_stored(app, client, world):
     assert attempt.finished_by == "timeout" and attempt.prediction is None
     answered = [i.chosen_option is not None for i in svc.load_items(attempt)]
     assert answered == [True, False, False, False, False]
+    # The resident is told why the answers just sent did not count.
+    assert "Bài gửi sau thời hạn" in _text(client.get(response.location))
 
 
 def test_overdue_attempt_is_graded_when_opened(client, world):
@@ -616,3 +618,19 @@ def test_the_resident_hot_paths_cost_a_bounded_few_statements(client, app_ctx):
     assert counts["result"] <= 4, result.sql
     attempt = _attempt(path)
     assert attempt.status == "submitted" and attempt.prediction == 12
+
+
+def test_a_disqualified_resident_is_told_and_offered_no_start_button(client, world):
+    db.session.get(Round, world["round_id"]).attempts_allowed = 3  # attempts would be left
+    db.session.commit()
+    _register(client, world)
+    path = _start(client, world)
+    client.post(path + "/submit", data={})
+    participant = db.session.scalar(sa.select(Participant))
+    participant.disqualified_at = factories.now()
+    participant.disqualified_reason = "Trùng CCCD"
+    db.session.commit()
+    contest_page = _text(client.get("/c/cchc"))
+    assert "Ban tổ chức đã loại kết quả dự thi của bạn" in contest_page
+    assert "Bắt đầu làm bài" not in contest_page
+    assert "Thi lượt tiếp theo" not in _text(client.get(path + "/result"))

@@ -94,8 +94,10 @@ def _attempt_not_found():
                   404, contests=_published_contests())
 
 
-def _own_attempt(public_id: str) -> tuple[Attempt | None, tuple | None]:
-    """The attempt if this browser's participant owns it; graded on touch if overdue.
+def _own_attempt(public_id: str, grade_overdue: bool = True
+                 ) -> tuple[Attempt | None, tuple | None]:
+    """The attempt if this browser's participant owns it; graded on touch if overdue
+    (except for a submit, which grades it itself and tells a late resident so).
 
     One query: the attempt with its round and contest (every page here shows them)
     and its owner's public id, checked against the signed cookie without loading
@@ -111,7 +113,8 @@ def _own_attempt(public_id: str) -> tuple[Attempt | None, tuple | None]:
     if row is None or not identity.owns(row[2], row[1]):
         return None, _attempt_not_found()
     attempt = row[0]
-    attempt_service.finish_if_overdue(attempt, _now(), _grace())
+    if grade_overdue:
+        attempt_service.finish_if_overdue(attempt, _now(), _grace())
     return attempt, None
 
 
@@ -162,12 +165,14 @@ def contest(slug: str):
     if participant is not None:
         # One query for both the attempt in progress and the attempts left.
         mine = attempt_service.attempts_of(participant.id)
+        # Read before grading: its commit expires the loaded attempts.
+        round_ids = [a.round_id for a in mine]
         in_progress = next((a for a in mine if a.status == "in_progress"), None)
         if in_progress is not None and attempt_service.finish_if_overdue(in_progress, now,
                                                                          _grace()):
             in_progress = None
-        if open_round is not None:
-            used = sum(1 for a in mine if a.round_id == open_round.id)
+        if open_round is not None and participant.disqualified_at is None:
+            used = round_ids.count(open_round.id)
             attempts_left = max(0, open_round.attempts_allowed - used)
     has_results = db.session.scalar(sa.select(sa.exists().where(
         ResultPublication.contest_id == contest.id, ResultPublication.is_current.is_(True))))
@@ -415,11 +420,11 @@ def _answers_from_form(attempt: Attempt) -> dict[int, int | None]:
 
 @bp.route("/a/<public_id>/submit", methods=["POST"])
 def submit(public_id: str):
-    attempt, refusal = _own_attempt(public_id)
+    attempt, refusal = _own_attempt(public_id, grade_overdue=False)
     if refusal:
         return refusal
     if attempt.is_submitted:
-        # A retried POST, a second tab, or the deadline passed: the one result stands.
+        # A retried POST or a second tab: the one result stands.
         if request.form:
             flash("Bài thi đã được nộp trước đó; kết quả dưới đây là kết quả duy nhất.", "info")
         return redirect(url_for("public.result", public_id=public_id))
@@ -473,6 +478,8 @@ def result(public_id: str):
         mine, round_.counted_attempt, actual=round_.prediction_actual,
         has_prediction=round_.has_prediction)
     left = max(0, round_.attempts_allowed - len(mine))
+    if db.session.get(Participant, attempt.participant_id).disqualified_at is not None:
+        left = 0  # no "next attempt" button for someone the organisers left out
     return render_template(
         "public/result.html", attempt=attempt, round=round_, contest=round_.contest,
         show_answers=show_answers, review=review, counted=counted, now=now,
