@@ -184,6 +184,26 @@ def test_cached_until_a_new_submission(data):
     assert db.session.scalar(sa.select(sa.func.count(CachedResult.id))) == 1
 
 
+def test_disqualifying_someone_recomputes_the_cached_analysis(data):
+    from contest.models import Attempt, Participant
+    from contest.services import integrity
+
+    f = StatsFilter(data["contest"].id)
+    before = ia.item_analysis(f, NOW)
+    assert not before.from_cache
+    someone = db.session.scalar(sa.select(Participant).join(
+        Attempt, Attempt.participant_id == Participant.id).limit(1))
+    integrity.disqualify(someone, "Trùng số CCCD", actor_id=None, now=NOW)
+    db.session.commit()
+    after = ia.item_analysis(f, NOW + timedelta(hours=1))
+    assert not after.from_cache
+    assert after.attempts_analysed == before.attempts_analysed - 1
+    integrity.reinstate(someone, "Xác minh lại: không trùng", actor_id=None)
+    db.session.commit()
+    assert ia.item_analysis(f, NOW + timedelta(hours=2)).attempts_analysed == \
+        before.attempts_analysed
+
+
 def test_cache_round_trip_is_equal(data):
     f = StatsFilter(data["contest"].id)
     computed = ia.item_analysis(f, NOW)

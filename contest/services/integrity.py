@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.models import Participant
-from contest.services import audit
+from contest.services import audit, item_analysis
 from contest.services.text import clean, search_key
 
 KIND_LABELS = {
@@ -123,6 +123,7 @@ def disqualify(participant: Participant, reason: str, *, actor_id: int | None,
     before = audit.snapshot(participant, _FIELDS)
     participant.disqualified_at = now
     participant.disqualified_reason = reason
+    item_analysis.forget_cached()
     audit.record(actor_id, "participant.disqualify", object_type="participant",
                  object_id=participant.id,
                  summary=f"Loại thí sinh {participant.full_name}: {reason}",
@@ -140,6 +141,7 @@ def reinstate(participant: Participant, reason: str, *, actor_id: int | None) ->
     before = audit.snapshot(participant, _FIELDS)
     participant.disqualified_at = None
     participant.disqualified_reason = None
+    item_analysis.forget_cached()
     audit.record(actor_id, "participant.reinstate", object_type="participant",
                  object_id=participant.id,
                  summary=f"Khôi phục thí sinh {participant.full_name}: {reason[:400]}",

@@ -360,7 +360,21 @@ def fingerprint(f: StatsFilter) -> str:
 
 
 def cache_key(f: StatsFilter) -> str:
-    return f"item_analysis:{f.key()}"
+    return f"{CACHE_KEY_PREFIX}{f.key()}"
+
+
+CACHE_KEY_PREFIX = "item_analysis:"
+
+
+def forget_cached() -> None:
+    """Drop every cached analysis (in the caller's transaction).
+
+    The fingerprint follows submissions only; a change to who counts (a participant
+    disqualified or reinstated) must clear the cache explicitly.
+    """
+    db.session.execute(
+        sa.delete(CachedResult).where(CachedResult.key.startswith(CACHE_KEY_PREFIX))
+    )
 
 
 def _to_payload(result: ItemAnalysis) -> dict:
