@@ -404,3 +404,15 @@ def test_viewer_reads_the_bank_without_buttons_and_cannot_change_it(app, client,
             assert client.post(url, data={"csrf_token": csrf}).status_code == 403, url
         db.session.refresh(question)
         assert question.active and count(AuditEntry) == 0
+
+
+def test_options_equal_but_for_spacing_are_refused_as_duplicates(app, client, sign_in):
+    sign_in("organiser")
+    with app.app_context():
+        area_id = factories.area("b").id
+        response = client.post("/admin/questions/new", data=question_form(
+            token(client, "/admin/questions/new"), area_id,
+            **{"options-0": "Cải  cách hành chính", "options-1": "cải cách hành chính"}))
+        assert response.status_code in (400, 422)
+        assert "Hai phương án trả lời trùng nhau" in response.get_data(as_text=True)
+        assert count(Question) == 0

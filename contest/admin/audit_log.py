@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app, render_template, request
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from contest.admin import bp
 from contest.admin.forms_people import AuditFilterForm
@@ -51,7 +52,8 @@ def audit_log():
     ).all()
     form.object_type.choices = choices(
         ((t, OBJECT_TYPES.get(t, t)) for t in sorted(set(stored_types))), first=("", "Tất cả"))
-    query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    query = (sa.select(AuditEntry).options(selectinload(AuditEntry.user))
+             .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
     # Bad filter values (a mistyped date) show a message beside the field and are ignored.
     form.validate()
     if form.user_id.data and not form.user_id.errors:

@@ -40,6 +40,7 @@ from contest.models.bank import (
     SOURCE_MAX_LENGTH,
 )
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS, REVEAL_POLICIES
+from contest.services.text import clean
 
 DIFFICULTIES = {1: "Dễ", 2: "Trung bình", 3: "Khó"}
 FIELD_MODE_LABELS = {"hidden": "Không hỏi", "optional": "Không bắt buộc",
@@ -88,7 +89,8 @@ class QuestionForm(FlaskForm):
     active = BooleanField("Đang dùng (được rút vào đề thi)", default=True)
 
     def filled_options(self) -> list[str]:
-        return [(entry.data or "").strip() for entry in self.options.entries]
+        # As the service will store them (NFC, spaces folded): duplicates compare alike.
+        return [clean(entry.data) for entry in self.options.entries]
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import render_template
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from contest.admin import NAV_LINKS, bp
 from contest.extensions import db
@@ -60,7 +61,10 @@ def area_overview(now) -> list[dict]:
 @bp.route("/")
 def index():
     now = now_utc()
-    contests = list(db.session.scalars(sa.select(Contest).order_by(Contest.created_at.desc())))
+    contests = list(db.session.scalars(
+        sa.select(Contest).options(selectinload(Contest.rounds))
+        .order_by(Contest.created_at.desc())
+    ))
     submitted = dict(db.session.execute(
         sa.select(Attempt.round_id, sa.func.count(Attempt.id))
         .where(Attempt.status == "submitted").group_by(Attempt.round_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from contest.admin.forms_people import UserCreateForm, UserEditForm
@@ -38,7 +39,8 @@ def _show_password_once(user: User, password: str, created: bool):
 @bp.route("/")
 def index():
     users = db.session.scalars(
-        sa.select(User).order_by(User.active.desc(), User.role, User.username)
+        sa.select(User).options(selectinload(User.unit))
+        .order_by(User.active.desc(), User.role, User.username)
     ).all()
     return render_template("admin/users/list.html", users=users, action_form=ActionForm())
 

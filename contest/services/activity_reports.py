@@ -20,6 +20,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from sqlalchemy.orm import joinedload, selectinload
 
 from contest.extensions import db
 from contest.models import Activity, ActivityForm, ContentArea, Unit, activity_content_area
@@ -169,6 +170,9 @@ def build_report(year: int, quarter: int | None, unit_id: int | None, *, now: da
     activity_rows = []
     for a in db.session.scalars(
         sa.select(Activity).where(*conditions).order_by(Activity.date_start, Activity.id)
+        # Unit, form and content areas with the list, not one query per activity.
+        .options(selectinload(Activity.content_areas), joinedload(Activity.unit),
+                 joinedload(Activity.form))
     ):
         activity_rows.append({
             "date": a.date_start, "date_end": a.date_end, "unit": a.unit.name,
