@@ -48,6 +48,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_citizen_id"] = mask_citizen_id
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["duration"] = timeutil.format_duration
 
     @app.context_processor
     def _globals() -> dict:

@@ -39,3 +39,13 @@ def format_local_end(value: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str
     if (local.hour, local.minute, local.second) == (0, 0, 0):
         return (local - timedelta(days=1)).strftime(fmt.replace("%H:%M", "24:00"))
     return local.strftime(fmt)
+
+
+def format_duration(ms: int | None) -> str:
+    """123456 → '2 phút 03,5 giây'; shown wherever time taken is."""
+    if ms is None:
+        return ""
+    minutes, rest = divmod(int(ms), 60_000)
+    seconds = rest / 1000
+    text = f"{seconds:04.1f}".replace(".", ",") + " giây"
+    return f"{minutes} phút {text}" if minutes else text

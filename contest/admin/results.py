@@ -42,11 +42,6 @@ class PublishForm(FlaskForm):
     )
 
 
-@bp.app_template_filter("duration")
-def _duration_filter(ms):
-    return publication.format_duration(ms)
-
-
 def _can_change() -> bool:
     return current_user.is_authenticated and current_user.role in CHANGE_ROLES
 

@@ -518,8 +518,3 @@ def my_attempts(slug: str):
         ResultPublication.contest_id == contest.id, ResultPublication.is_current.is_(True))))
     return render_template("public/my_attempts.html", contest=contest, participant=participant,
                            rounds=rounds, now=now, form=ActionForm(), published=published)
-
-
-def participant_for(contest: Contest) -> Participant | None:
-    """For other public pages (results): the browser's participant in this contest."""
-    return identity.current_participant(contest.id)

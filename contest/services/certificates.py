@@ -12,8 +12,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from contest.services.publication import format_duration
-from contest.timeutil import format_local, to_local
+from contest.timeutil import format_duration, format_local, to_local
 
 #: Move to the start of the next line after a cell (fpdf2 otherwise stays to the right).
 NEXT_LINE = {"new_x": "LMARGIN", "new_y": "NEXT"}

@@ -40,10 +40,16 @@ class DecisionError(ValueError):
     """A decision refused, with a Vietnamese message."""
 
 
+#: How registration stores a Vietnamese mobile number (E.164).
+_STORED_FORM = re.compile(r"\+84[0-9]{9}")
+
+
 def normalise_phone(raw: str | None) -> str:
     """The phone in E.164 when it parses as a Vietnamese number, else its digits."""
     if not raw:
         return ""
+    if _STORED_FORM.fullmatch(raw):
+        return raw  # registration already stored it normalised: skip the costly parse
     try:
         parsed = phonenumbers.parse(raw, "VN")
         if phonenumbers.is_possible_number(parsed):

@@ -21,7 +21,7 @@ from contest.services import audit, prizes, ranking
 from contest.services.text import clean
 from contest.services.xlsx import keep_as_text
 from contest.templating import mask_phone
-from contest.timeutil import format_local
+from contest.timeutil import format_duration, format_local
 
 MAX_REASON = 500
 RANKING_COLUMNS = [
@@ -32,16 +32,6 @@ RANKING_COLUMNS = [
 
 class PublicationError(ValueError):
     """Publishing refused, with a Vietnamese message."""
-
-
-def format_duration(ms: int | None) -> str:
-    """123456 → '2 phút 03,5 giây'; shown wherever time taken is."""
-    if ms is None:
-        return ""
-    minutes, rest = divmod(int(ms), 60_000)
-    seconds = rest / 1000
-    text = f"{seconds:04.1f}".replace(".", ",") + " giây"
-    return f"{minutes} phút {text}" if minutes else text
 
 
 def rule_text(round_: Round) -> str:
