@@ -240,3 +240,26 @@ def test_only_admins_reach_user_management(app, client, login_as):
     assert response.status_code == 403
     with app.app_context():
         assert user_named("chen") is None
+
+
+def test_reporter_of_a_since_deactivated_unit_can_still_be_edited(app, client, login_as):
+    login_as("admin")
+    with app.app_context():
+        unit = factories.make_unit("Tổ dân phố sắp giải thể")
+        reporter = factories.make_user("unit_reporter", username="tdpcu", unit=unit)
+        unit.active = False
+        db.session.commit()
+        reporter_id, unit_id = reporter.id, unit.id
+        other_closed = factories.make_unit("Tổ dân phố khác đã giải thể")
+        other_closed.active = False
+        db.session.commit()
+        other_id = other_closed.id
+    response = client.post(f"/admin/users/{reporter_id}/edit", data={
+        "full_name": "Tổ trưởng (tên mới)", "role": "unit_reporter", "unit_id": unit_id})
+    assert response.status_code == 302
+    with app.app_context():
+        assert user_named("tdpcu").full_name == "Tổ trưởng (tên mới)"
+    # Moving the account onto another inactive unit is still refused.
+    response = client.post(f"/admin/users/{reporter_id}/edit", data={
+        "full_name": "Tổ trưởng", "role": "unit_reporter", "unit_id": other_id})
+    assert response.status_code == 422

@@ -52,7 +52,10 @@ def check_password_rules(password: str) -> None:
         raise UserError("Mật khẩu dài tối đa 200 ký tự.", "password")
 
 
-def _check_role_and_unit(role: str, unit_id: int | None) -> int | None:
+def _check_role_and_unit(role: str, unit_id: int | None, keep_unit_id: int | None = None
+                         ) -> int | None:
+    """The unit a user of ``role`` is bound to; ``keep_unit_id`` (the account's current unit)
+    stays allowed even if deactivated since, so the account can still be edited."""
     if role not in ROLES:
         raise UserError("Vai trò không hợp lệ.", "role")
     if role != "unit_reporter":
@@ -60,7 +63,7 @@ def _check_role_and_unit(role: str, unit_id: int | None) -> int | None:
     if unit_id is None:
         raise UserError("Tài khoản báo cáo của đơn vị phải chọn đơn vị.", "unit_id")
     unit = db.session.get(Unit, unit_id)
-    if unit is None or not unit.active:
+    if unit is None or (not unit.active and unit.id != keep_unit_id):
         raise UserError("Đơn vị đã chọn không tồn tại hoặc đã ngừng sử dụng.", "unit_id")
     return unit.id
 
@@ -120,7 +123,7 @@ def update_user(user: User, *, full_name: str, role: str, unit_id: int | None,
         raise UserError("Vui lòng nhập họ và tên.", "full_name")
     if len(full_name) > 120:
         raise UserError("Họ và tên dài tối đa 120 ký tự.", "full_name")
-    unit_id = _check_role_and_unit(role, unit_id)
+    unit_id = _check_role_and_unit(role, unit_id, keep_unit_id=user.unit_id)
     _guard_last_admin(user, losing_admin=role != "admin")
     before = audit.snapshot(user, USER_FIELDS)
     user.full_name, user.role, user.unit_id = full_name, role, unit_id
