@@ -16,7 +16,7 @@ from contest.services.prizes import (
     rank_overall,
     split_by_group,
 )
-from contest.services.ranking import RankRow, rank
+from contest.services.ranking import RankRow, first_per_participant, rank, sort_key
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -197,6 +197,45 @@ def test_total_order_matching_the_published_rule(rows, actual, has):
     for i, j in itertools.combinations(range(len(ranked)), 2):
         assert better(ranked[i].row, ranked[j].row, actual, has)
         assert not better(ranked[j].row, ranked[i].row, actual, has)
+
+
+@st.composite
+def attempt_sets(draw):
+    """Several attempts per participant (attempt ids unique), in any order."""
+    people = draw(st.lists(st.integers(1, 8), min_size=1, max_size=6, unique=True))
+    rows = []
+    for attempt_id in range(1, draw(st.integers(1, 20)) + 1):
+        rows.append(RankRow(
+            participant_id=draw(st.sampled_from(people)),
+            score=draw(st.integers(0, 2)),
+            duration_ms=draw(st.one_of(st.none(), st.sampled_from([1_000, 2_000]))),
+            submitted_at=at(draw(st.integers(0, 2))),
+            prediction=draw(st.one_of(st.none(), st.integers(0, 4))),
+            attempt_id=attempt_id,
+        ))
+    return rows
+
+
+@ranking_settings
+@given(rows=attempt_sets(), actual=st.one_of(st.none(), st.integers(0, 4)), has=st.booleans())
+def test_first_appearance_in_published_order_is_each_participants_best(rows, actual, has):
+    # What load_counted_rows relies on for "best": sort every attempt by the published
+    # order (attempt id last), keep each participant's first; compare with picking each
+    # participant's best on its own by the independent comparison above.
+    def key(row):
+        return (*sort_key(row, actual, has), row.attempt_id)
+
+    kept = first_per_participant(sorted(rows, key=key))
+    best_of_each = {}
+    for row in rows:
+        current = best_of_each.get(row.participant_id)
+        if current is None or better(row, current, actual, has) or (
+                not better(current, row, actual, has) and row.attempt_id < current.attempt_id):
+            best_of_each[row.participant_id] = row
+    assert sorted(kept, key=lambda r: r.participant_id) == \
+        sorted(best_of_each.values(), key=lambda r: r.participant_id)
+    # ... and the kept rows are already in ranking order.
+    assert [r.row for r in rank(kept, actual=actual, has_prediction=has)] == kept
 
 
 # --- prizes over a ranking -----------------------------------------------------------------

@@ -8,7 +8,9 @@ generated data proves the two agree on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
 from itertools import count, repeat, tee
@@ -16,6 +18,7 @@ from operator import le
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from contest.extensions import db
 from contest.models import Attempt, Participant, Round
@@ -171,6 +174,43 @@ def _order_columns(source, actual: int | None, has_prediction: bool, last: sa.Co
     return terms
 
 
+def _eligible(round_id: int) -> list[sa.ColumnElement]:
+    """Submitted attempts in the round by participants who are not disqualified."""
+    a = _attempt
+    return [
+        a.c.round_id == round_id,
+        a.c.status == "submitted",
+        # Disqualified people are few: an anti-join on that short list is far cheaper
+        # than joining every attempt to its participant.
+        a.c.participant_id.not_in(
+            sa.select(_participant.c.id).where(_participant.c.disqualified_at.is_not(None))
+        ),
+    ]
+
+
+def _best_candidates(round_id: int) -> sa.FromClause:
+    """The attempts that can be someone's best: those with their top score.
+
+    The best attempt always has the participant's top score (score is the first
+    key, a missing score counting as 0), so only those need sorting: a grouped
+    MAX read from the covering index ix_attempt_round_rank narrows 300,000
+    attempts to about one per participant. The join compares the bare column
+    so that the index can check it.
+    """
+    a = _attempt
+    top = (
+        sa.select(a.c.participant_id, sa.func.max(a.c.score).label("top"))
+        .where(a.c.round_id == round_id, a.c.status == "submitted")
+        .group_by(a.c.participant_id)
+        .subquery("top_scores")
+    )
+    return a.join(top, sa.and_(
+        top.c.participant_id == a.c.participant_id,
+        sa.or_(a.c.score == top.c.top,
+               sa.and_(a.c.score.is_(None), sa.func.coalesce(top.c.top, 0) == 0)),
+    ))
+
+
 def counted_attempts(
     round_id: int, counted_attempt: str, *, actual: int | None, has_prediction: bool
 ) -> sa.Subquery:
@@ -181,35 +221,16 @@ def counted_attempts(
     Only submitted attempts of participants not disqualified take part.
     """
     a = _attempt
+    source: sa.FromClause = a
     if counted_attempt == "first":
         order = [a.c.number.asc(), a.c.id.asc()]
     elif counted_attempt == "last":
         order = [a.c.number.desc(), a.c.id.desc()]
     elif counted_attempt == "best":
         order = _order_columns(a, actual, has_prediction, a.c.id)
+        source = _best_candidates(round_id)
     else:
         raise RankingError(f"Cách tính lượt '{counted_attempt}' không hợp lệ.")
-    eligible = [a.c.round_id == round_id, a.c.status == "submitted"]
-    source = a
-    if counted_attempt == "best" and db.session.get_bind().dialect.name == "sqlite":
-        # SQLite only (PostgreSQL's parallel plan would aggregate once per worker, and
-        # its window over all attempts is already cheap). The best attempt always has
-        # the participant's top score (score is the first key, a missing score counting
-        # as 0), so the window only needs to see those: a grouped MAX read from the
-        # covering index ix_attempt_round_rank narrows 300,000 attempts to about one per
-        # participant before the sorting window function runs. The join compares the
-        # bare column so that the index can check it.
-        top = (
-            sa.select(a.c.participant_id, sa.func.max(a.c.score).label("top"))
-            .where(*eligible)
-            .group_by(a.c.participant_id)
-            .subquery("top_scores")
-        )
-        source = a.join(top, sa.and_(
-            top.c.participant_id == a.c.participant_id,
-            sa.or_(a.c.score == top.c.top,
-                   sa.and_(a.c.score.is_(None), sa.func.coalesce(top.c.top, 0) == 0)),
-        ))
     position = sa.func.row_number().over(partition_by=a.c.participant_id, order_by=order)
     inner = (
         sa.select(
@@ -224,14 +245,7 @@ def counted_attempts(
             position.label("position"),
         )
         .select_from(source)
-        .where(
-            *eligible,
-            # Disqualified people are few: an anti-join on that short list is far cheaper
-            # than joining every attempt to its participant.
-            a.c.participant_id.not_in(
-                sa.select(_participant.c.id).where(_participant.c.disqualified_at.is_not(None))
-            ),
-        )
+        .where(*_eligible(round_id))
         .subquery("attempt_positions")
     )
     return (
@@ -247,29 +261,72 @@ def _counted_for(round_: Round, actual: int | None) -> sa.Subquery:
     )
 
 
+def _rank_columns(a) -> list[sa.ColumnElement]:
+    """The attempt columns a RankRow holds, in its field order."""
+    return [
+        a.c.participant_id,
+        sa.func.coalesce(a.c.score, 0).label("score"),
+        a.c.duration_ms,
+        a.c.submitted_at,
+        a.c.prediction,
+        a.c.id.label("attempt_id"),
+        a.c.correct_count,
+        a.c.question_count,
+    ]
+
+
 def load_counted_rows(round_: Round, actual: int | None) -> list[RankRow]:
     """The counted attempt of each eligible participant, as plain rows.
 
-    They come back already in the published order (the same ORDER BY as
-    :func:`sql_ranking`): :func:`rank` still sorts them, as the authority, but
-    sorting sorted input is linear, which keeps a 100,000-row round cheap.
+    They come back already in the published order: :func:`rank` still checks
+    it, as the authority, but checking sorted input is linear, which keeps a
+    100,000-row round cheap.
+
+    ``best`` needs no per-participant window function (the general form,
+    :func:`counted_attempts`, costs two sorts). On PostgreSQL, DISTINCT ON keeps
+    each participant's first attempt in the published order. Elsewhere: in the
+    list of candidate attempts sorted by the published order (participant id,
+    then attempt id, as the last keys) a participant's first appearance is their
+    best attempt, and the first appearances are already in ranking order, so one
+    sort in the database and one pass here (:func:`first_per_participant`) do it.
+    ``first``/``last`` go by attempt number, through the window.
     """
+    a = _attempt
+    has_prediction = round_.has_prediction
+    if round_.counted_attempt == "best" and db.session.get_bind().dialect.name == "postgresql":
+        best = (
+            sa.select(*_rank_columns(a))
+            .where(*_eligible(round_.id))
+            .ext(distinct_on(a.c.participant_id))
+            .order_by(a.c.participant_id, *_order_columns(a, actual, has_prediction, a.c.id))
+            .subquery("counted")
+        )
+        order = _order_columns(best, actual, has_prediction, best.c.participant_id)
+        return list(map(_rank_row, db.session.execute(sa.select(*best.c).order_by(*order))))
+    if round_.counted_attempt == "best":
+        order = _order_columns(a, actual, has_prediction, a.c.participant_id)
+        result = db.session.execute(
+            sa.select(*_rank_columns(a))
+            .select_from(_best_candidates(round_.id))
+            .where(*_eligible(round_.id))
+            .order_by(*order, a.c.id)
+        )
+        return first_per_participant(map(_rank_row, result))
     counted = _counted_for(round_, actual)
-    order = _order_columns(counted, actual, round_.has_prediction, counted.c.participant_id)
+    order = _order_columns(counted, actual, has_prediction, counted.c.participant_id)
     result = db.session.execute(
-        sa.select(
-            counted.c.participant_id,
-            counted.c.score,
-            counted.c.duration_ms,
-            counted.c.submitted_at,
-            counted.c.prediction,
-            counted.c.attempt_id,
-            counted.c.correct_count,
-            counted.c.question_count,
-        ).order_by(*order)
+        sa.select(*(counted.c[name] for name in RankRow._fields)).order_by(*order)
     )
     # Rows straight into RankRow (its fields are the selected columns, in order).
     return list(map(_rank_row, result))
+
+
+def first_per_participant(rows: Iterable[RankRow]) -> list[RankRow]:
+    """Each participant's first row, in the order given (later rows of theirs dropped)."""
+    seen: set[int] = set()
+    keep = seen.add
+    return [row for row in rows
+            if not (row.participant_id in seen or keep(row.participant_id))]
 
 
 _rank_row = partial(tuple.__new__, RankRow)
@@ -279,8 +336,30 @@ def rank_round(round_: Round, actual: int | None = None) -> list[RankedRow]:
     """The round's ranking with the given actual figure (default: the stored one)."""
     if actual is None:
         actual = round_.prediction_actual
-    return rank(load_counted_rows(round_, actual), actual=actual,
-                has_prediction=round_.has_prediction)
+    with _collector_paused():
+        return rank(load_counted_rows(round_, actual), actual=actual,
+                    has_prediction=round_.has_prediction)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a round's rows are built.
+
+    A big round builds a few hundred thousand tuples (database rows, RankRow,
+    RankedRow), none of them in a reference cycle. Every few hundred new tuples
+    set off a collection that walks the tuples built so far, which cost about a
+    third of the ranking's time (bench/bench_ranking.py). Collection resumes
+    right after. The switch is per process: with threads, one ranking ending may
+    resume it while another still runs (which only makes that one slower); it
+    is never left off.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def sql_ranking(round_: Round, actual: int | None) -> list[tuple[int, int, int]]:
