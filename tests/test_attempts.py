@@ -291,6 +291,62 @@ def test_no_answer_after_submit(app_ctx):
         svc.save_answer(attempt, 1, 0, now, GRACE)
 
 
+def _chosen(attempt, position):
+    db.session.expire_all()
+    return db.session.scalar(sa.select(AttemptItem.chosen_option).where(
+        AttemptItem.attempt_id == attempt.id, AttemptItem.position == position))
+
+
+def test_one_statement_save_maps_the_shown_option_and_overwrites(app_ctx):
+    contest, round_, participant = _setup()
+    now = factories.now()
+    attempt = svc.start_attempt(participant.id, round_.id, now, rng=random.Random(3))
+    owners = ["someone-else", participant.public_id]
+    ack = svc.quick_save_answer(attempt.public_id, owners, 2, 1, now, GRACE)
+    assert ack is not None and ack.as_json() == {"ok": True, "position": 2,
+                                                 "saved_at": now.isoformat()}
+    order = _items(attempt)[1].option_order
+    assert _chosen(attempt, 2) == order[1]
+    assert svc.quick_save_answer(attempt.public_id, owners, 2, 3, now, GRACE) is not None
+    assert _chosen(attempt, 2) == order[3]
+
+
+@pytest.mark.parametrize("case", ["not the owner", "unknown attempt", "position 0",
+                                  "position past the last", "choice past the options",
+                                  "negative choice", "choice as text", "choice true",
+                                  "clearing", "after grace", "submitted"])
+def test_one_statement_save_writes_nothing_unless_all_is_in_order(app_ctx, case):
+    # Each refusal returns None so that the full path can say why; nothing is stored.
+    contest, round_, participant = _setup()
+    now = factories.now()
+    attempt = svc.start_attempt(participant.id, round_.id, now)
+    public_id, owners, position, choice, at = attempt.public_id, [participant.public_id], 1, 0, now
+    if case == "not the owner":
+        owners = [factories.make_participant(contest).public_id]
+    elif case == "unknown attempt":
+        public_id = "x" * 16
+    elif case == "position 0":
+        position = 0
+    elif case == "position past the last":
+        position = attempt.question_count + 1
+    elif case == "choice past the options":
+        choice = 4
+    elif case == "negative choice":
+        choice = -1
+    elif case == "choice as text":
+        choice = "0"
+    elif case == "choice true":
+        choice = True
+    elif case == "clearing":
+        choice = None
+    elif case == "after grace":
+        at = attempt.deadline + timedelta(seconds=GRACE + 1)
+    elif case == "submitted":
+        svc.submit(attempt, {}, None, now)
+    assert svc.quick_save_answer(public_id, owners, position, choice, at, GRACE) is None
+    assert _chosen(attempt, 1) is None
+
+
 def test_prediction_is_a_whole_number_at_least_zero(app_ctx):
     assert svc.parse_prediction(" 1.250 ") == 1250
     assert svc.parse_prediction("") is None

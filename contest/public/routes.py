@@ -380,10 +380,16 @@ def _attempt_key() -> str:
 def save_answer(public_id: str):
     """Autosave one answer (or the prediction). JSON in, {"ok": true, "saved_at": ...} out.
 
-    The hot path of a round: one SELECT (attempt, owner, item) and one conditional
-    UPDATE; nothing is loaded that the answer does not need.
+    The hot path of a round: one guarded UPDATE (quick_save_answer) when all is in
+    order; otherwise the attempt is read to give the right refusal.
     """
     payload = request.get_json(silent=True)
+    if isinstance(payload, dict) and "prediction" not in payload:
+        ack = attempt_service.quick_save_answer(
+            public_id, identity.remembered_public_ids(), payload.get("position"),
+            payload.get("choice"), _now(), _grace())
+        if ack is not None:
+            return jsonify(ack.as_json())
     position = payload.get("position") if isinstance(payload, dict) else None
     target = attempt_service.answer_target(public_id, position)
     if target is None or not identity.owns(target.contest_id, target.participant_public_id):
