@@ -20,6 +20,9 @@ What it does, all on 127.0.0.1:
    settings and drives it with the same client, same concurrency, same duration:
    the ceiling of this machine for "a request through gunicorn + Flask".
 
+It also sends RESIDENTS requests at once to the one-line app, the same burst as the
+round opening: its p95 is the floor for p95_start_ms on this machine.
+
 Prints per endpoint: requests/s, p50/p95/p99 latency, errors; then the save/ceiling
 ratio; and as the last line:
 save_ratio_to_ceiling=<x> p95_start_ms=<x> p95_save_ms=<x> errors=<n> lost=<n>
@@ -338,6 +341,11 @@ async def run_hello(base: str) -> Stats:
     sessions = [aiohttp.ClientSession(connector=connector, connector_owner=False,
                                       timeout=TIMEOUT) for _ in range(RESIDENTS)]
     try:
+        # The same burst as "everyone presses Bắt đầu at once", against the one-line app:
+        # the floor for p95_start_ms on this machine, whatever the start endpoint does.
+        await asyncio.gather(*(timed(stats, "GET hello (all at once)",
+                                     lambda s=s: s.get(f"{base}/"), (200,))
+                               for s in sessions))
         until = time.perf_counter() + SAT_SECONDS
         await asyncio.gather(*(hammer_hello(s, base, stats, until) for s in sessions))
     finally:
@@ -450,6 +458,9 @@ def main() -> int:
               f"attempts submitted: {submitted}/{len(ready)} of {RESIDENTS} residents")
         print(f"answer saving {save_rps:.0f} req/s vs hello ceiling {ceiling:.0f} req/s "
               f"= {ratio:.1%} of the ceiling")
+        print(f"{RESIDENTS} starts at once: p95 {stats.percentile('POST start', 95):.0f} ms; "
+              f"{RESIDENTS} one-line requests at once: p95 "
+              f"{hello.percentile('GET hello (all at once)', 95):.0f} ms")
         missing = RESIDENTS - len(ready)
         print(f"save_ratio_to_ceiling={ratio:.3f} "
               f"p95_start_ms={stats.percentile('POST start', 95):.0f} "
