@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from contest.extensions import db
 from contest.models import AttemptItem, CachedResult
 from contest.services import item_analysis as ia
-from contest.services.stats import StatsFilter
+from contest.services.stats import StatsFilter, headline
 from tests import factories
 from tests.stats_factories import make_attempt, vn
 
@@ -213,11 +213,15 @@ def test_cache_round_trip_is_equal(data):
     assert cached.areas == computed.areas
 
 
-def test_period_summary_for_the_quarterly_report(data):
-    summary = ia.period_summary(data["contest"].id, date(2026, 1, 1), date(2026, 3, 31), NOW)
+def test_weakest_areas_and_figures_for_the_quarterly_report(data):
+    # What the quarterly report reads (activities.contest_figures): the dashboard's
+    # headline and the item analysis's areas, over the same period.
+    quarter = StatsFilter(data["contest"].id, date_from=date(2026, 1, 1),
+                          date_to=date(2026, 3, 31))
+    figures = headline(quarter)
     # 10 first attempts + 2 second attempts + 1 in progress (the disqualified one is out)
-    assert (summary.participants, summary.attempts, summary.completed_attempts) == (11, 13, 12)
-    assert [a.code for a in summary.weakest_areas] == ["c", "b", "a"]
+    assert (figures.participants, figures.attempts, figures.completed_attempts) == (11, 13, 12)
+    weakest = ia.weakest_areas(data["contest"].id, date(2026, 1, 1), date(2026, 3, 31), NOW)
+    assert [a.code for a in weakest] == ["c", "b", "a"]
     assert [a.code for a in ia.weakest_areas(None, None, None, NOW, limit=1)] == ["c"]
-    empty = ia.period_summary(data["contest"].id, date(2025, 1, 1), date(2025, 3, 31), NOW)
-    assert (empty.participants, empty.weakest_areas) == (0, [])
+    assert ia.weakest_areas(data["contest"].id, date(2025, 1, 1), date(2025, 3, 31), NOW) == []

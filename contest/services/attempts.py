@@ -142,16 +142,18 @@ def draw_questions(round_: Round, rng: random.Random) -> list[tuple[int, int, in
         raise BankTooSmall("Đợt thi này chưa có câu hỏi. Ban tổ chức đang hoàn thiện, "
                            "vui lòng quay lại sau.")
     rows = db.session.execute(
+        # The option count, not the options: every start would otherwise decode the JSON
+        # of every candidate question only to count it.
         sa.select(QuestionVersion.question_id, QuestionVersion.id, Question.content_area_id,
-                  ContentArea.code, QuestionVersion.options)
+                  ContentArea.code, sa.func.json_array_length(QuestionVersion.options))
         .join(Question, Question.id == QuestionVersion.question_id)
         .join(ContentArea, ContentArea.id == Question.content_area_id)
         .where(QuestionVersion.is_current, Question.active, ContentArea.code.in_(list(quota)))
         .order_by(QuestionVersion.question_id)
     ).all()
     by_area: dict[str, list] = defaultdict(list)
-    for question_id, version_id, area_id, code, options in rows:
-        by_area[code].append((question_id, version_id, area_id, len(options)))
+    for question_id, version_id, area_id, code, option_count in rows:
+        by_area[code].append((question_id, version_id, area_id, option_count))
     short = {code: (len(by_area[code]), need) for code, need in quota.items()
              if len(by_area[code]) < need}
     if short:

@@ -55,7 +55,7 @@ from contest.models import (
     Participant,
     Question,
 )
-from contest.services.stats import StatsFilter, attempt_conditions, headline
+from contest.services.stats import StatsFilter, attempt_conditions
 
 log = logging.getLogger(__name__)
 
@@ -437,35 +437,6 @@ def _store(key: str, fp: str, payload: dict, now: datetime, exists: bool) -> Non
 
 
 # --------------------------------------------------------------------------- for other areas
-
-
-@dataclass
-class PeriodSummary:
-    """Participation and weakest content areas over a period (for the quarterly report)."""
-
-    date_from: date
-    date_to: date
-    participants: int
-    attempts: int
-    completed_attempts: int
-    #: Weakest first; at most ``limit`` of them.
-    weakest_areas: list[AreaStat]
-
-
-def period_summary(contest_id: int | None, date_from: date, date_to: date, now: datetime,
-                   *, unit_id: int | None = None, limit: int = 3) -> PeriodSummary:
-    """Participants, attempts, completed attempts and the weakest content areas in a period.
-
-    ``contest_id`` None covers every contest; ``unit_id`` narrows to one unit's
-    participants. Dates are Vietnam dates, inclusive. Same definitions as the
-    dashboard (attempts by start time, disqualified people left out) and the
-    cached item analysis (first submitted attempt per participant and round).
-    """
-    f = StatsFilter(contest_id, date_from=date_from, date_to=date_to, unit_id=unit_id)
-    h = headline(f)
-    return PeriodSummary(date_from, date_to, h.participants, h.attempts,
-                         h.completed_attempts, weakest_areas(contest_id, date_from, date_to,
-                                                             now, unit_id=unit_id, limit=limit))
 
 
 def weakest_areas(contest_id: int | None, date_from: date | None, date_to: date | None,
