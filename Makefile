@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app contest
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint serve bench-ranking bench-stats bench-load clean
+.PHONY: run test lint serve bench-ranking bench-stats bench-load bench-save-cost clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -58,6 +58,10 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 ## make bench-load: RESIDENTS (default 1000) residents against gunicorn + PostgreSQL
 bench-load: $(VENV)/.installed-bench
 	$(BIN)/python bench/bench_load.py
+
+## make bench-save-cost: CPU per request of a one-line app, the app's stack, and a real save
+bench-save-cost: $(VENV)/.installed-bench
+	$(BIN)/python bench/bench_save_cost.py
 
 ## make bench-ranking: rank a round of 100,000 participants / 300,000 attempts on SQLite and
 ## PostgreSQL; sizes via BENCH_PARTICIPANTS / BENCH_ATTEMPTS (see bench/bench_ranking.py)
