@@ -268,8 +268,9 @@ def test_import_with_any_bad_row_writes_nothing_and_reports_each_row(app, client
 
 
 @pytest.mark.parametrize(("filename", "data", "message"), [
-    ("don-vi.txt", b"Ten don vi\n", "Chỉ nhận tệp .xlsx hoặc .csv."),
-    ("don-vi.xlsx", b"this is not a zip", "không phải tệp Excel thật"),
+    ("don-vi.txt", b"Ten don vi\n", "Chỉ nhận tệp .xlsx hoặc .csv (UTF-8)."),
+    ("don-vi.xlsx", b"this is not a zip",
+     "Không đọc được tệp .xlsx (tệp hỏng hoặc không phải Excel)."),
     # "Tên đơn vị,Loại" as a Windows code page writes it: not UTF-8.
     ("don-vi.csv", b"T\xean \xf0\xf5n v\xf2,Lo\xe0i\n", "UTF-8"),
     ("don-vi.csv", b"Ten,So\nA,1\n", "Thiếu cột: Loại"),

@@ -13,11 +13,9 @@ nothing the second time.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -25,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -45,16 +43,15 @@ from contest.models.bank import (
 from contest.services import audit
 from contest.services.questions import QuestionData, create_question
 from contest.services.seed import CONTENT_AREAS
+from contest.services.tabular import Formula, Table, TableRefused, is_empty, read_table
 from contest.services.text import clean, fingerprint, search_key
 
 #: More rows than this in one import is almost certainly a wrong file (the plan's bank is ~100).
 MAX_IMPORT_ROWS = 5000
 #: Used when no max_bytes is given and there is no app config to read it from.
 DEFAULT_MAX_IMPORT_BYTES = 5 * 1024 * 1024
-#: A small .xlsx can unzip to gigabytes (zip bomb); refuse before openpyxl expands it.
+#: An .xlsx that unzips to more than this is a zip bomb, not a question bank.
 MAX_XLSX_UNZIPPED_BYTES = 100 * 1024 * 1024
-#: Columns read from a sheet; the template has 13.
-MAX_COLUMNS = 60
 #: The header may sit below a title row or two that organisers like to add.
 HEADER_SEARCH_ROWS = 10
 
@@ -218,161 +215,6 @@ class ImportReport:
         return out
 
 
-# --------------------------------------------------------------------------- reading
-
-
-class _Formula:
-    """Marks an .xlsx cell that holds a formula (never evaluated, always refused)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
-class _FileRefused(Exception):
-    """The whole file cannot be read; the message says why and what to do."""
-
-
-@dataclass
-class _Sheet:
-    rows: list[tuple[int, list[Any]]]
-    #: Stopped reading because the import's row cap was passed.
-    truncated: bool = False
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _kind(name: str, data: bytes) -> str:
-    lower = name.lower()
-    if data[:4] == b"\xd0\xcf\x11\xe0":  # OLE2: Excel 97-2003, or an encrypted .xlsx
-        if lower.endswith(".xlsx"):
-            raise _FileRefused(
-                "tệp không đọc được như .xlsx: có thể tệp đang đặt mật khẩu hoặc là tệp .xls "
-                "đổi đuôi. Hãy bỏ mật khẩu và lưu lại bằng Excel dạng .xlsx."
-            )
-        raise _FileRefused(
-            "tệp Excel 97-2003 (.xls) không được hỗ trợ. Hãy mở bằng Excel và chọn "
-            "Lưu thành → Sổ làm việc Excel (.xlsx) hoặc CSV UTF-8."
-        )
-    if lower.endswith(".xlsx"):
-        return "xlsx"
-    if lower.endswith(".csv"):
-        if data[:4] == b"PK\x03\x04":
-            raise _FileRefused(
-                "tệp có đuôi .csv nhưng thực chất là tệp Excel (.xlsx). Hãy đổi đuôi thành "
-                ".xlsx hoặc lưu lại dạng CSV UTF-8."
-            )
-        return "csv"
-    if lower.endswith(".xls"):
-        raise _FileRefused(
-            "tệp Excel 97-2003 (.xls) không được hỗ trợ. Hãy mở bằng Excel và chọn "
-            "Lưu thành → Sổ làm việc Excel (.xlsx) hoặc CSV UTF-8."
-        )
-    raise _FileRefused("chỉ nhận tệp .xlsx hoặc .csv (UTF-8). Hãy lưu lại đúng một trong hai dạng.")
-
-
-def _decode_csv(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _FileRefused(
-            "tệp CSV đang ở mã UTF-16 (\"Unicode Text\"). Hãy lưu lại bằng Excel dạng "
-            "\"CSV UTF-8 (Comma delimited)\"."
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise _FileRefused(
-            f"tệp CSV không phải mã UTF-8 (ký tự lạ ở dòng {line}, có thể là mã Windows-1258 "
-            "hoặc TCVN3). Hãy lưu lại bằng Excel dạng \"CSV UTF-8 (Comma delimited)\"."
-        ) from None
-
-
-def _delimiter(text: str) -> str:
-    """Comma, or the semicolon/tab a Vietnamese-locale Excel may use, judged on the header line."""
-    first = text.split("\n", 1)[0]
-    counts = {sep: first.count(sep) for sep in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
-
-
-def _read_csv(data: bytes, budget: int) -> _Sheet:
-    text = _decode_csv(data)
-    if "\x00" in text:
-        raise _FileRefused("tệp CSV chứa ký tự NUL: đây không phải tệp văn bản CSV.")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    sheet = _Sheet(rows=[])
-    data_rows = 0
-    try:
-        # csv counts records, not physical lines: a quoted cell with line breaks is one
-        # row, as Excel shows it.
-        for number, cells in enumerate(reader, start=1):
-            if any(not _is_empty(c) for c in cells):
-                data_rows += 1
-                if data_rows > budget + HEADER_SEARCH_ROWS:
-                    sheet.truncated = True
-                    break
-            sheet.rows.append((number, cells[:MAX_COLUMNS]))
-    except csv.Error:
-        raise _FileRefused(
-            "tệp CSV sai định dạng (có thể thiếu dấu ngoặc kép đóng hoặc một ô quá dài). "
-            "Hãy lưu lại dạng CSV UTF-8."
-        ) from None
-    return sheet
-
-
-def _read_xlsx(data: bytes, budget: int) -> _Sheet:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNZIPPED_BYTES:
-                raise _FileRefused("tệp .xlsx giải nén ra quá lớn. Hãy chỉ để lại bảng câu hỏi.")
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except _FileRefused:
-        raise
-    except Exception:  # openpyxl raises many kinds on a damaged or foreign file
-        raise _FileRefused(
-            "không đọc được tệp .xlsx (tệp hỏng hoặc không phải Excel). Hãy mở bằng Excel và "
-            "lưu lại dạng .xlsx."
-        ) from None
-    try:
-        sheets = workbook.worksheets
-        if not sheets:
-            raise _FileRefused("tệp .xlsx không có trang tính nào.")
-        # The template's question sheet is first; prefer one named like it if moved.
-        sheet = next((ws for ws in sheets if search_key(ws.title) == "cau hoi"), sheets[0])
-        result = _Sheet(rows=[])
-        data_rows = 0
-        for row in sheet.iter_rows(max_col=MAX_COLUMNS):
-            cells: list[Any] = []
-            number = None
-            for cell in row:
-                number = number or getattr(cell, "row", None)
-                value = cell.value
-                if getattr(cell, "data_type", None) == "f" or (
-                    isinstance(value, str) and value.startswith("=") and len(value) > 1
-                    and getattr(cell, "data_type", None) != "s"
-                ):
-                    value = _Formula(str(value))
-                cells.append(value)
-            if number is None:
-                continue  # a row element with no cells at all
-            if any(not _is_empty(c) for c in cells):
-                data_rows += 1
-                if data_rows > budget + HEADER_SEARCH_ROWS:
-                    result.truncated = True
-                    break
-            result.rows.append((number, cells))
-        return result
-    except _FileRefused:
-        raise
-    except Exception:
-        raise _FileRefused(
-            "không đọc được nội dung tệp .xlsx (tệp hỏng). Hãy mở bằng Excel và lưu lại."
-        ) from None
-    finally:
-        workbook.close()
-
-
 # --------------------------------------------------------------------------- values
 
 
@@ -380,7 +222,7 @@ def _as_text(value: Any) -> str:
     """A cell as the text the organiser sees in Excel."""
     if value is None:
         return ""
-    if isinstance(value, _Formula):
+    if isinstance(value, Formula):
         return value.text
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -484,7 +326,7 @@ def _header(name: str, rows: list[tuple[int, list[Any]]], report: ImportReport) 
     """Find the header row and map its columns; None when the rows cannot be read."""
     header_at = None
     for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        keys = [_HEADER_KEYS.get(_header_key(c)) for c in cells if not isinstance(c, _Formula)]
+        keys = [_HEADER_KEYS.get(_header_key(c)) for c in cells if not isinstance(c, Formula)]
         if sum(1 for k in keys if k) >= 2:
             header_at = index
             break
@@ -501,7 +343,7 @@ def _header(name: str, rows: list[tuple[int, list[Any]]], report: ImportReport) 
     fatal = False
     for index, value in enumerate(cells):
         letter = get_column_letter(index + 1)
-        if _is_empty(value):
+        if is_empty(value):
             continue
         written = clean(_as_text(value)).replace("\ufeff", "")
         key = _HEADER_KEYS.get(_header_key(value))
@@ -554,7 +396,7 @@ def _validate_row(
         raw[key] = value
         text = clean(_as_text(value))
         values[key] = text
-        if isinstance(value, _Formula):
+        if isinstance(value, Formula):
             error(key, f"ô chứa công thức ({text[:40]}); chỉ nhận giá trị. Hãy dán lại dạng "
                        "\"chỉ giá trị\" (Paste Values).")
         elif isinstance(value, str) and text.startswith(FORMULA_PREFIXES):
@@ -569,7 +411,7 @@ def _validate_row(
     # Data in columns with no header would be silently lost: say so.
     mapped = set(mapping.values()) | header.reported
     for index, value in enumerate(cells):
-        if index not in mapped and not _is_empty(value):
+        if index not in mapped and not is_empty(value):
             errors.append(ImportIssue(
                 name, "có dữ liệu ở cột không có tiêu đề hợp lệ. Hãy xóa ô này hoặc "
                       "đặt tiêu đề cho cột.",
@@ -687,8 +529,13 @@ def _check_file(
         return []
     budget = max(max_rows - report.rows_read, 0)
     try:
-        sheet = _read_xlsx(data, budget) if _kind(name, data) == "xlsx" else _read_csv(data, budget)
-    except _FileRefused as refused:
+        # Title rows above the header must not eat into the question budget.
+        sheet = read_table(
+            name, data, max_rows=budget + HEADER_SEARCH_ROWS,
+            preferred_sheet="Câu hỏi", mark_formulas=True,
+            max_unzipped_bytes=MAX_XLSX_UNZIPPED_BYTES, content="câu hỏi",
+        )
+    except TableRefused as refused:
         report.errors.append(ImportIssue(name, str(refused)))
         return []
     header = _header(name, sheet.rows, report)
@@ -698,7 +545,7 @@ def _check_file(
     empty_rows: list[int] = []
     pending_empty: list[int] = []
     for number, cells in sheet.rows[header.at + 1:]:
-        if all(_is_empty(c) for c in cells):
+        if all(is_empty(c) for c in cells):
             pending_empty.append(number)
             continue
         # Empty rows between questions are harmless; trailing ones (Excel formatting) are noise.
@@ -727,9 +574,9 @@ def _check_file(
     return planned
 
 
-def _data_rows(sheet: _Sheet, header: _Header):
+def _data_rows(sheet: Table, header: _Header):
     return (cells for _, cells in sheet.rows[header.at + 1:]
-            if not all(_is_empty(c) for c in cells))
+            if not all(is_empty(c) for c in cells))
 
 
 def _content_differs(question: Question, planned: PlannedQuestion) -> bool:

@@ -9,15 +9,14 @@ stops the whole import. No Flask request here: the caller passes bytes.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 from contest.extensions import db
 from contest.models import UNIT_KINDS
 from contest.services import audit
+from contest.services.tabular import TableRefused, file_kind, read_table
 from contest.services.text import clean, search_key
 from contest.services.units import (
     NAME_MAX_LENGTH,
@@ -28,7 +27,7 @@ from contest.services.units import (
     units_by_name,
 )
 
-ALLOWED_EXTENSIONS = (".xlsx", ".csv")
+#: Units in one import, at the most.
 MAX_ROWS = 2000
 #: A small .xlsx can unzip to gigabytes; a unit list never needs more than this.
 MAX_XLSX_UNZIPPED_BYTES = 50 * 1024 * 1024
@@ -100,51 +99,6 @@ class ImportReport:
         return [{"name": r.name, "kind": r.kind, "population": r.population} for r in self.rows]
 
 
-def _read_table(filename: str, data: bytes) -> list[list[object]]:
-    """Rows of cell values from the file; raises ValueError with a Vietnamese message."""
-    lower = filename.lower()
-    if lower.endswith(".xlsx"):
-        if not zipfile.is_zipfile(io.BytesIO(data)):
-            raise ValueError("Tệp .xlsx bị hỏng hoặc không phải tệp Excel thật.")
-        from openpyxl import load_workbook
-
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                unzipped = sum(info.file_size for info in archive.infolist())
-            if unzipped > MAX_XLSX_UNZIPPED_BYTES:
-                raise ValueError("Tệp .xlsx giải nén ra quá lớn. Hãy chỉ để lại bảng đơn vị.")
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                # Read-only openpyxl parses the sheet lazily: a damaged sheet fails here.
-                sheet = book.worksheets[0]
-                return [list(r) for r in sheet.iter_rows(values_only=True,
-                                                         max_row=MAX_ROWS + 2)]
-            finally:
-                book.close()
-        except ValueError:
-            raise
-        except Exception as error:  # openpyxl raises many kinds for a broken file
-            raise ValueError("Không đọc được tệp Excel. Hãy lưu lại dưới dạng .xlsx.") from error
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ValueError(
-            "Tệp .csv phải lưu với mã UTF-8 (trong Excel: Lưu thành → CSV UTF-8)."
-        ) from error
-    if "\x00" in text:
-        raise ValueError("Tệp .csv chứa ký tự không hợp lệ (có thể là tệp nhị phân).")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
-    except csv.Error as error:  # e.g. a quote never closed, a cell over the field limit
-        raise ValueError(
-            "Tệp .csv sai định dạng (có thể thiếu dấu ngoặc kép đóng). Hãy lưu lại dạng CSV UTF-8."
-        ) from error
-
-
 def _parse_population(value: object) -> int | None:
     if value is None:
         return None
@@ -170,44 +124,51 @@ def _parse_population(value: object) -> int | None:
 def parse_units(filename: str, data: bytes, max_bytes: int) -> ImportReport:
     """Check the file and every row against the current list of units. Writes nothing."""
     report = ImportReport(filename=filename or "(không tên)")
-    if not filename or not filename.lower().endswith(ALLOWED_EXTENSIONS):
-        report.file_errors.append("Chỉ nhận tệp .xlsx hoặc .csv.")
-        return report
-    if len(data) > max_bytes:
-        report.file_errors.append(
-            f"Tệp quá lớn ({len(data) // 1024} KB); tối đa {max_bytes // (1024 * 1024)} MB."
-        )
-        return report
-    if not data:
-        report.file_errors.append("Tệp rỗng.")
-        return report
     try:
-        table = _read_table(filename, data)
-    except ValueError as error:
-        report.file_errors.append(str(error))
+        # The kind before the size: a file of the wrong kind is no better made smaller.
+        file_kind(filename or "", data)
+        if len(data) > max_bytes:
+            raise TableRefused(
+                f"Tệp quá lớn ({len(data) // 1024} KB); tối đa {max_bytes // (1024 * 1024)} MB."
+            )
+        if not data:
+            raise TableRefused("Tệp rỗng.")
+        # The header is the first non-empty row, so one more than the units.
+        table = read_table(filename, data, max_rows=MAX_ROWS + 1,
+                           max_unzipped_bytes=MAX_XLSX_UNZIPPED_BYTES, content="đơn vị")
+    except TableRefused as refused:
+        message = str(refused)
+        # The shared messages are written to follow a file name; here each stands alone.
+        report.file_errors.append(message[:1].upper() + message[1:])
         return report
-    return _check_table(report, table)
+    if table.truncated:
+        report.file_errors.append(f"Tệp có quá nhiều dòng; tối đa {MAX_ROWS} đơn vị mỗi lần.")
+        return report
+    return _check_table(report, table.rows)
 
 
 def revalidate(filename: str, rows: list[dict]) -> ImportReport:
     """Check rows carried from a preview again, against the list as it is now."""
-    table: list[list[object]] = [list(TEMPLATE_HEADER)]
-    for row in rows:
-        table.append([row.get("name"), UNIT_KINDS.get(row.get("kind") or "", ""),
-                      row.get("population")])
+    table: list[tuple[int, list[object]]] = [(1, list(TEMPLATE_HEADER))]
+    for number, row in enumerate(rows, start=2):
+        table.append((number, [row.get("name"), UNIT_KINDS.get(row.get("kind") or "", ""),
+                               row.get("population")]))
     return _check_table(ImportReport(filename=filename), table)
 
 
-def _check_table(report: ImportReport, table: list[list[object]]) -> ImportReport:
-    header_row = 1
-    while table and all(clean(str(c or "")) == "" for c in table[0]):
-        table.pop(0)
-        header_row += 1
-    if not table:
+def _blank(cells: list[object]) -> bool:
+    return all(clean(str(c if c is not None else "")) == "" for c in cells)
+
+
+def _check_table(report: ImportReport, rows: list[tuple[int, list[object]]]) -> ImportReport:
+    """Rows are (the spreadsheet's own row number, cells); the first non-empty one is the header."""
+    filled = [(number, cells) for number, cells in rows if not _blank(cells)]
+    if not filled:
         report.file_errors.append("Tệp không có dữ liệu.")
         return report
+    (_, header), body = filled[0], filled[1:]
     columns: dict[str, int] = {}
-    for index, cell in enumerate(table[0]):
+    for index, cell in enumerate(header):
         key = _HEADER_KEYS.get(search_key(str(cell or "")))
         if key and key not in columns:
             columns[key] = index
@@ -219,10 +180,6 @@ def _check_table(report: ImportReport, table: list[list[object]]) -> ImportRepor
             + f". Dòng đầu phải là tiêu đề: {', '.join(TEMPLATE_HEADER)}."
         )
         return report
-    body = table[1:]
-    if len(body) > MAX_ROWS:
-        report.file_errors.append(f"Tệp có quá nhiều dòng; tối đa {MAX_ROWS} đơn vị mỗi lần.")
-        return report
 
     def cell(row: list[object], key: str) -> object:
         index = columns.get(key)
@@ -230,10 +187,7 @@ def _check_table(report: ImportReport, table: list[list[object]]) -> ImportRepor
 
     seen: dict[str, int] = {}
     known = units_by_name()  # one read of the list, not one per row
-    for offset, raw in enumerate(body):
-        line = header_row + 1 + offset  # the spreadsheet's own row number
-        if all(clean(str(c if c is not None else "")) == "" for c in raw):
-            continue
+    for line, raw in body:
         name = clean(str(cell(raw, "name") or ""))
         result = RowResult(row=line, name=name)
         if not name:
