@@ -4,7 +4,7 @@
 script says where the difference comes from. In one process, with Flask's test
 client (no network, no gunicorn), it measures the CPU time per request of
 
-1. a one-line Flask app answering a JSON POST (the same app as bench/hello_app.py);
+1. a one-line Flask app answering a JSON POST (bench/hello_app.py's app, with a POST route);
 2. the contest app answering the same POST with a view that does nothing, behind
    what every answer save passes through: the signed session, CSRF, the
    per-attempt limit (Redis when it answers), the request log and the headers;

@@ -295,3 +295,51 @@ def overall(pid, score=20, missing=0, error=0, duration=100_000, minute=0):
 def test_overall_tie_breaks(first, second):
     assert [r.participant_id for _, r in rank_overall([second, first])] == \
         [first.participant_id, second.participant_id]
+
+
+# --- the garbage-collector pause around a big ranking -------------------------------------
+
+
+def test_overlapping_rankings_never_leave_the_collector_off():
+    import gc
+    import threading
+
+    from contest.services.ranking import _collector_paused
+
+    assert gc.isenabled()
+    a_inside, b_inside, a_may_leave, b_may_leave = (threading.Event() for _ in range(4))
+    seen: dict[str, bool] = {}
+
+    def ranking_a():
+        with _collector_paused():
+            a_inside.set()
+            a_may_leave.wait(5)
+
+    def ranking_b():
+        a_inside.wait(5)
+        with _collector_paused():
+            b_inside.set()
+            b_may_leave.wait(5)
+
+    threads = [threading.Thread(target=ranking_a), threading.Thread(target=ranking_b)]
+    for thread in threads:
+        thread.start()
+    b_inside.wait(5)
+    a_may_leave.set()
+    threads[0].join(5)
+    seen["after A left, B still ranking"] = gc.isenabled()
+    b_may_leave.set()
+    threads[1].join(5)
+    seen["after both left"] = gc.isenabled()
+    assert seen == {"after A left, B still ranking": False, "after both left": True}
+
+
+def test_the_collector_comes_back_after_a_failed_ranking():
+    import gc
+
+    from contest.services.ranking import _collector_paused
+
+    with pytest.raises(RuntimeError), _collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("the database went away")
+    assert gc.isenabled()

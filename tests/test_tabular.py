@@ -9,7 +9,14 @@ import pytest
 from openpyxl import Workbook
 
 from contest.services import units_io
-from contest.services.tabular import Formula, TableRefused, file_kind, read_table
+from contest.services.tabular import (
+    BLANK_RUN_ENDS_TABLE,
+    MAX_BLANK_ROWS,
+    Formula,
+    TableRefused,
+    file_kind,
+    read_table,
+)
 
 LIMITS = {"max_unzipped_bytes": 10 * 1024 * 1024, "content": "câu hỏi"}
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100
@@ -182,6 +189,42 @@ def test_row_cap_counts_non_empty_rows_and_marks_the_table_truncated(kind):
     cut = read_table(name, data, max_rows=3, **LIMITS)
     assert cut.truncated
     assert [cells[0] for _, cells in cut.rows if cells and cells[0]] == ["h", "1", "2"]
+
+
+def styled_to_row(rows: list[list[object]], last_row: int) -> bytes:
+    """An .xlsx whose formatting runs far below its data, as when a whole column is styled."""
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    for number in range(len(rows) + 1, last_row + 1):
+        sheet.cell(row=number, column=1).number_format = "@"  # styled, no value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_sheet_formatted_far_below_its_data_ends_with_its_data():
+    data = styled_to_row([["h"], ["1"], ["2"]], last_row=50_000)
+    table = read_table("a.xlsx", data, max_rows=10, **LIMITS)
+    assert [cells[0] for _, cells in table.rows if cells[0]] == ["h", "1", "2"]
+    assert not table.truncated
+    # It stopped after the run of empty rows that ends a table, not at the 50,000th.
+    assert len(table.rows) < 3 + BLANK_RUN_ENDS_TABLE
+
+
+def test_data_after_a_long_run_of_empty_rows_is_not_read():
+    data = ("h\n1\n" + "\n" * BLANK_RUN_ENDS_TABLE + "2\n").encode()
+    table = read_table("a.csv", data, **LIMITS)
+    assert [cells[0] for _, cells in table.rows if cells and cells[0]] == ["h", "1"]
+
+
+def test_many_gaps_between_rows_are_refused_with_what_to_fix():
+    gap = "\n" * (BLANK_RUN_ENDS_TABLE - 1)
+    rows_needed = MAX_BLANK_ROWS // (BLANK_RUN_ENDS_TABLE - 1) + 2
+    data = "".join(f"{i}\n{gap}" for i in range(rows_needed)).encode()
+    message = refusal("a.csv", data)
+    assert "dòng trống xen giữa các dòng dữ liệu" in message and "10.000" in message
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])

@@ -6,8 +6,9 @@ with a conditional write, so the database decides which one wins:
 
 * start: the partial unique index ``uq_attempt_one_in_progress`` and the unique
   (participant, round, number) refuse a second attempt; the loser resumes the winner's.
-* save: one ``UPDATE attempt_item ... WHERE id = :item AND is_correct IS NULL AND EXISTS
-  (attempt in progress, deadline + grace not passed)``. Grading sets ``is_correct`` on every
+* save: one ``UPDATE attempt_item ... WHERE is_correct IS NULL AND`` the attempt is in
+  progress, its deadline + grace not passed (the item chosen by id, or by attempt and
+  position in :func:`quick_save_answer`). Grading sets ``is_correct`` on every
   item of the attempt, and PostgreSQL re-checks a row's own columns after waiting for its
   lock, so a save either lands before the submit grades it (the grading statement waits
   for the save's row lock, then grades the saved value) or finds the row graded and is
@@ -446,6 +447,10 @@ def quick_save_answer(public_id: str, owner_public_ids: list[str], position, sho
     guards are those of :func:`save_answer`, so the race with a submit is settled
     the same way. When no row changes, nothing is written and the caller takes
     the full path (:func:`answer_target`, :func:`save_answer`), which says why.
+
+    It runs on a connection of its own, in autocommit: call it before the
+    request's session has written anything (on SQLite it would wait for the
+    session's own write lock).
     """
     if not (_valid_position(position) and isinstance(shown_choice, int)
             and not isinstance(shown_choice, bool) and 0 <= shown_choice < 100

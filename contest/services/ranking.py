@@ -9,6 +9,7 @@ generated data proves the two agree on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -341,6 +342,11 @@ def rank_round(round_: Round, actual: int | None = None) -> list[RankedRow]:
                     has_prediction=round_.has_prediction)
 
 
+_pause_lock = threading.Lock()
+_pause_depth = 0
+_collector_was_enabled = False
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a round's rows are built.
@@ -348,18 +354,24 @@ def _collector_paused() -> Iterator[None]:
     A big round builds a few hundred thousand tuples (database rows, RankRow,
     RankedRow), none of them in a reference cycle. Every few hundred new tuples
     set off a collection that walks the tuples built so far, which cost about a
-    third of the ranking's time (bench/bench_ranking.py). Collection resumes
-    right after. The switch is per process: with threads, one ranking ending may
-    resume it while another still runs (which only makes that one slower); it
-    is never left off.
+    third of the ranking's time (bench/bench_ranking.py). The switch is per
+    process and a worker runs several threads: the first ranking in pauses it,
+    the last one out restores what it found, under a lock, so that overlapping
+    rankings can never leave it off.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _pause_depth, _collector_was_enabled
+    with _pause_lock:
+        if _pause_depth == 0:
+            _collector_was_enabled = gc.isenabled()
+            gc.disable()
+        _pause_depth += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _pause_lock:
+            _pause_depth -= 1
+            if _pause_depth == 0 and _collector_was_enabled:
+                gc.enable()
 
 
 def sql_ranking(round_: Round, actual: int | None) -> list[tuple[int, int, int]]:

@@ -103,22 +103,48 @@ def read_table(
                       max_unzipped_bytes, content)
 
 
+#: Consecutive empty rows that end a table: a sheet formatted down to Excel's last row
+#: (a million styled, empty rows) ends where its data does, not a million rows later.
+BLANK_RUN_ENDS_TABLE = 1_000
+#: Empty rows kept in all: more means a file padded with gaps, refused with what to fix.
+MAX_BLANK_ROWS = 10_000
+
+
 class _Rows:
-    """Collects rows and stops at the row cap."""
+    """Collects rows; stops at the row cap or at a long run of empty rows."""
 
     def __init__(self, max_rows: int | None) -> None:
         self.table = Table(rows=[])
         self.max_rows = max_rows
         self.filled = 0
+        self.blanks = 0
+        self.blank_run = 0
 
-    def add(self, number: int, cells: list[Any]) -> bool:
-        """Keep the row; False once the cap is passed (the row is then not kept)."""
-        if any(not is_empty(c) for c in cells):
+    def add(self, number: int | None, cells: list[Any]) -> bool:
+        """Keep the row; False when reading should stop (the row is then not kept).
+
+        ``number`` None is a row element with no cells: empty, and not kept.
+        """
+        if number is not None and any(not is_empty(c) for c in cells):
+            self.blank_run = 0
             self.filled += 1
             if self.max_rows is not None and self.filled > self.max_rows:
                 self.table.truncated = True
                 return False
-        self.table.rows.append((number, cells))
+            self.table.rows.append((number, cells))
+            return True
+        self.blank_run += 1
+        self.blanks += 1
+        if self.blank_run >= BLANK_RUN_ENDS_TABLE:
+            return False
+        if self.blanks > MAX_BLANK_ROWS:
+            limit = f"{MAX_BLANK_ROWS:,}".replace(",", ".")  # Vietnamese thousands: 10.000
+            raise TableRefused(
+                f"bảng có hơn {limit} dòng trống xen giữa các dòng dữ liệu. "
+                "Hãy xoá các dòng trống rồi lưu lại."
+            )
+        if number is not None:
+            self.table.rows.append((number, cells))
         return True
 
 
@@ -215,8 +241,6 @@ def _read_xlsx(
                 if mark_formulas and _is_formula(cell):
                     value = Formula(str(value))
                 cells.append(value)
-            if number is None:
-                continue  # a row element with no cells at all
             if not rows.add(number, cells):
                 break
         return rows.table
