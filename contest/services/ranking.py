@@ -229,7 +229,11 @@ def counted_attempts(
         order = [a.c.number.desc(), a.c.id.desc()]
     elif counted_attempt == "best":
         order = _order_columns(a, actual, has_prediction, a.c.id)
-        source = _best_candidates(round_id)
+        if db.session.get_bind().dialect.name == "sqlite":
+            # Not on PostgreSQL: its parallel plan would aggregate once per worker, and
+            # its window over every attempt is already cheaper than that (the
+            # benchmark's "wholly in SQL" figure: 0.33 s against 0.45 s narrowed).
+            source = _best_candidates(round_id)
     else:
         raise RankingError(f"Cách tính lượt '{counted_attempt}' không hợp lệ.")
     position = sa.func.row_number().over(partition_by=a.c.participant_id, order_by=order)
