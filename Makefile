@@ -22,6 +22,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-app
 
 ## make run: install, migrate, load the starter bank and a demo contest, serve on :5000
+# The printed resident link and the QR codes follow HOST and PORT unless the address is
+# set (CONTEST_PUBLIC_BASE_URL); a server listening on every interface is shown as localhost.
+run: export CONTEST_PUBLIC_BASE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 run: $(VENV)/.installed-app
 	$(FLASK) db upgrade
 	$(FLASK) seed
