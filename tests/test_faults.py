@@ -59,6 +59,23 @@ def residents(app, count: int):
 # --------------------------------------------------------------------------- concurrency
 
 
+def play_all(people, play, *, alongside=None, stop: threading.Event | None = None) -> None:
+    """Each (resident, public id) plays in a thread of its own, all at once; a fault
+    injector runs ``alongside`` (target, args) until they finish, then ``stop`` ends it."""
+    injector = threading.Thread(target=alongside[0], args=alongside[1]) if alongside else None
+    if injector:
+        injector.start()
+    threads = [threading.Thread(target=play, args=(resident, public_id, seed))
+               for seed, (resident, public_id) in enumerate(people)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    if injector:
+        stop.set()
+        injector.join(timeout=30)
+
+
 def test_fifty_residents_saving_at_once_lose_nothing(app):
     """50 residents saving concurrently: no "database is locked", nothing lost (SQLite:
     WAL, busy timeout and one short transaction per save; PostgreSQL: row locks)."""
@@ -81,11 +98,7 @@ def test_fifty_residents_saving_at_once_lose_nothing(app):
                 else:
                     failures.append(f"{response.status_code} {response.get_data(as_text=True)}")
 
-    threads = [threading.Thread(target=play, args=(c, p, i)) for i, (c, p) in enumerate(people)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    play_all(people, play)
     assert not failures, failures[:5]
     assert len(acked) == 50 * QUESTIONS
     stored = stored_answers(app, [p for _, p in people])
@@ -135,15 +148,7 @@ def test_connections_killed_while_saving(app):
                         break
                     time.sleep(0.02)
 
-    killer = threading.Thread(target=_kill_backends, args=(url, stop, kills))
-    killer.start()
-    threads = [threading.Thread(target=play, args=(c, p, i)) for i, (c, p) in enumerate(people)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    stop.set()
-    killer.join(timeout=30)
+    play_all(people, play, alongside=(_kill_backends, (url, stop, kills)), stop=stop)
     # pg_terminate_backend only signals: let the last round of terminations land.
     time.sleep(1)
 
@@ -273,16 +278,7 @@ def test_gunicorn_worker_killed_while_saving(app, tmp_path):
                     kills.append(1)
 
         kills: list[int] = []
-        threads = [threading.Thread(target=play, args=(r, p, i))
-                   for i, (r, p) in enumerate(people)]
-        killing = threading.Thread(target=killer)
-        killing.start()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=300)
-        stop.set()
-        killing.join(timeout=10)
+        play_all(people, play, alongside=(killer, ()), stop=stop)
 
         assert kills, "workers were killed"
         assert 500 not in statuses

@@ -38,6 +38,11 @@ ROLES = ("admin", "organiser", "viewer", "unit_reporter", None)  # None: not sig
 PROTECTED_BLUEPRINTS = ("admin", "reports", "activities")
 READ_METHODS = {"GET"}
 
+ADMINS_ONLY = {
+    "admin": (ALLOW, ALLOW), "organiser": (FORBID, FORBID), "viewer": (FORBID, FORBID),
+    "unit_reporter": (FORBID, FORBID), None: (LOGIN, LOGIN),
+}
+
 #: area → role → (outcome for GET, outcome for state-changing methods).
 MATRIX: dict[str, dict[str | None, tuple[str, str]]] = {
     "admin": {
@@ -45,14 +50,8 @@ MATRIX: dict[str, dict[str | None, tuple[str, str]]] = {
         "unit_reporter": (FORBID, FORBID), None: (LOGIN, LOGIN),
     },
     # User management and the audit log: admins only.
-    "admin.users": {
-        "admin": (ALLOW, ALLOW), "organiser": (FORBID, FORBID), "viewer": (FORBID, FORBID),
-        "unit_reporter": (FORBID, FORBID), None: (LOGIN, LOGIN),
-    },
-    "admin.audit_log": {
-        "admin": (ALLOW, ALLOW), "organiser": (FORBID, FORBID), "viewer": (FORBID, FORBID),
-        "unit_reporter": (FORBID, FORBID), None: (LOGIN, LOGIN),
-    },
+    "admin.users": ADMINS_ONLY,
+    "admin.audit_log": ADMINS_ONLY,
     "reports": {
         "admin": (ALLOW, ALLOW), "organiser": (ALLOW, ALLOW), "viewer": (ALLOW, FORBID),
         "unit_reporter": (FORBID, FORBID), None: (LOGIN, LOGIN),

@@ -119,6 +119,8 @@ def test_dashboard_one_round(app, client, login_as):
     # Names are escaped in charts and tables alike.
     assert "Tổ dân phố &lt;Số 1&gt;" in html and "<Số 1>" not in html
     assert "Pano UBND" in html
+    # The office is told why a unit's count can be lower on the collective prize page.
+    assert "Giải tập thể (trang Kết quả) chỉ tính người có bài đã nộp" in html
     _assert_csp_safe(html)
 
 
