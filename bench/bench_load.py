@@ -12,13 +12,17 @@ What it does, all on 127.0.0.1:
 3. Plays each resident with its own cookie jar: open the QR link, see the contest,
    open the registration form, register. Then all residents wait at a barrier and
    press "Bắt đầu" at the same moment (the round opening), open the question page,
-   answer 20 questions with a think time (THINK_MIN..THINK_MAX seconds), then —
-   at a second barrier — re-save answers with no think time for SAT_SECONDS (the
-   saturation phase that measures the answer-saving endpoint's capacity). Every
+   answer 20 questions with a think time (THINK_MIN..THINK_MAX seconds). Every
    acknowledged answer is then checked in the database, and everyone submits.
-4. Starts the one-line Flask app bench/hello_app.py under the same gunicorn
-   settings and drives it with the same client, same concurrency, same duration:
-   the ceiling of this machine for "a request through gunicorn + Flask".
+4. Throughput, against the ceiling: the one-line Flask app bench/hello_app.py runs
+   under the same gunicorn settings beside the contest app. WINDOWS times in turn,
+   for WINDOW_SECONDS each, the residents re-save answers with no think time (the
+   answer-saving endpoint's capacity), then as many connections from the same
+   client hammer the one-line app (the ceiling of this machine for "a request
+   through gunicorn + Flask"). Alternating short windows, rather than one long run
+   of each, keeps the ratio fair on a shared machine whose speed drifts by a
+   quarter from minute to minute. For each kind of window it also reads from /proc
+   the CPU time per request spent by the app server, PostgreSQL, Redis and the client.
 
 It also sends RESIDENTS requests at once to the one-line app, the same burst as the
 round opening: its p95 is the floor for p95_start_ms on this machine.
@@ -62,7 +66,8 @@ REPO = Path(__file__).resolve().parent.parent
 RESIDENTS = int(os.environ.get("RESIDENTS", "1000"))
 THINK_MIN = float(os.environ.get("THINK_MIN", "2.0"))
 THINK_MAX = float(os.environ.get("THINK_MAX", "6.0"))
-SAT_SECONDS = float(os.environ.get("SAT_SECONDS", "10"))
+WINDOWS = int(os.environ.get("WINDOWS", "4"))
+WINDOW_SECONDS = float(os.environ.get("WINDOW_SECONDS", "4"))
 PG_URL = os.environ.get("BENCH_DATABASE_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -84,6 +89,8 @@ class Stats:
     first: dict[str, float] = field(default_factory=dict)
     last: dict[str, float] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
+    #: Seconds of the throughput windows an endpoint ran in, when it ran in windows.
+    window_seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
 
     def record(self, name: str, started: float, ended: float, ok: bool, detail: str = ""):
         self.latencies[name].append((ended - started) * 1000)
@@ -95,8 +102,19 @@ class Stats:
                 self.error_samples.append(f"{name}: {detail}")
 
     def rps(self, name: str) -> float:
-        span = self.last[name] - self.first[name]
+        span = self.window_seconds.get(name) or self.last[name] - self.first[name]
         return len(self.latencies[name]) / span if span > 0 else 0.0
+
+    def add_window(self, window: Stats) -> None:
+        """Count a throughput window's requests, over the window's own duration only."""
+        for name, latencies in window.latencies.items():
+            self.latencies[name].extend(latencies)
+            self.window_seconds[name] += window.last[name] - window.first[name]
+            self.first[name] = min(self.first.get(name, window.first[name]), window.first[name])
+            self.last[name] = max(self.last.get(name, window.last[name]), window.last[name])
+        for name, count in window.errors.items():
+            self.errors[name] += count
+        self.error_samples.extend(window.error_samples[:10 - len(self.error_samples)])
 
     def percentile(self, name: str, q: float) -> float:
         values = sorted(self.latencies[name])
@@ -125,6 +143,40 @@ async def timed(stats: Stats, name: str, coro_factory, expect: tuple[int, ...]):
 
 
 # --------------------------------------------------------------------------- set-up
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_role(app_group: int) -> dict[str, float]:
+    """CPU seconds used so far by the app server, PostgreSQL, Redis and this client.
+
+    From /proc (Linux): the app is every process in gunicorn's process group, the
+    database every process named postgres (backends and background writers alike).
+    Differences between two readings say where a phase's CPU went.
+    """
+    used = defaultdict(float)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended between listing and reading
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        group, ticks = int(fields[2]), int(fields[11]) + int(fields[12])
+        if group == app_group:
+            used["app"] += ticks / _TICK
+        elif name.startswith("postgres"):
+            used["postgres"] += ticks / _TICK
+        elif name.startswith("redis-server"):
+            used["redis"] += ticks / _TICK
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    used["client"] = own.ru_utime + own.ru_stime
+    return used
+
+
+ROLES = ("app", "postgres", "redis", "client")
+SAVE, HELLO = "POST answer (saturation)", "GET hello (ceiling)"
 
 
 def free_port() -> int:
@@ -291,10 +343,11 @@ async def hammer_hello(session: aiohttp.ClientSession, base: str, stats: Stats, 
         await timed(stats, "GET hello (ceiling)", lambda: session.get(f"{base}/"), (200,))
 
 
-async def run_residents(base: str, unit_id: int, category_id: int, engine: sa.Engine
-                        ) -> tuple[Stats, list[Resident], int, int]:
-    """The whole journey in one event loop; returns stats, residents, acked and lost."""
-    stats = Stats()
+async def run_residents(base: str, hello_base: str, unit_id: int, category_id: int,
+                        engine: sa.Engine, app_group: int, hello_group: int) -> Journey:
+    """The whole journey and the throughput windows, in one event loop."""
+    journey = Journey(stats=Stats())
+    stats = journey.stats
     connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE)
     residents = [
         Resident(i, aiohttp.ClientSession(connector=connector, connector_owner=False,
@@ -317,37 +370,90 @@ async def run_residents(base: str, unit_id: int, category_id: int, engine: sa.En
         t0 = time.perf_counter()
         await asyncio.gather(*(answer_all(r, base, stats, random.Random(r.index))  # noqa: S311
                                for r in ready))
-        print(f"  answered in {time.perf_counter() - t0:.1f} s; saturation for "
-              f"{SAT_SECONDS:g} s…", flush=True)
-        until = time.perf_counter() + SAT_SECONDS
-        await asyncio.gather(*(saturate(r, base, stats, random.Random(-r.index), until)  # noqa: S311
-                               for r in ready))
+        print(f"  answered in {time.perf_counter() - t0:.1f} s; {WINDOWS} × "
+              f"({WINDOW_SECONDS:g} s saving flat out, {WINDOW_SECONDS:g} s one-line app)…",
+              flush=True)
+        await throughput_windows(journey, ready, base, hello_base, app_group, hello_group)
         # Check before submitting: the submit form would carry the answers again.
-        lost = lost_answers(engine, ready)
-        acked = sum(len(r.acked) for r in ready)
+        journey.lost = lost_answers(engine, ready)
+        journey.acked = sum(len(r.acked) for r in ready)
         print("  checked; everyone submits…", flush=True)
         await asyncio.gather(*(submit(r, base, stats, random.Random(r.index))  # noqa: S311
                                for r in ready))
-        return stats, ready, acked, lost
+        journey.ready = ready
+        return journey
     finally:
         for resident in residents:
             await resident.session.close()
         await connector.close()
 
 
-async def run_hello(base: str) -> Stats:
+@dataclass
+class Journey:
+    stats: Stats
+    ready: list[Resident] = field(default_factory=list)
+    acked: int = 0
+    lost: int = 0
+    #: (saves/s, one-line requests/s) of each pair of adjacent windows.
+    pairs: list[tuple[float, float]] = field(default_factory=list)
+    #: CPU seconds by kind of window, then by process (cpu_by_role).
+    cpu: dict[str, dict[str, float]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(float)))
+
+    def ratio(self) -> float:
+        ceiling = self.stats.rps(HELLO)
+        return self.stats.rps(SAVE) / ceiling if ceiling else 0.0
+
+    def cpu_ms_per_request(self, kind: str) -> dict[str, float]:
+        requests = len(self.stats.latencies[kind])
+        return {role: self.cpu[kind][role] * 1000 / requests for role in ROLES} \
+            if requests else {}
+
+
+async def throughput_windows(journey: Journey, ready: list[Resident], base: str,
+                             hello_base: str, app_group: int, hello_group: int) -> None:
+    connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE)
+    sessions = [aiohttp.ClientSession(connector=connector, connector_owner=False,
+                                      timeout=TIMEOUT) for _ in ready]
+
+    def saving(window: Stats, until: float, turn: int):
+        return (saturate(r, base, window, random.Random(turn * RESIDENTS + r.index), until)  # noqa: S311
+                for r in ready)
+
+    def hello(window: Stats, until: float, turn: int):
+        return (hammer_hello(session, hello_base, window, until) for session in sessions)
+
+    try:
+        for turn in range(WINDOWS):
+            rates = []
+            for kind, group, players in ((SAVE, app_group, saving), (HELLO, hello_group, hello)):
+                window = Stats()
+                until = time.perf_counter() + WINDOW_SECONDS
+                before = cpu_by_role(group)
+                await asyncio.gather(*players(window, until, turn))
+                after = cpu_by_role(group)
+                for role in ROLES:
+                    journey.cpu[kind][role] += after[role] - before[role]
+                journey.stats.add_window(window)
+                rates.append(window.rps(kind))
+            journey.pairs.append((rates[0], rates[1]))
+    finally:
+        for session in sessions:
+            await session.close()
+        await connector.close()
+
+
+async def run_hello_burst(base: str) -> Stats:
+    """The same burst as "everyone presses Bắt đầu at once", against the one-line app:
+    the floor for p95_start_ms on this machine, whatever the start endpoint does."""
     stats = Stats()
     connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE)
     sessions = [aiohttp.ClientSession(connector=connector, connector_owner=False,
                                       timeout=TIMEOUT) for _ in range(RESIDENTS)]
     try:
-        # The same burst as "everyone presses Bắt đầu at once", against the one-line app:
-        # the floor for p95_start_ms on this machine, whatever the start endpoint does.
         await asyncio.gather(*(timed(stats, "GET hello (all at once)",
                                      lambda s=s: s.get(f"{base}/"), (200,))
                                for s in sessions))
-        until = time.perf_counter() + SAT_SECONDS
-        await asyncio.gather(*(hammer_hello(s, base, stats, until) for s in sessions))
     finally:
         for session in sessions:
             await session.close()
@@ -430,38 +536,45 @@ def main() -> int:
               f"{settings['threads']} threads ({settings['worker_class']}); "
               f"PostgreSQL; limiter storage {'Redis' if using_redis else 'memory'}; "
               f"{RESIDENTS} residents", flush=True)
-        base = f"http://127.0.0.1:{port}"
-        stats, ready, acked, lost = asyncio.run(
-            run_residents(base, unit_id, category_id, engine))
-        with engine.connect() as conn:
-            submitted = conn.execute(sa.text(
-                "SELECT count(*) FROM attempt WHERE status = 'submitted'")).scalar_one()
-        stop(app_server)
-
         hello_port = free_port()
         hello_server = start_gunicorn(env, hello_port, "hello_app:app", workdir / "hello.log",
                                       ("--pythonpath", str(REPO / "bench")))
         processes.append(hello_server)
-        hello = asyncio.run(run_hello(f"http://127.0.0.1:{hello_port}"))
+        hello_base = f"http://127.0.0.1:{hello_port}"
+        journey = asyncio.run(run_residents(
+            f"http://127.0.0.1:{port}", hello_base, unit_id, category_id, engine,
+            app_server.pid, hello_server.pid))
+        stats, ready = journey.stats, journey.ready
+        with engine.connect() as conn:
+            submitted = conn.execute(sa.text(
+                "SELECT count(*) FROM attempt WHERE status = 'submitted'")).scalar_one()
+        stop(app_server)
+        burst = asyncio.run(run_hello_burst(hello_base))
         stop(hello_server)
 
         print()
         print_table(stats)
-        print_table(hello, header=False)
-        errors = stats.total_errors() + hello.total_errors()
-        if stats.error_samples or hello.error_samples:
-            print("error samples:", *(stats.error_samples + hello.error_samples), sep="\n  ")
-        save_rps = stats.rps("POST answer (saturation)")
-        ceiling = hello.rps("GET hello (ceiling)")
-        ratio = save_rps / ceiling if ceiling else 0.0
-        print(f"\nacknowledged answers: {acked} (last per question checked); lost: {lost}; "
-              f"attempts submitted: {submitted}/{len(ready)} of {RESIDENTS} residents")
-        print(f"answer saving {save_rps:.0f} req/s vs hello ceiling {ceiling:.0f} req/s "
-              f"= {ratio:.1%} of the ceiling")
+        print_table(burst, header=False)
+        errors = stats.total_errors() + burst.total_errors()
+        if stats.error_samples or burst.error_samples:
+            print("error samples:", *(stats.error_samples + burst.error_samples), sep="\n  ")
+        ratio = journey.ratio()
+        print(f"\nacknowledged answers: {journey.acked} (last per question checked); "
+              f"lost: {journey.lost}; attempts submitted: {submitted}/{len(ready)} of "
+              f"{RESIDENTS} residents")
+        print(f"answer saving {stats.rps(SAVE):.0f} req/s vs one-line app {stats.rps(HELLO):.0f} "
+              f"req/s = {ratio:.1%} of the ceiling; window by window: " + ", ".join(
+                  f"{save / hello:.1%}" for save, hello in journey.pairs if hello))
+        for label, kind in (("answer save", SAVE), ("one-line request", HELLO)):
+            cpu = journey.cpu_ms_per_request(kind)
+            print(f"CPU per {label}: " + ", ".join(f"{role} {ms:.2f} ms"
+                                                   for role, ms in cpu.items())
+                  + f"; total {sum(cpu.values()):.2f} ms")
         print(f"{RESIDENTS} starts at once: p95 {stats.percentile('POST start', 95):.0f} ms; "
               f"{RESIDENTS} one-line requests at once: p95 "
-              f"{hello.percentile('GET hello (all at once)', 95):.0f} ms")
+              f"{burst.percentile('GET hello (all at once)', 95):.0f} ms")
         missing = RESIDENTS - len(ready)
+        lost = journey.lost
         print(f"save_ratio_to_ceiling={ratio:.3f} "
               f"p95_start_ms={stats.percentile('POST start', 95):.0f} "
               f"p95_save_ms={stats.percentile('POST answer (think time)', 95):.0f} "
