@@ -9,9 +9,9 @@ rate limit's Redis command). Threads let one process overlap those waits at a
 fraction of the memory of more processes, and nginx in front buffers slow phones, so
 no worker thread is held by a resident on 3G. Four threads per worker stay under
 SQLAlchemy's default pool size (5), so a thread never waits for a connection and the
-overflow (10) is never opened: each worker holds at most 5 PostgreSQL connections. ``sync`` workers
-would also be correct, just need more processes (and connections) for the same
-throughput.
+overflow (10) is never opened: each worker holds at most 5 PostgreSQL connections.
+``sync`` workers would also be correct, just need more processes (and connections)
+for the same throughput.
 
 Why 2 × cores + 1 processes and not more threads: the Python work of a request
 holds the GIL, so one process uses at most one core however many threads it has;
