@@ -136,22 +136,16 @@ class ImportIssue:
 
 @dataclass
 class PlannedQuestion:
-    """A valid row that will become (or became) a new question."""
+    """A valid row that will become (or became) a new question: where it is, and what."""
 
     file: str
     row: int
     area_code: str
-    text: str
-    options: list[str]
-    correct_option: int
-    explanation: str = ""
-    source: str = ""
-    difficulty: int = 1
-    active: bool = True
+    content: QuestionData
 
     @property
     def correct_letter(self) -> str:
-        return OPTION_LETTERS[self.correct_option]
+        return OPTION_LETTERS[self.content.correct_option]
 
 
 @dataclass
@@ -503,12 +497,11 @@ def _validate_row(
     ctx.report.errors.extend(errors)
     if errors or area is None or correct is None:
         return None
-    return PlannedQuestion(
-        file=name, row=number, area_code=area.code, text=text,
-        options=[o for o in options if o], correct_option=correct,
-        explanation=values.get("explanation", ""), source=values.get("source", ""),
-        difficulty=difficulty, active=active,
-    )
+    return PlannedQuestion(file=name, row=number, area_code=area.code, content=QuestionData(
+        content_area_id=area.id, text=text, options=[o for o in options if o],
+        correct_option=correct, explanation=values.get("explanation", ""),
+        source=values.get("source", ""), difficulty=difficulty, active=active,
+    ))
 
 
 def _area_codes(ctx: _Context) -> str:
@@ -579,9 +572,9 @@ def _data_rows(sheet: Table, header: _Header):
             if not all(is_empty(c) for c in cells))
 
 
-def _content_differs(question: Question, planned: PlannedQuestion) -> bool:
+def _content_differs(question: Question, planned: QuestionData) -> bool:
     return (
-        question.content_area.code != planned.area_code
+        question.content_area_id != planned.content_area_id
         or list(question.options) != planned.options
         or question.correct_option != planned.correct_option
         or question.explanation != planned.explanation
@@ -625,15 +618,15 @@ def check_files(
     planned: list[PlannedQuestion] = []
     for name, data in files:
         planned += _check_file(ctx, name, data, max_bytes, max_rows)
-    existing = _existing(fingerprint(p.text) for p in planned)
+    existing = _existing(fingerprint(p.content.text) for p in planned)
     for question in planned:
-        match = existing.get(fingerprint(question.text))
+        match = existing.get(fingerprint(question.content.text))
         if match is None:
             report.to_add.append(question)
         else:
             report.skipped.append(SkippedRow(
-                file=question.file, row=question.row, text=question.text,
-                existing_id=match.id, differs=_content_differs(match, question),
+                file=question.file, row=question.row, text=question.content.text,
+                existing_id=match.id, differs=_content_differs(match, question.content),
             ))
     return report
 
@@ -654,20 +647,9 @@ def import_files(
     report.dry_run = dry_run
     if dry_run or not report.ok or not report.to_add:
         return report
-    areas = {area.code: area.id for area in db.session.scalars(sa.select(ContentArea))}
     try:
         for planned in report.to_add:
-            question = create_question(QuestionData(
-                content_area_id=areas[planned.area_code],
-                text=planned.text,
-                options=planned.options,
-                correct_option=planned.correct_option,
-                explanation=planned.explanation,
-                source=planned.source,
-                difficulty=planned.difficulty,
-                active=planned.active,
-            ))
-            report.added_ids.append(question.id)
+            report.added_ids.append(create_question(planned.content).id)
         if actor_id is not None:
             audit.record(
                 actor_id, "question.import", object_type="question",
