@@ -16,11 +16,17 @@ from contest.timeutil import now_utc
 
 
 def safe_next_url(target: str | None) -> str | None:
-    """Only a path on this site: no scheme, no host, no '//' or backslash tricks."""
+    """Only a path on this site: no scheme, no host, no '//' or backslash tricks.
+
+    Control characters are refused too: a newline cannot go into the Location header
+    (it was a 500 after signing in), and browsers drop tabs and newlines inside URLs.
+    """
     if not target:
         return None
     target = target.strip()
     if "\\" in target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
@@ -60,7 +66,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
-        user = db.session.scalar(sa.select(User).where(User.username == username))
+        # PostgreSQL refuses a NUL in a query parameter; no username holds one anyway.
+        user = db.session.scalar(sa.select(User).where(User.username == username)) \
+            if "\x00" not in username else None
         if user is None or not user.check_password(form.password.data):
             form.password.errors.append("Tên đăng nhập hoặc mật khẩu không đúng.")
         elif not user.active:

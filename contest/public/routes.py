@@ -416,6 +416,16 @@ def save_answer(public_id: str):
     return jsonify(ack.as_json())
 
 
+LATE_SUBMIT_MESSAGE = ("Bài gửi sau thời hạn nên các câu trả lời vừa gửi không được ghi nhận; "
+                       "bài được chấm theo các câu đã lưu trước hạn.")
+
+
+def _sent_answers() -> bool:
+    """Whether the submitted form carries an answer or a prediction (not just its token)."""
+    return any(value.strip() for key, value in request.form.items()
+               if key == "prediction" or (key.startswith("q") and key[1:].isdigit()))
+
+
 def _answers_from_form(attempt: Attempt) -> dict[int, int | None]:
     answers: dict[int, int | None] = {}
     for position in range(1, attempt.question_count + 1):
@@ -430,8 +440,11 @@ def submit(public_id: str):
     if refusal:
         return refusal
     if attempt.is_submitted:
-        # A retried POST or a second tab: the one result stands.
-        if request.form:
+        # A retried POST or a second tab: the one result stands. A form arriving after the
+        # attempt was graded as a timeout (by the sweep, a ranking, another page) was late.
+        if attempt.finished_by == "timeout" and _sent_answers():
+            flash(LATE_SUBMIT_MESSAGE, "warning")
+        elif request.form:
             flash("Bài thi đã được nộp trước đó; kết quả dưới đây là kết quả duy nhất.", "info")
         return redirect(url_for("public.result", public_id=public_id))
     now = _now()
@@ -449,8 +462,7 @@ def submit(public_id: str):
         return _render_attempt(attempt, prediction_error=error.message,
                                prediction_value=prediction_raw, status=400)
     if outcome.late:
-        flash("Bài gửi sau thời hạn nên các câu trả lời vừa gửi không được ghi nhận; "
-              "bài được chấm theo các câu đã lưu trước hạn.", "warning")
+        flash(LATE_SUBMIT_MESSAGE, "warning")
     elif outcome.graded_now:
         flash("Đã nộp bài. Cảm ơn bạn đã tham gia!", "success")
     return redirect(url_for("public.result", public_id=public_id))

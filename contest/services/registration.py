@@ -10,6 +10,7 @@ participant; the resident confirms who they are instead (:func:`confirm_identity
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,6 +37,10 @@ PHONE_NOT_MOBILE = (
 )
 PHONE_FOREIGN = (
     "Chỉ nhận số điện thoại di động Việt Nam (+84). Vui lòng nhập số di động trong nước."
+)
+CONTROL_CHARACTERS = (
+    "{what} có ký tự không hợp lệ (ký tự điều khiển, thường do dán từ nơi khác). "
+    "Vui lòng xóa ô này và gõ lại."
 )
 _MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE,
                  phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
@@ -91,20 +96,21 @@ def parse_birth_year(raw: str | int | None, contest: Contest, now: datetime) -> 
         raise ValueError("Năm sinh gồm 4 chữ số, ví dụ 1985.")
     year = int(text)
     oldest, youngest = birth_year_range(contest, now)
+    out_of_range = f"Năm sinh phải từ {oldest} đến {youngest}."
     if year > youngest:
         if contest.min_age:
             raise ValueError(
                 f"Cuộc thi dành cho người từ đủ {contest.min_age} tuổi trở lên "
                 f"(sinh năm {youngest} trở về trước)."
             )
-        raise ValueError("Năm sinh không hợp lệ.")
+        raise ValueError(out_of_range)
     if year < oldest:
         if contest.max_age is not None:
             raise ValueError(
                 f"Cuộc thi dành cho người không quá {contest.max_age} tuổi "
                 f"(sinh từ năm {oldest} trở về sau)."
             )
-        raise ValueError("Năm sinh không hợp lệ.")
+        raise ValueError(out_of_range)
     return year
 
 
@@ -116,6 +122,11 @@ def normalise_citizen_id(raw: str | None) -> str | None:
     if not _CITIZEN_ID.fullmatch(text):
         raise ValueError("Số CCCD gồm đúng 12 chữ số.")
     return text
+
+
+def has_control_characters(text: str) -> bool:
+    """Control characters (NUL, bell...): never typed, refused by PostgreSQL, unprintable."""
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
 
 
 def same_name(a: str | None, b: str | None) -> bool:
@@ -177,6 +188,8 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
         errors["full_name"] = f"Họ và tên dài tối đa {NAME_MAX_LENGTH} ký tự."
     elif not any(ch.isalpha() for ch in name):
         errors["full_name"] = "Họ và tên phải có chữ cái."
+    elif has_control_characters(name):
+        errors["full_name"] = CONTROL_CHARACTERS.format(what="Họ và tên")
     values["full_name"] = name
 
     try:
@@ -219,6 +232,8 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
             errors["unit_other"] = "Vui lòng ghi tên tổ dân phố hoặc cơ quan, đơn vị của bạn."
         elif len(other) > UNIT_OTHER_MAX_LENGTH:
             errors["unit_other"] = f"Tên đơn vị dài tối đa {UNIT_OTHER_MAX_LENGTH} ký tự."
+        elif has_control_characters(other):
+            errors["unit_other"] = CONTROL_CHARACTERS.format(what="Tên đơn vị")
         values["unit_other"] = other or None
     elif is_digits(unit_choice) and len(unit_choice) < 10 and db.session.scalar(
         sa.select(Unit.id).where(Unit.id == int(unit_choice), Unit.active)
