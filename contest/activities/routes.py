@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 
 from flask import (
-    abort,
     current_app,
     flash,
     redirect,
@@ -28,6 +27,7 @@ from contest.services.text import is_digits
 from contest.timeutil import now_utc, to_local
 
 NOT_FOUND = "Không tìm thấy hoạt động này, hoặc hoạt động thuộc đơn vị khác."
+UNIT_NOT_FOUND = "Không tìm thấy đơn vị này; vui lòng chọn đơn vị trong danh sách “Phạm vi”."
 
 
 def _actor() -> svc.Actor:
@@ -278,15 +278,18 @@ def _report_params() -> tuple[int, int | None, int | None]:
         quarter = _arg_int("quarter", 1, 4)
         if quarter is None:
             abort_vi(400, "Quý không hợp lệ; chọn quý I, II, III, IV hoặc cả năm.")
-    unit_id = _arg_int("unit")
+    unit_id = _arg_int("unit") or None  # "0" (like "") is the ward's report
     if "unit" in request.args and request.args["unit"] not in ("", "0") and unit_id is None:
-        abort_vi(404, "Không tìm thấy đơn vị.")
+        abort_vi(404, UNIT_NOT_FOUND)
     if not actor.reads_all_units:
         if unit_id is not None and unit_id != actor.unit_id:
             abort_vi(403, "Bạn chỉ được xem báo cáo của đơn vị mình.")
         unit_id = actor.unit_id
         if unit_id is None:
             abort_vi(403, "Tài khoản của bạn chưa được gắn với đơn vị nào.")
+    elif unit_id is not None and not svc.unit_names([unit_id]):
+        # Before anything is read or saved: a note for a missing unit would break the database.
+        abort_vi(404, UNIT_NOT_FOUND)
     return year, quarter, unit_id
 
 
@@ -298,7 +301,7 @@ def _build(year: int, quarter: int | None, unit_id: int | None) -> reports.Repor
             ward_name=current_app.config["WARD_NAME"],
         )
     except LookupError:
-        abort(404)
+        abort_vi(404, UNIT_NOT_FOUND)
 
 
 @bp.route("/report", methods=["GET", "POST"])

@@ -65,6 +65,13 @@ QUANTITY_UNIT_MAX = 60
 NUMBER_MAX = 10_000_000
 #: Activities are recorded for the plan's years; anything far outside is a typo.
 MIN_YEAR = 2000
+#: Control characters (all but tab, line feed and carriage return): invisible, refused by
+#: PostgreSQL (NUL) and by spreadsheets (the report's workbook), so typed text drops them.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _without_controls(text: str | None) -> str:
+    return _CONTROL_CHARS.sub("", text or "")
 
 
 class PermissionDenied(Exception):  # noqa: N818 - reads better at call sites
@@ -271,19 +278,19 @@ def _validate(actor: Actor, data: ActivityData) -> tuple[dict, list[ContentArea]
     elif len(areas) != len(area_ids):
         errors["content_area_ids"] = "Có nội dung tuyên truyền không hợp lệ; vui lòng chọn lại."
 
-    title = clean(data.title or "")
+    title = clean(_without_controls(data.title))
     if not title:
         errors["title"] = "Vui lòng nhập tên hoạt động."
     elif len(title) > TITLE_MAX:
         errors["title"] = f"Tên hoạt động quá dài (tối đa {TITLE_MAX} ký tự)."
     cleaned["title"] = title
 
-    description = (data.description or "").replace("\x00", "").strip()
+    description = _without_controls(data.description).strip()
     if len(description) > TEXT_MAX:
         errors["description"] = f"Mô tả quá dài (tối đa {TEXT_MAX} ký tự)."
     cleaned["description"] = description
 
-    place = clean(data.place or "")
+    place = clean(_without_controls(data.place))
     if len(place) > PLACE_MAX:
         errors["place"] = f"Địa điểm quá dài (tối đa {PLACE_MAX} ký tự)."
     cleaned["place"] = place
@@ -292,7 +299,7 @@ def _validate(actor: Actor, data: ActivityData) -> tuple[dict, list[ContentArea]
     _check_number(errors, "quantity", data.quantity, "Số lượng")
     cleaned["people_reached"] = data.people_reached
     cleaned["quantity"] = data.quantity
-    quantity_unit = clean(data.quantity_unit or "")
+    quantity_unit = clean(_without_controls(data.quantity_unit))
     if len(quantity_unit) > QUANTITY_UNIT_MAX:
         errors["quantity_unit"] = f"Đơn vị tính quá dài (tối đa {QUANTITY_UNIT_MAX} ký tự)."
     elif data.quantity is not None and not quantity_unit:
@@ -724,7 +731,7 @@ def save_note(actor: Actor, year: int, quarter: int | None, unit_id: int | None,
               for name, value in texts.items() if len(value or "") > TEXT_MAX}
     if errors:
         raise ActivityInvalid(errors)
-    texts = {name: (value or "").replace("\x00", "").strip() for name, value in texts.items()}
+    texts = {name: _without_controls(value).strip() for name, value in texts.items()}
     note = get_note(year, quarter, unit_id)
     before = audit.snapshot(note, list(texts)) if note else None
     if note is None:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from contest.extensions import db
 from contest.models import Activity, ActivityForm, ContentArea, Unit, activity_content_area
 from contest.services import activities as svc
-from contest.services.xlsx import keep_as_text
+from contest.services.xlsx import cell_text, keep_as_text
 from contest.timeutil import to_local
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
@@ -463,7 +463,7 @@ def _sheet(wb: Workbook, title: str, headings: list[str], rows: list[list], widt
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        ws.append(row)
+        ws.append([cell_text(value) for value in row])
         for cell in ws[ws.max_row]:
             keep_as_text(cell)
     ws.freeze_panes = "A2"

@@ -45,6 +45,7 @@ from contest.models import (
 from contest.services import item_analysis as ia
 from contest.services import stats
 from contest.services.stats import StatsFilter
+from contest.services.xlsx import cell_text
 from contest.timeutil import to_local
 
 PERSONAL_SLUG = "danh-sach-thi-sinh"
@@ -325,6 +326,7 @@ def _xlsx_cell(ws, value, col: Column, styles: dict):
     if value is None or value == "":
         return None  # no cell at all: an empty one reads back the same, and costs a cell
     if isinstance(value, str):
+        value = cell_text(value)
         if not value.startswith("="):
             return value
         cell = WriteOnlyCell(ws, value=value)

@@ -1,6 +1,17 @@
-"""One rule for every workbook written with openpyxl's normal (not write-only) cells."""
+"""Rules for text written into workbooks (openpyxl)."""
 
 from __future__ import annotations
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+
+def cell_text(value):
+    """``value`` with the control characters a worksheet cannot hold removed (other values as
+    they are). openpyxl refuses such text with an error, so one stray character in a stored
+    name or title (pasted, or saved before input was cleaned) would break the whole export."""
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
 
 
 def keep_as_text(cell):
