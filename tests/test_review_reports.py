@@ -153,3 +153,22 @@ def test_statistics_workbook_with_control_characters_in_a_name(app, client, logi
     texts = _texts(client.get("/reports/export.xlsx"))
     assert "Nguyễn Văn An" in texts
     assert "Cuộc thi CCHC" in texts
+
+
+# --- messages that say what is wrong --------------------------------------------------------
+
+
+def test_viewer_opening_the_entry_form_is_told_the_account_only_reads(client, login_as):
+    login_as("viewer")
+    response = client.get("/activities/new")
+    assert response.status_code == 403
+    html = response.get_data(as_text=True)
+    assert "chỉ được xem" in html
+    assert "chưa được gắn với đơn vị" not in html
+
+
+def test_reporter_without_a_unit_is_told_to_ask_for_one(client, login_as):
+    login_as("unit_reporter")
+    response = client.get("/activities/new")
+    assert response.status_code == 403
+    assert "chưa được gắn với đơn vị" in response.get_data(as_text=True)

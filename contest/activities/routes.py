@@ -151,6 +151,8 @@ def index():
 def new():
     actor = _actor()
     if not actor.can_write:
+        if actor.role != "unit_reporter":  # a viewer: reads the log, records nothing
+            abort_vi(403, "Tài khoản của bạn chỉ được xem, không được ghi nhận hoạt động.")
         abort_vi(403, "Tài khoản của bạn chưa được gắn với đơn vị nào; "
                       "vui lòng liên hệ quản trị hệ thống.")
     form = ActivityEntryForm()
