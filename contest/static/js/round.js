@@ -108,6 +108,8 @@
 
   function savePrediction(input) {
     clearTimeout(predictionTimer);
+    // Text a number field cannot read ("12-") reads as "": not a cleared prediction.
+    if (input.validity && input.validity.badInput) { return; }
     var value = input.value.trim();
     if (value !== "" && !/^\d+$/.test(value)) { return; }
     queue("prediction", {prediction: value === "" ? null : value});
