@@ -45,6 +45,8 @@ def init_app(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         message = error.description if getattr(error, "vi_message", False) else None
+        if error.code == 413 and message is None:
+            message = _too_large_message(app)
         return error_response(error.code, message)
 
     @app.errorhandler(DBAPIError)
@@ -65,7 +67,19 @@ def init_app(app: Flask) -> None:
     def _internal(error: InternalServerError):
         original = getattr(error, "original_exception", None)
         app.logger.error("Unhandled error", exc_info=original or error)
+        # A failed write leaves the session unusable until rolled back, and the page
+        # itself reads the signed-in user: without this the error page fails too, and
+        # the resident gets Werkzeug's bare English one.
+        from contest.extensions import db
+
+        db.session.rollback()
         return error_response(500)
+
+
+def _too_large_message(app: Flask) -> str:
+    limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    return (f"Tệp hoặc dữ liệu gửi lên vượt quá {limit_mb} MB cho phép. Hãy gửi tệp nhỏ "
+            "hơn (chia thành nhiều tệp nếu cần) hoặc bớt ảnh đính kèm rồi gửi lại.")
 
 
 def abort_vi(code: int, message: str):

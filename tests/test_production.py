@@ -257,6 +257,8 @@ def test_404_405_413_from_real_requests_are_vietnamese(error_app):
     too_big = b"x" * (error_app.config["MAX_CONTENT_LENGTH"] + 1)
     big = client.post("/_test/upload", data=too_big, content_type="application/octet-stream")
     assert big.status_code == 413 and ERROR_TITLES[413] in big.get_data(as_text=True)
+    # It says how large is allowed, so the organiser knows what to fix.
+    assert "vượt quá 6 MB cho phép" in big.get_data(as_text=True)
 
 
 def test_json_clients_get_json_errors(error_app):
@@ -279,6 +281,25 @@ def test_500_logs_the_trace_and_never_shows_it(error_app, caplog):
     logged = "\n".join(r.getMessage() + str(r.exc_info) for r in caplog.records)
     assert "secret-internal-detail" in logged
     assert any(r.exc_info for r in caplog.records)
+
+
+def test_500_after_a_failed_write_still_shows_the_vietnamese_page_when_signed_in(
+        error_app, client, login_as):
+    from contest.models import Unit
+
+    @error_app.route("/_test/failed-write")
+    def _failed_write():
+        db.session.add(Unit(name="Đơn vị trùng tên"))
+        db.session.add(Unit(name="Đơn vị trùng tên"))
+        db.session.flush()  # the unique name is refused: the session now needs a rollback
+        return "unreachable"
+
+    login_as("organiser")
+    response = client.get("/_test/failed-write")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    # The back-office page, rendered for the signed-in organiser, not Werkzeug's own.
+    assert ERROR_TITLES[500] in page and '<html lang="vi">' in page
 
 
 # --- backup ------------------------------------------------------------------------------
