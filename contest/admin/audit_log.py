@@ -14,11 +14,11 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from contest.admin import bp
+from contest.admin import MAX_DB_INT, bp, query_int
 from contest.admin.forms_people import AuditFilterForm
 from contest.errors import abort_vi
 from contest.extensions import db
-from contest.forms import choices
+from contest.forms import INVALID_CHOICE, choices
 from contest.models import AuditEntry, User
 from contest.timeutil import local_to_utc
 
@@ -56,6 +56,8 @@ def audit_log():
              .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
     # Bad filter values (a mistyped date) show a message beside the field and are ignored.
     form.validate()
+    if form.user_id.data is not None and not 1 <= form.user_id.data <= MAX_DB_INT:
+        form.user_id.errors.append(INVALID_CHOICE)
     if form.user_id.data and not form.user_id.errors:
         query = query.where(AuditEntry.user_id == form.user_id.data)
     action = (form.action.data or "").strip()
@@ -70,7 +72,7 @@ def audit_log():
         # The whole last day, in Vietnam time.
         query = query.where(AuditEntry.at < local_to_utc(
             datetime.combine(form.date_to.data + timedelta(days=1), time.min)))
-    page = db.paginate(query, page=request.args.get("page", 1, type=int),
+    page = db.paginate(query, page=query_int("page", 1),
                        per_page=current_app.config["ADMIN_PAGE_SIZE"], error_out=False)
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/audit/list.html", page=page, form=form, filters=filters,

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from contest.admin import bp
+from contest.admin import bp, query_int
 from contest.admin.forms_people import EntryPointForm
 from contest.extensions import db
 from contest.forms import ActionForm, choices, show_error
@@ -30,7 +30,7 @@ def _contests() -> list[Contest]:
 @bp.route("/entry_points/")
 def entry_points():
     contests = _contests()
-    contest_id = request.args.get("contest_id", type=int)
+    contest_id = query_int("contest_id")
     query = sa.select(EntryPoint).order_by(EntryPoint.contest_id.desc(), EntryPoint.created_at)
     if contest_id:
         query = query.where(EntryPoint.contest_id == contest_id)
@@ -55,7 +55,7 @@ def _form(entry: EntryPoint | None = None) -> EntryPointForm:
         ((c.id, c.title + ("" if c.is_published else " (nháp)")) for c in _contests()),
         first=(None, "— Chọn cuộc thi —"))
     if entry is None and request.method == "GET":
-        form.contest_id.data = request.args.get("contest_id", type=int)
+        form.contest_id.data = query_int("contest_id")
     return form
 
 

@@ -7,6 +7,7 @@ contest/services/rounds.py and contest/services/questions.py.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask_wtf import FlaskForm
@@ -49,6 +50,35 @@ STATUS_LABELS = {"draft": "Bản nháp (chỉ Ban tổ chức thấy)",
                  "published": "Công bố (người dân thấy và dự thi)"}
 PRIZE_ROWS = 6
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+#: Control characters no one types (tab and line breaks aside): PostgreSQL refuses NUL,
+#: and the spreadsheets and PDFs built from saved text refuse or garble the others.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS_MESSAGE = (
+    "Có ký tự không hợp lệ (ký tự điều khiển, thường do dán từ nơi khác). "
+    "Vui lòng xóa ô này và gõ lại."
+)
+
+
+def _refuse_control_characters(fields) -> bool:
+    """Mark every text field (nested ones too) holding a control character; True if none."""
+    ok = True
+    for field in fields:
+        if isinstance(field, FieldList):
+            ok = _refuse_control_characters(field.entries) and ok
+        elif isinstance(field, FormField):
+            ok = _refuse_control_characters(field.form) and ok
+        elif isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
+            field.errors = [*field.errors, CONTROL_CHARACTERS_MESSAGE]
+            ok = False
+    return ok
+
+
+class BackOfficeForm(FlaskForm):
+    """A back-office form: text with a control character is refused beside its field."""
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        return _refuse_control_characters(self) and ok
 
 
 class VnDateTimeLocalField(DateTimeLocalField):
@@ -66,7 +96,7 @@ class VnDateTimeLocalField(DateTimeLocalField):
 # --- questions ------------------------------------------------------------------------
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(BackOfficeForm):
     content_area_id = VnSelectField("Lĩnh vực", coerce=int,
                                   validators=[InputRequired("Vui lòng chọn lĩnh vực.")])
     text = TextAreaField("Nội dung câu hỏi", validators=[
@@ -113,14 +143,14 @@ class QuestionForm(FlaskForm):
         return ok
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BackOfficeForm):
     files = MultipleFileField("Tệp câu hỏi (.xlsx hoặc .csv)")
 
 
 # --- contests and rounds --------------------------------------------------------------
 
 
-class ContestForm(FlaskForm):
+class ContestForm(BackOfficeForm):
     title = StringField("Tên cuộc thi", validators=[
         DataRequired("Vui lòng nhập tên cuộc thi."),
         max_length(300, "Tên cuộc thi")])
@@ -151,7 +181,7 @@ class PrizeTierForm(Form):
     count = VnIntegerField("Số lượng", validators=[Optional()])
 
 
-class RoundForm(FlaskForm):
+class RoundForm(BackOfficeForm):
     """Quota inputs (one per content area) are added by :func:`round_form_class`."""
 
     name = StringField("Tên đợt thi", validators=[

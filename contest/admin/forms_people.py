@@ -10,6 +10,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from contest.admin.forms import BackOfficeForm
 from contest.forms import (
     IdSelectField,
     VnDateField,
@@ -25,7 +26,7 @@ from contest.services.units import POPULATION_MAX
 
 # --- units ----------------------------------------------------------------------------------
 
-class UnitForm(FlaskForm):
+class UnitForm(BackOfficeForm):
     name = StringField("Tên đơn vị", validators=[
         DataRequired("Vui lòng nhập tên đơn vị."), max_length(200)])
     kind = VnSelectField("Loại", choices=choices(UNIT_KINDS))
@@ -39,24 +40,24 @@ class UnitForm(FlaskForm):
     active = BooleanField("Đang sử dụng", default=True)
 
 
-class UnitMergeForm(FlaskForm):
+class UnitMergeForm(BackOfficeForm):
     target_id = IdSelectField("Gộp vào đơn vị",
                               validators=[DataRequired("Vui lòng chọn đơn vị nhận.")])
 
 
-class UnitImportForm(FlaskForm):
+class UnitImportForm(BackOfficeForm):
     file = FileField("Tệp danh sách đơn vị (.xlsx hoặc .csv)",
                      validators=[FileRequired("Vui lòng chọn tệp để nhập.")])
 
 
-class UnitImportConfirmForm(FlaskForm):
+class UnitImportConfirmForm(BackOfficeForm):
     payload = HiddenField(validators=[DataRequired("Thiếu dữ liệu xác nhận; hãy tải tệp lại.")])
     filename = HiddenField()
 
 
 # --- entry points ---------------------------------------------------------------------------
 
-class EntryPointForm(FlaskForm):
+class EntryPointForm(BackOfficeForm):
     contest_id = IdSelectField("Cuộc thi", validators=[DataRequired("Vui lòng chọn cuộc thi.")])
     label = StringField("Tên gọi", validators=[
         DataRequired("Vui lòng nhập tên gọi, ví dụ “Pano ngã tư Phù Vân”."),
@@ -73,7 +74,7 @@ class EntryPointForm(FlaskForm):
 ROLE_CHOICES = choices(ROLES)
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(BackOfficeForm):
     username = StringField("Tên đăng nhập", validators=[
         DataRequired("Vui lòng nhập tên đăng nhập."), max_length(60)])
     full_name = StringField("Họ và tên", validators=[
@@ -88,7 +89,7 @@ class UserCreateForm(FlaskForm):
     )
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(BackOfficeForm):
     full_name = StringField("Họ và tên", validators=[
         DataRequired("Vui lòng nhập họ và tên."), max_length(120)])
     role = VnSelectField("Vai trò", choices=ROLE_CHOICES)

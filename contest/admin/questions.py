@@ -21,8 +21,9 @@ from flask import (
 )
 from flask_login import current_user
 
-from contest.admin import bp
+from contest.admin import bp, query_int
 from contest.admin.forms import (
+    CONTROL_CHARACTERS,
     DIFFICULTIES,
     ImportForm,
     QuestionForm,
@@ -96,7 +97,7 @@ def filtered_query(filters: dict[str, str]) -> sa.Select:
 def questions():
     filters = _filters()
     page = db.paginate(
-        filtered_query(filters).order_by(Question.id.desc()),
+        filtered_query(filters).order_by(Question.id.desc()), page=query_int("page", 1),
         per_page=current_app.config["ADMIN_PAGE_SIZE"], max_per_page=200, error_out=False,
     )
     return render_template(
@@ -304,7 +305,9 @@ def _read_uploads(form: ImportForm) -> tuple[list[tuple[str, bytes]], list[str],
         return [], [f"Mỗi lần nhập tối đa {MAX_IMPORT_FILES} tệp."], 400
     files, problems, status = [], [], 400
     for upload in uploads:
-        name = Path(upload.filename.replace("\\", "/")).name[:200] or "tep"
+        # The name is shown and goes into the audit log (PostgreSQL refuses a NUL).
+        name = CONTROL_CHARACTERS.sub("", Path(upload.filename.replace("\\", "/")).name)
+        name = name[:200] or "tep"
         suffix = Path(name).suffix.lower()
         if suffix not in IMPORT_TYPES:
             problems.append(f"Tệp “{name}” không phải tệp Excel (.xlsx) hoặc CSV (.csv). "

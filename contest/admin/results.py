@@ -11,11 +11,11 @@ import io
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from contest.admin import bp
+from contest.admin import MAX_DB_INT, bp
+from contest.admin.forms import BackOfficeForm
 from contest.admin.routes import CHANGE_ROLES
 from contest.errors import abort_vi
 from contest.extensions import db
@@ -27,7 +27,7 @@ from contest.timeutil import now_utc
 RANKING_PAGE_SIZE = 100
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BackOfficeForm):
     reason = TextAreaField(
         "Lý do",
         validators=[DataRequired("Vui lòng ghi lý do."),
@@ -35,7 +35,7 @@ class ReasonForm(FlaskForm):
     )
 
 
-class PublishForm(FlaskForm):
+class PublishForm(BackOfficeForm):
     reason = TextAreaField(
         "Lý do công bố lại (bắt buộc nếu đã công bố trước đó)",
         validators=[Optional(), Length(max=500, message="Lý do tối đa 500 ký tự.")],
@@ -283,7 +283,7 @@ def results_collective(contest_id: int):
     round_id = request.args.get("round", type=int)
     round_ = None
     if round_id is not None:
-        round_ = db.session.get(Round, round_id)
+        round_ = db.session.get(Round, round_id) if 1 <= round_id <= MAX_DB_INT else None
         if round_ is None or round_.contest_id != contest.id:
             abort_vi(404, "Không tìm thấy đợt thi này trong cuộc thi.")
     units = prizes.unit_participation(contest.id, round_.id if round_ else None)
