@@ -6,9 +6,9 @@ nested blueprint with an admin-only guard of its own.
 
 from flask import Blueprint, request
 
-from contest.admin.forms import CONTROL_CHARACTERS
 from contest.auth.guards import guard_blueprint
 from contest.errors import abort_vi
+from contest.services.text import has_control_characters
 
 bp = Blueprint("admin", __name__)
 guard_blueprint(bp, "admin", "organiser", read_only_roles=("viewer",))
@@ -20,7 +20,7 @@ MAX_DB_INT = 2**31 - 1
 @bp.before_request
 def _refuse_control_characters_in_query_string():
     """Filters and searches go into queries: a NUL there is a driver error (500), not a search."""
-    if any(CONTROL_CHARACTERS.search(value) for _, value in request.args.items(multi=True)):
+    if any(has_control_characters(value) for _, value in request.args.items(multi=True)):
         abort_vi(400, "Đường dẫn có ký tự không hợp lệ (ký tự điều khiển). Hãy xóa nội dung "
                       "ô tìm kiếm hoặc bộ lọc, gõ lại rồi thử lại.")
 

@@ -7,7 +7,6 @@ contest/services/rounds.py and contest/services/questions.py.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from flask_wtf import FlaskForm
@@ -41,7 +40,7 @@ from contest.models.bank import (
     SOURCE_MAX_LENGTH,
 )
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS, REVEAL_POLICIES
-from contest.services.text import clean
+from contest.services.text import clean, has_control_characters
 
 DIFFICULTIES = {1: "Dễ", 2: "Trung bình", 3: "Khó"}
 FIELD_MODE_LABELS = {"hidden": "Không hỏi", "optional": "Không bắt buộc",
@@ -50,9 +49,6 @@ STATUS_LABELS = {"draft": "Bản nháp (chỉ Ban tổ chức thấy)",
                  "published": "Công bố (người dân thấy và dự thi)"}
 PRIZE_ROWS = 6
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
-#: Control characters no one types (tab and line breaks aside): PostgreSQL refuses NUL,
-#: and the spreadsheets and PDFs built from saved text refuse or garble the others.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_CHARACTERS_MESSAGE = (
     "Có ký tự không hợp lệ (ký tự điều khiển, thường do dán từ nơi khác). "
     "Vui lòng xóa ô này và gõ lại."
@@ -67,7 +63,7 @@ def _refuse_control_characters(fields) -> bool:
             ok = _refuse_control_characters(field.entries) and ok
         elif isinstance(field, FormField):
             ok = _refuse_control_characters(field.form) and ok
-        elif isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
+        elif isinstance(field.data, str) and has_control_characters(field.data):
             field.errors = [*field.errors, CONTROL_CHARACTERS_MESSAGE]
             ok = False
     return ok

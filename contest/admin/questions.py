@@ -22,12 +22,7 @@ from flask import (
 from flask_login import current_user
 
 from contest.admin import bp, query_int
-from contest.admin.forms import (
-    CONTROL_CHARACTERS,
-    DIFFICULTIES,
-    ImportForm,
-    QuestionForm,
-)
+from contest.admin.forms import DIFFICULTIES, ImportForm, QuestionForm
 from contest.admin.routes import area_overview
 from contest.extensions import db
 from contest.forms import ActionForm, choices
@@ -36,7 +31,7 @@ from contest.models.bank import MAX_OPTIONS, OPTION_LETTERS
 from contest.services import audit
 from contest.services import questions as questions_service
 from contest.services.questions import QuestionData
-from contest.services.text import search_key
+from contest.services.text import search_key, without_control_characters
 from contest.timeutil import format_local, now_utc
 
 QUESTION_FIELDS = ["content_area_id", "text", "options", "correct_option", "explanation",
@@ -306,7 +301,7 @@ def _read_uploads(form: ImportForm) -> tuple[list[tuple[str, bytes]], list[str],
     files, problems, status = [], [], 400
     for upload in uploads:
         # The name is shown and goes into the audit log (PostgreSQL refuses a NUL).
-        name = CONTROL_CHARACTERS.sub("", Path(upload.filename.replace("\\", "/")).name)
+        name = without_control_characters(Path(upload.filename.replace("\\", "/")).name)
         name = name[:200] or "tep"
         suffix = Path(name).suffix.lower()
         if suffix not in IMPORT_TYPES:

@@ -32,7 +32,7 @@ from contest.models import (
     activity_content_area,
 )
 from contest.services import audit
-from contest.services.text import clean
+from contest.services.text import clean, without_control_characters
 from contest.timeutil import local_to_utc
 
 WRITE_ANY_ROLES = frozenset({"admin", "organiser"})
@@ -65,15 +65,6 @@ QUANTITY_UNIT_MAX = 60
 NUMBER_MAX = 10_000_000
 #: Activities are recorded for the plan's years; anything far outside is a typo.
 MIN_YEAR = 2000
-#: Control characters (all but tab, line feed and carriage return): invisible, refused by
-#: PostgreSQL (NUL) and by spreadsheets (the report's workbook), so typed text drops them.
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _without_controls(text: str | None) -> str:
-    return _CONTROL_CHARS.sub("", text or "")
-
-
 class PermissionDenied(Exception):  # noqa: N818 - reads better at call sites
     """The actor may not do this to this record."""
 
@@ -278,19 +269,19 @@ def _validate(actor: Actor, data: ActivityData) -> tuple[dict, list[ContentArea]
     elif len(areas) != len(area_ids):
         errors["content_area_ids"] = "Có nội dung tuyên truyền không hợp lệ; vui lòng chọn lại."
 
-    title = clean(_without_controls(data.title))
+    title = clean(without_control_characters(data.title))
     if not title:
         errors["title"] = "Vui lòng nhập tên hoạt động."
     elif len(title) > TITLE_MAX:
         errors["title"] = f"Tên hoạt động quá dài (tối đa {TITLE_MAX} ký tự)."
     cleaned["title"] = title
 
-    description = _without_controls(data.description).strip()
+    description = without_control_characters(data.description).strip()
     if len(description) > TEXT_MAX:
         errors["description"] = f"Mô tả quá dài (tối đa {TEXT_MAX} ký tự)."
     cleaned["description"] = description
 
-    place = clean(_without_controls(data.place))
+    place = clean(without_control_characters(data.place))
     if len(place) > PLACE_MAX:
         errors["place"] = f"Địa điểm quá dài (tối đa {PLACE_MAX} ký tự)."
     cleaned["place"] = place
@@ -299,7 +290,7 @@ def _validate(actor: Actor, data: ActivityData) -> tuple[dict, list[ContentArea]
     _check_number(errors, "quantity", data.quantity, "Số lượng")
     cleaned["people_reached"] = data.people_reached
     cleaned["quantity"] = data.quantity
-    quantity_unit = clean(_without_controls(data.quantity_unit))
+    quantity_unit = clean(without_control_characters(data.quantity_unit))
     if len(quantity_unit) > QUANTITY_UNIT_MAX:
         errors["quantity_unit"] = f"Đơn vị tính quá dài (tối đa {QUANTITY_UNIT_MAX} ký tự)."
     elif data.quantity is not None and not quantity_unit:
@@ -731,7 +722,7 @@ def save_note(actor: Actor, year: int, quarter: int | None, unit_id: int | None,
               for name, value in texts.items() if len(value or "") > TEXT_MAX}
     if errors:
         raise ActivityInvalid(errors)
-    texts = {name: _without_controls(value).strip() for name, value in texts.items()}
+    texts = {name: without_control_characters(value).strip() for name, value in texts.items()}
     note = get_note(year, quarter, unit_id)
     before = audit.snapshot(note, list(texts)) if note else None
     if note is None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -44,7 +43,7 @@ from contest.services import audit
 from contest.services.questions import QuestionData, create_question
 from contest.services.seed import CONTENT_AREAS
 from contest.services.tabular import Formula, Table, TableRefused, is_empty, read_table
-from contest.services.text import clean, fingerprint, search_key
+from contest.services.text import clean, fingerprint, has_control_characters, search_key
 
 #: More rows than this in one import is almost certainly a wrong file (the plan's bank is ~100).
 MAX_IMPORT_ROWS = 5000
@@ -244,10 +243,6 @@ _HEADER_KEYS = {_header_key(column.header): column.key for column in ALL_COLUMNS
 _HEADER_KEYS.update(_HEADER_ALIASES)
 
 
-def _has_control_chars(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" and not ch.isspace() for ch in text)
-
-
 def _parse_area(text: str, by_code: dict[str, ContentArea], by_title: dict[str, ContentArea]):
     lowered = clean(text).lower()
     match = _AREA_CODE.match(lowered)
@@ -396,7 +391,7 @@ def _validate_row(
         elif isinstance(value, str) and text.startswith(FORMULA_PREFIXES):
             error(key, f"ô bắt đầu bằng «{text[0]}» có thể bị Excel chạy như công thức (chèn "
                        "công thức). Hãy bỏ ký tự này hoặc viết thêm chữ phía trước.")
-        elif _has_control_chars(text):
+        elif has_control_characters(text):
             error(key, "ô chứa ký tự điều khiển không in được. Hãy gõ lại nội dung ô này.")
         else:
             limit = COLUMN_BY_KEY[key].max_length

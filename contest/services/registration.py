@@ -10,7 +10,6 @@ participant; the resident confirms who they are instead (:func:`confirm_identity
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contest.extensions import db
 from contest.models import GENDERS, Contest, EntryPoint, Participant, Unit
-from contest.services.text import clean, is_digits, search_key
+from contest.services.text import clean, has_control_characters, is_digits, search_key
 from contest.timeutil import to_local
 
 NAME_MAX_LENGTH = 120
@@ -38,7 +37,7 @@ PHONE_NOT_MOBILE = (
 PHONE_FOREIGN = (
     "Chỉ nhận số điện thoại di động Việt Nam (+84). Vui lòng nhập số di động trong nước."
 )
-CONTROL_CHARACTERS = (
+CONTROL_CHARACTERS_MESSAGE = (
     "{what} có ký tự không hợp lệ (ký tự điều khiển, thường do dán từ nơi khác). "
     "Vui lòng xóa ô này và gõ lại."
 )
@@ -124,11 +123,6 @@ def normalise_citizen_id(raw: str | None) -> str | None:
     return text
 
 
-def has_control_characters(text: str) -> bool:
-    """Control characters (NUL, bell...): never typed, refused by PostgreSQL, unprintable."""
-    return any(unicodedata.category(ch) == "Cc" for ch in text)
-
-
 def same_name(a: str | None, b: str | None) -> bool:
     """Names compared as residents type them: case, spacing and diacritics aside."""
     return bool(search_key(a)) and search_key(a) == search_key(b)
@@ -189,7 +183,7 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
     elif not any(ch.isalpha() for ch in name):
         errors["full_name"] = "Họ và tên phải có chữ cái."
     elif has_control_characters(name):
-        errors["full_name"] = CONTROL_CHARACTERS.format(what="Họ và tên")
+        errors["full_name"] = CONTROL_CHARACTERS_MESSAGE.format(what="Họ và tên")
     values["full_name"] = name
 
     try:
@@ -233,7 +227,7 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
         elif len(other) > UNIT_OTHER_MAX_LENGTH:
             errors["unit_other"] = f"Tên đơn vị dài tối đa {UNIT_OTHER_MAX_LENGTH} ký tự."
         elif has_control_characters(other):
-            errors["unit_other"] = CONTROL_CHARACTERS.format(what="Tên đơn vị")
+            errors["unit_other"] = CONTROL_CHARACTERS_MESSAGE.format(what="Tên đơn vị")
         values["unit_other"] = other or None
     elif is_digits(unit_choice) and len(unit_choice) < 10 and db.session.scalar(
         sa.select(Unit.id).where(Unit.id == int(unit_choice), Unit.active)

@@ -7,6 +7,9 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+#: Control characters no one types (tab and line breaks aside): PostgreSQL refuses NUL in
+#: text, and the spreadsheets and PDFs built from saved text refuse or garble the others.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean(text: str | None) -> str:
@@ -14,6 +17,14 @@ def clean(text: str | None) -> str:
     if text is None:
         return ""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
+
+
+def has_control_characters(text: str) -> bool:
+    return CONTROL_CHARACTERS.search(text) is not None
+
+
+def without_control_characters(text: str | None) -> str:
+    return CONTROL_CHARACTERS.sub("", text or "")
 
 
 def strip_diacritics(text: str) -> str:

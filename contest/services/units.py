@@ -6,7 +6,6 @@ audit entry land together.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -14,14 +13,12 @@ import sqlalchemy as sa
 from contest.extensions import db
 from contest.models import UNIT_KINDS, Activity, Participant, Unit, User
 from contest.services import audit
-from contest.services.text import clean
+from contest.services.text import clean, has_control_characters
 
 UNIT_FIELDS = ["name", "kind", "population", "is_plan_responsible", "active"]
 NAME_MAX_LENGTH = 200
 #: Larger than any ward or agency; a typo with extra zeros is caught.
 POPULATION_MAX = 1_000_000
-#: Never typed; PostgreSQL refuses NUL and spreadsheet exports refuse the rest.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 CONTROL_CHARACTERS_MESSAGE = (
     "Tên đơn vị có ký tự không hợp lệ (ký tự điều khiển, thường do dán từ nơi khác). "
     "Hãy gõ lại tên."
@@ -68,7 +65,7 @@ def validate(data: UnitData, exclude_id: int | None = None) -> UnitData:
         raise UnitError("Vui lòng nhập tên đơn vị.", "name")
     if len(name) > NAME_MAX_LENGTH:
         raise UnitError(f"Tên đơn vị dài tối đa {NAME_MAX_LENGTH} ký tự.", "name")
-    if CONTROL_CHARACTERS.search(name):
+    if has_control_characters(name):
         raise UnitError(CONTROL_CHARACTERS_MESSAGE, "name")
     if data.kind not in UNIT_KINDS:
         raise UnitError("Loại đơn vị không hợp lệ.", "kind")

@@ -17,9 +17,13 @@ from contest.extensions import db
 from contest.models import UNIT_KINDS
 from contest.services import audit
 from contest.services.tabular import TableRefused, file_kind, read_table
-from contest.services.text import clean, search_key
+from contest.services.text import (
+    clean,
+    has_control_characters,
+    search_key,
+    without_control_characters,
+)
 from contest.services.units import (
-    CONTROL_CHARACTERS,
     NAME_MAX_LENGTH,
     POPULATION_MAX,
     UNIT_FIELDS,
@@ -126,7 +130,7 @@ def parse_units(filename: str, data: bytes, max_bytes: int) -> ImportReport:
     """Check the file and every row against the current list of units. Writes nothing."""
     # The name goes back in the confirmation form and into the audit log (PostgreSQL
     # refuses a NUL): a control character in it is dropped, it names nothing.
-    filename = CONTROL_CHARACTERS.sub("", filename or "")
+    filename = without_control_characters(filename)
     report = ImportReport(filename=filename or "(không tên)")
     try:
         # The kind before the size: a file of the wrong kind is no better made smaller.
@@ -198,7 +202,7 @@ def _check_table(report: ImportReport, rows: list[tuple[int, list[object]]]) -> 
             result.errors.append(f"Cột “{COLUMN_NAME}”: bỏ trống.")
         elif len(name) > NAME_MAX_LENGTH:
             result.errors.append(f"Cột “{COLUMN_NAME}”: dài quá {NAME_MAX_LENGTH} ký tự.")
-        elif CONTROL_CHARACTERS.search(name):
+        elif has_control_characters(name):
             result.errors.append(
                 f"Cột “{COLUMN_NAME}”: có ký tự điều khiển không in được. Hãy gõ lại tên.")
         elif name.casefold() in seen:
