@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,24 @@ def test_resident_journey_without_javascript(live_server, browser_without_js):
 
         items = load_items(db.session.get(Attempt, attempt.id))
         assert [item.option_order.index(item.chosen_option) for item in items] == [1] * 5
+
+
+@pytest.mark.browser
+def test_prediction_field_holding_unreadable_text_keeps_the_saved_prediction(
+        live_server, browser):
+    """A number field with text it cannot read (``321-``) reports an empty value: the
+    script must not save that as "no prediction" over the one already saved."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver = browser
+    _register_and_start(driver, live_server, "0912 000 999", "Đỗ Văn Dự")
+    status = driver.find_element(By.ID, "save-status")
+    prediction = driver.find_element(By.ID, "prediction")
+    prediction.send_keys("321", Keys.TAB)
+    _wait(driver, lambda d: status.text == "Đã lưu", "prediction not saved")
+    assert _result_of(live_server, driver).prediction == 321
+    prediction.send_keys("-", Keys.TAB)  # "321-": the browser's value is now ""
+    assert driver.execute_script("return arguments[0].validity.badInput", prediction)
+    time.sleep(2.5)  # past the script's 1.2 s typing pause, and a save's round trip
+    assert _result_of(live_server, driver).prediction == 321

@@ -1,9 +1,8 @@
-"""Review of the resident's journey and sign-in: input that used to end in a 500 or in a
+"""The resident's journey and sign-in: input that used to end in a 500 or in a
 message that did not say what to fix."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -13,13 +12,6 @@ from contest.extensions import db
 from contest.models import Attempt, Participant
 from contest.services import attempts as svc
 from tests import factories
-from tests.test_browser import (  # noqa: F401 - fixtures
-    _register_and_start,
-    _result_of,
-    _wait,
-    browser,
-    live_server,
-)
 from tests.test_public import _attempt, _register, _start, _text, _world
 
 
@@ -122,27 +114,3 @@ def test_next_with_control_characters_goes_home(app, client, next_url):
     assert response.status_code == 302
     assert response.headers["Location"] == "/admin/"
     assert "X-Injected" not in response.headers
-
-
-# --------------------------------------------------------------------------- autosave script
-
-
-@pytest.mark.browser
-def test_prediction_field_holding_unreadable_text_keeps_the_saved_prediction(
-        live_server, browser):  # noqa: F811 - the fixtures imported above
-    """A number field with text it cannot read (``321-``) reports an empty value: the
-    script must not save that as "no prediction" over the one already saved."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-
-    driver = browser
-    _register_and_start(driver, live_server, "0912 000 999", "Đỗ Văn Dự")
-    status = driver.find_element(By.ID, "save-status")
-    prediction = driver.find_element(By.ID, "prediction")
-    prediction.send_keys("321", Keys.TAB)
-    _wait(driver, lambda d: status.text == "Đã lưu", "prediction not saved")
-    assert _result_of(live_server, driver).prediction == 321
-    prediction.send_keys("-", Keys.TAB)  # "321-": the browser's value is now ""
-    assert driver.execute_script("return arguments[0].validity.badInput", prediction)
-    time.sleep(2.5)  # past the script's 1.2 s typing pause, and a save's round trip
-    assert _result_of(live_server, driver).prediction == 321
