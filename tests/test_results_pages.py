@@ -152,6 +152,21 @@ def test_winners_xlsx_keeps_a_formula_looking_name_as_text(app, client, login_as
     assert name_cell.value.startswith("=HYPERLINK") and name_cell.data_type == "s"
 
 
+def test_winners_xlsx_with_control_characters_saved_before_they_were_refused(
+        app, client, login_as, world):
+    # Forms refuse them now, but older rows may hold one; openpyxl would refuse the workbook.
+    with app.app_context():
+        db.session.get(Participant, world["a"]).full_name = "Trần Thị\x01 Ánh"
+        db.session.get(Round, world["round_id"]).name = "Đợt\x02 1"
+        db.session.commit()
+    login_as("organiser")
+    response = client.get(f"/admin/results/rounds/{world['round_id']}/winners.xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert "Đợt 1" in sheet["A1"].value
+    assert "Trần Thị Ánh" in [sheet.cell(row=row, column=2).value for row in range(6, 9)]
+
+
 def test_winners_xlsx_has_header_rule_actual_and_full_details(app, client, login_as, world):
     login_as("organiser")
     response = client.get(f"/admin/results/rounds/{world['round_id']}/winners.xlsx")

@@ -19,7 +19,7 @@ from contest.extensions import db
 from contest.models import ResultPublication, Round
 from contest.services import audit, prizes, ranking
 from contest.services.text import clean
-from contest.services.xlsx import keep_as_text
+from contest.services.xlsx import cell_text, keep_as_text
 from contest.templating import mask_phone
 from contest.timeutil import format_duration, format_local
 
@@ -204,7 +204,8 @@ def winners_xlsx(round_: Round, snapshot: dict, *, provisional: bool) -> bytes:
         title += " (TẠM TÍNH, CHƯA CÔNG BỐ)"
     header_lines = [title, snapshot["rule"], snapshot["actual_line"]]
     for line_no, text in enumerate(header_lines, start=1):
-        sheet.cell(row=line_no, column=1, value=text).font = bold if line_no != 2 else Font()
+        sheet.cell(row=line_no, column=1, value=cell_text(text)).font = \
+            bold if line_no != 2 else Font()
         sheet.merge_cells(start_row=line_no, start_column=1, end_row=line_no,
                           end_column=len(WINNER_HEADERS))
         sheet.cell(row=line_no, column=1).alignment = Alignment(wrap_text=True, vertical="top")
@@ -223,7 +224,7 @@ def winners_xlsx(round_: Round, snapshot: dict, *, provisional: bool) -> bytes:
             format_duration(w["duration_ms"]), format_local(submitted, "%H:%M:%S %d/%m/%Y"),
         ]
         for col, value in enumerate(values, start=1):
-            keep_as_text(sheet.cell(row=table_row + index, column=col, value=value))
+            keep_as_text(sheet.cell(row=table_row + index, column=col, value=cell_text(value)))
     for col, width in zip("ABCDEFGHIJKLM", (6, 28, 15, 15, 26, 24, 18, 8, 10, 10, 8, 18, 20),
                           strict=True):
         sheet.column_dimensions[col].width = width
