@@ -184,7 +184,7 @@ def test_deactivated_user_cannot_sign_in_and_reactivation_restores(app, client, 
     assert response.status_code == 302 and "/login" in response.location
     other = app.test_client()
     response = sign_in(other, "nghiviec", factories.PASSWORD)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "đã bị khóa" in response.get_data(as_text=True)
 
 
@@ -215,11 +215,12 @@ def test_users_change_their_own_password(app, client, login_as):
     response = client.post("/account/password", data={
         "current_password": factories.PASSWORD, "new_password": "ngan",
         "confirm": "ngan"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert f"từ {MIN_PASSWORD_LENGTH} ký tự" in response.get_data(as_text=True)
     response = client.post("/account/password", data={
         "current_password": "sai-mat-khau", "new_password": "mat-khau-moi-dai",
         "confirm": "mat-khau-moi-dai"})
+    assert response.status_code == 422
     assert "Mật khẩu hiện tại không đúng." in response.get_data(as_text=True)
     response = client.post("/account/password", data={
         "current_password": factories.PASSWORD, "new_password": "mat-khau-moi-dai",

@@ -36,7 +36,7 @@ def test_wrong_password_shows_message_and_does_not_sign_in(app, client):
     with app.app_context():
         factories.make_user("admin", username="quantri")
     response = sign_in(client, "quantri", "mat-khau-sai-roi")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert WRONG in response.get_data(as_text=True)
     assert not signed_in(client)
 
@@ -44,19 +44,21 @@ def test_wrong_password_shows_message_and_does_not_sign_in(app, client):
 def test_overlong_username_gets_a_vietnamese_message(app, client):
     response = sign_in(client, "a" * 61, "mat-khau-sai-roi")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "Tối đa 60 ký tự" in page
+    assert response.status_code == 422 and "Tối đa 60 ký tự" in page
     assert "Field cannot be longer" not in page
     assert not signed_in(client)
 
 
 def test_unknown_user_gets_the_same_message(app, client):
     response = sign_in(client, "khongco", "mat-khau-sai-roi")
-    assert response.status_code == 200 and WRONG in response.get_data(as_text=True)
+    assert response.status_code == 422 and WRONG in response.get_data(as_text=True)
     assert not signed_in(client)
 
 
 def test_empty_form_asks_for_both_fields(app, client):
-    page = client.post("/login", data={}).get_data(as_text=True)
+    response = client.post("/login", data={})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
     assert "Vui lòng nhập tên đăng nhập." in page and "Vui lòng nhập mật khẩu." in page
 
 
@@ -64,7 +66,7 @@ def test_inactive_user_is_refused(app, client):
     with app.app_context():
         factories.make_user("organiser", username="dakhoa", active=False)
     response = sign_in(client, "dakhoa")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Tài khoản này đã bị khóa" in response.get_data(as_text=True)
     assert not signed_in(client)
 

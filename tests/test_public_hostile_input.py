@@ -99,7 +99,7 @@ def test_username_with_a_nul_is_an_unknown_user(app, client, username):
         factories.make_user("admin", username="quantri")
     response = client.post("/login", data={"username": username,
                                            "password": factories.PASSWORD})
-    assert response.status_code == 200 and WRONG in _text(response)
+    assert response.status_code == 422 and WRONG in _text(response)
     assert client.get("/admin/").status_code == 302  # not signed in
 
 

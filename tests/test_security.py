@@ -192,7 +192,7 @@ def test_a_post_with_the_token_passes_csrf(app, client):
     assert token, "the login form carries a CSRF token"
     response = client.post("/login", data={"csrf_token": token.group(1), "username": "x",
                                            "password": "y"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Tên đăng nhập hoặc mật khẩu không đúng" in response.get_data(as_text=True)
 
 

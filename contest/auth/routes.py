@@ -49,7 +49,7 @@ def _login_username_key() -> str:
 
 
 def _login_failed(response) -> bool:
-    # A success redirects (302); a wrong password or a refused form re-renders (200/400).
+    # A success redirects (302); a wrong password or a refused form re-renders (422).
     return response.status_code != 302
 
 
@@ -81,8 +81,9 @@ def login():
             db.session.commit()
             flash(f"Xin chào {user.full_name or user.username}.", "success")
             return redirect(safe_next_url(request.args.get("next")) or home_for(user))
-        return render_template("auth/login.html", form=form), 200
-    return render_template("auth/login.html", form=form)
+    # Like every form: what was refused comes back with a 4xx and says what to fix.
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -106,4 +107,5 @@ def change_password():
             db.session.commit()
             flash("Đã đổi mật khẩu.", "success")
             return redirect(home_for(current_user))
-    return render_template("auth/change_password.html", form=form)
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/change_password.html", form=form), status
