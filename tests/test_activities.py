@@ -340,3 +340,79 @@ def test_save_and_continue_keeps_form_and_date(client, reporter_units):
     assert 'value="2026-02-15"' in html
     assert f'selected value="{_form("c").id}"' in html or f'value="{_form("c").id}" selected' \
         in html
+
+
+# --- report notes: one per period -------------------------------------------------------------
+
+NOTE_PERIODS = [(2026, 1, "unit"), (2026, None, "unit"), (2026, 1, None), (2026, None, None)]
+
+
+@pytest.mark.parametrize(("year", "quarter", "unit"), NOTE_PERIODS)
+def test_the_database_keeps_one_note_per_period_quarter_or_unit_empty_or_not(
+        app_ctx, year, quarter, unit):
+    unit_id = _units()[0].id if unit else None
+    for _ in range(2):
+        db.session.add(ReportNote(year=year, quarter=quarter, unit_id=unit_id))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    # Another period of the same kind is not a duplicate.
+    db.session.add(ReportNote(year=year + 1, quarter=quarter, unit_id=unit_id))
+    db.session.commit()
+
+
+def test_two_first_saves_of_a_note_at_once_leave_one_note(app_ctx, monkeypatch):
+    """The second save read "no note yet" before the first one inserted: it updates it."""
+    admin = svc.Actor(None, "admin")
+    svc.save_note(admin, 2026, None, None, strengths="Bản thứ nhất", limitations="",
+                  proposals="")
+    real_get_note = svc.get_note
+    reads = []
+
+    def read_before_the_other_insert(*args):
+        reads.append(args)
+        return None if len(reads) == 1 else real_get_note(*args)
+
+    monkeypatch.setattr(svc, "get_note", read_before_the_other_insert)
+    svc.save_note(admin, 2026, None, None, strengths="Bản thứ hai", limitations="",
+                  proposals="Đề xuất")
+    notes = db.session.scalars(sa.select(ReportNote)).all()
+    assert [(n.strengths, n.proposals) for n in notes] == [("Bản thứ hai", "Đề xuất")]
+    assert len(reads) == 2
+
+
+def test_the_migration_keeps_the_latest_of_duplicate_notes(app):
+    from flask_migrate import upgrade
+
+    from contest.services.seed import seed_reference_data
+
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(revision="0001")
+        rows = [  # (id, quarter, strengths, updated_at): ward notes of 2026
+            (1, None, "cũ", "2026-03-01 08:00:00"), (2, None, "mới nhất", "2026-03-02 08:00:00"),
+            (3, None, "giữa", "2026-03-01 09:00:00"),
+            (4, 2, "quý 2 cũ", "2026-06-01 08:00:00"), (5, 2, "quý 2 mới", "2026-06-01 08:00:00"),
+            (6, 3, "quý 3, chỉ một", "2026-09-01 08:00:00"),
+        ]
+        with db.engine.begin() as conn:
+            for note_id, quarter, strengths, updated_at in rows:
+                conn.execute(sa.text(
+                    "INSERT INTO report_note (id, year, quarter, unit_id, strengths, limitations,"
+                    " proposals, updated_at) VALUES (:id, 2026, :quarter, NULL, :strengths, '',"
+                    " '', :updated_at)"),
+                    {"id": note_id, "quarter": quarter, "strengths": strengths,
+                     "updated_at": updated_at})
+        upgrade()
+        with db.engine.connect() as conn:
+            kept = conn.execute(sa.text(
+                "SELECT id, strengths FROM report_note ORDER BY id")).all()
+        # The latest per period; on a tie in time, the newer row.
+        assert [tuple(row) for row in kept] == [(2, "mới nhất"), (5, "quý 2 mới"),
+                                               (6, "quý 3, chỉ một")]
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.remove()
+        seed_reference_data()

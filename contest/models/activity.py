@@ -72,4 +72,18 @@ class ReportNote(Base):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (sa.UniqueConstraint("year", "quarter", "unit_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("year", "quarter", "unit_id"),
+        # A UNIQUE constraint counts NULLs as all different, so the annual notes (no
+        # quarter) and the ward's notes (no unit) need partial indexes to stay one per
+        # period: two first saves at the same moment would otherwise both insert.
+        sa.Index("uq_report_note_annual", "year", "unit_id", unique=True,
+                 sqlite_where=sa.text("quarter IS NULL AND unit_id IS NOT NULL"),
+                 postgresql_where=sa.text("quarter IS NULL AND unit_id IS NOT NULL")),
+        sa.Index("uq_report_note_ward_quarter", "year", "quarter", unique=True,
+                 sqlite_where=sa.text("unit_id IS NULL AND quarter IS NOT NULL"),
+                 postgresql_where=sa.text("unit_id IS NULL AND quarter IS NOT NULL")),
+        sa.Index("uq_report_note_ward_annual", "year", unique=True,
+                 sqlite_where=sa.text("quarter IS NULL AND unit_id IS NULL"),
+                 postgresql_where=sa.text("quarter IS NULL AND unit_id IS NULL")),
+    )

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from contest.extensions import db
 from contest.models import (
@@ -723,15 +724,24 @@ def save_note(actor: Actor, year: int, quarter: int | None, unit_id: int | None,
     if errors:
         raise ActivityInvalid(errors)
     texts = {name: without_control_characters(value).strip() for name, value in texts.items()}
-    note = get_note(year, quarter, unit_id)
-    before = audit.snapshot(note, list(texts)) if note else None
-    if note is None:
-        note = ReportNote(year=year, quarter=quarter, unit_id=unit_id)
-        db.session.add(note)
-    for name, value in texts.items():
-        setattr(note, name, value)
-    note.updated_by_id = actor.id
-    db.session.flush()
+    for tries_left in (1, 0):
+        note = get_note(year, quarter, unit_id)
+        before = audit.snapshot(note, list(texts)) if note else None
+        if note is None:
+            note = ReportNote(year=year, quarter=quarter, unit_id=unit_id)
+            db.session.add(note)
+        for name, value in texts.items():
+            setattr(note, name, value)
+        note.updated_by_id = actor.id
+        try:
+            db.session.flush()
+            break
+        except IntegrityError:
+            # Someone saved this period's first note between our read and our insert:
+            # the database keeps one per period, so write ours over theirs.
+            db.session.rollback()
+            if not tries_left:
+                raise
     audit.record(actor.id, "report_note.update", object_type="report_note", object_id=note.id,
                  summary=f"Đánh giá báo cáo {period_label(year, quarter)}",
                  before=before, after=dict(texts))
