@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -115,6 +116,65 @@ def test_reporter_records_for_own_unit_with_audit(client, reporter_units):
     assert activity.people_reached == 120 and activity.quantity_unit == "hội nghị"
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "activity.create"))
     assert entry is not None and entry.object_id == str(activity.id)
+
+
+def _submission_id(client) -> str:
+    page = client.get("/activities/new").get_data(as_text=True)
+    match = re.search(r'name="submission_id" type="hidden" value="([0-9a-f]{32})"', page) \
+        or re.search(r'id="submission_id" name="submission_id" type="hidden" '
+                     r'value="([0-9a-f]{32})"', page)
+    assert match, "the entry form carries a one-time submission id"
+    return match.group(1)
+
+
+def test_save_pressed_twice_records_the_activity_once(client, reporter_units):
+    reporter, _ = reporter_units
+    form = payload(reporter.id, submission_id=_submission_id(client))
+    first = client.post("/activities/new", data=form)
+    again = client.post("/activities/new", data=form)
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"]  # the same activity
+    assert _count() == 1
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "đã được ghi nhận rồi (biểu mẫu được gửi hai lần)" in page
+    assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
+        AuditEntry.action == "activity.create")) == 1
+    # A new form (a new id) records a new activity, even with the same content.
+    assert client.post("/activities/new", data=payload(
+        reporter.id, submission_id=_submission_id(client))).status_code == 302
+    assert _count() == 2
+
+
+def test_a_tampered_submission_id_is_ignored_not_an_error(client, reporter_units):
+    reporter, _ = reporter_units
+    for _ in range(2):
+        response = client.post("/activities/new", data=payload(
+            reporter.id, submission_id="<script>x</script>"))
+        assert response.status_code == 302
+    assert _count() == 2 and _count(submission_id=None) == 2
+
+
+def test_two_presses_racing_past_the_check_record_once(app_ctx, monkeypatch, tmp_path):
+    """Both requests checked "not recorded yet" before either committed: the database
+    keeps the id unique, and the loser answers with the winner's activity."""
+    unit, _ = _units()
+    data = svc.ActivityData(date_start=date(2026, 2, 10), unit_id=unit.id,
+                            form_id=_form("b").id, content_area_ids=[_area("a").id],
+                            title="Treo pano", submission_id="ab" * 16)
+    actor = svc.Actor(None, "admin")
+    first = svc.create_activity(actor, data, directory=tmp_path, max_bytes=1024)
+    real_lookup, calls = svc._recorded_submission, []
+
+    def missed_then_found(submission_id):
+        # Only the check before the insert misses it; the lookup after the refusal finds it.
+        calls.append(submission_id)
+        return None if len(calls) == 1 else real_lookup(submission_id)
+
+    monkeypatch.setattr(svc, "_recorded_submission", missed_then_found)
+    with pytest.raises(svc.AlreadyRecorded) as repeat:
+        svc.create_activity(actor, data, directory=tmp_path, max_bytes=1024)
+    assert repeat.value.activity.id == first.id
+    assert _count() == 1
 
 
 def test_reporter_without_unit_field_gets_own_unit(client, reporter_units):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 from wtforms.widgets import TextInput
 
@@ -16,6 +16,8 @@ _count = dict(grouping=True, counts_only=True, widget=TextInput(),
 
 
 class ActivityEntryForm(FlaskForm):
+    #: A new one each time the empty form is shown; the service records each id once.
+    submission_id = HiddenField()
     date_start = VnDateField("Ngày thực hiện", render_kw={"type": "date"})
     date_end = VnDateField("Đến ngày (nếu kéo dài nhiều ngày)", render_kw={"type": "date"})
     unit_id = SelectField("Đơn vị thực hiện", coerce=int_or_none, validate_choice=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from pathlib import Path
 
@@ -83,6 +84,7 @@ def _data_from(form: ActivityEntryForm, actor: svc.Actor) -> svc.ActivityData:
         place=form.place.data or "", people_reached=form.people_reached.data,
         quantity=form.quantity.data, quantity_unit=form.quantity_unit.data or "",
         evidence_url=form.evidence_url.data or "",
+        submission_id=form.submission_id.data or None,
     )
 
 
@@ -169,7 +171,13 @@ def new():
         form.form_id.data = _arg_int("form")
         if actor.writes_any_unit and _arg_int("unit"):
             form.unit_id.data = _arg_int("unit")
-    activity = _save(form, actor)
+        form.submission_id.data = secrets.token_hex(16)
+    try:
+        activity = _save(form, actor)
+    except svc.AlreadyRecorded as repeat:
+        flash(f"Hoạt động “{repeat.activity.title}” đã được ghi nhận rồi (biểu mẫu được gửi "
+              "hai lần); không tạo thêm bản ghi.", "info")
+        return redirect(url_for(".detail", activity_id=repeat.activity.id))
     if activity is not None:
         flash(f"Đã ghi nhận hoạt động “{activity.title}”.", "success")
         if request.form.get("again"):

@@ -41,6 +41,8 @@ class Activity(Base):
     attachment_name: Mapped[str | None] = mapped_column(sa.String(200))
     attachment_type: Mapped[str | None] = mapped_column(sa.String(60))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: The entry form's one-time id: "Lưu" pressed twice (a slow phone) records it once.
+    submission_id: Mapped[str | None] = mapped_column(sa.String(32), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

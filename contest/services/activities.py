@@ -66,6 +66,23 @@ QUANTITY_UNIT_MAX = 60
 NUMBER_MAX = 10_000_000
 #: Activities are recorded for the plan's years; anything far outside is a typo.
 MIN_YEAR = 2000
+class AlreadyRecorded(Exception):  # noqa: N818 - reads better at call sites
+    """The same entry form was sent again ("Lưu" pressed twice): it is recorded once."""
+
+    def __init__(self, activity: Activity):
+        super().__init__(activity.id)
+        self.activity = activity
+
+
+_SUBMISSION_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _recorded_submission(submission_id: str | None) -> Activity | None:
+    if not submission_id:
+        return None
+    return db.session.scalar(sa.select(Activity).where(Activity.submission_id == submission_id))
+
+
 class PermissionDenied(Exception):  # noqa: N818 - reads better at call sites
     """The actor may not do this to this record."""
 
@@ -119,6 +136,8 @@ class ActivityData:
     quantity: int | None = None
     quantity_unit: str = ""
     evidence_url: str = ""
+    #: The entry form's one-time id (32 hex digits), when it came from the form.
+    submission_id: str | None = None
 
 
 @dataclass
@@ -426,12 +445,20 @@ def create_activity(
     actor: Actor, data: ActivityData, *, directory: Path, max_bytes: int,
     upload: Upload | None = None,
 ) -> Activity:
-    """Record an activity (and its file) and commit; nothing is kept if anything is refused."""
+    """Record an activity (and its file) and commit; nothing is kept if anything is refused.
+
+    The same entry form sent twice (its submission id already recorded, or recorded by
+    the other request in the meantime) raises :class:`AlreadyRecorded` with the first.
+    """
     if not actor.can_write:
         raise PermissionDenied("Tài khoản của bạn chỉ được xem, không được ghi nhận hoạt động.")
+    submission_id = data.submission_id \
+        if data.submission_id and _SUBMISSION_ID.fullmatch(data.submission_id) else None
+    if (earlier := _recorded_submission(submission_id)) is not None:
+        raise AlreadyRecorded(earlier)
     cleaned, areas = _validate(actor, data)
     file_info = _prepare_upload(upload, max_bytes)
-    activity = Activity(author_id=actor.id, **cleaned)
+    activity = Activity(author_id=actor.id, submission_id=submission_id, **cleaned)
     activity.content_areas = areas
     stored = None
     try:
@@ -444,6 +471,12 @@ def create_activity(
         audit.record(actor.id, "activity.create", object_type="activity", object_id=activity.id,
                      summary=f"Ghi nhận hoạt động: {activity.title}", after=_snapshot(activity))
         db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        _remove_file(directory, stored)
+        if (earlier := _recorded_submission(submission_id)) is not None:
+            raise AlreadyRecorded(earlier) from None
+        raise
     except Exception:
         db.session.rollback()
         _remove_file(directory, stored)
