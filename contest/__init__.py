@@ -150,9 +150,11 @@ def _configure_url_converters(app: Flask) -> None:
     characters: /rounds/99999999999999999999 or /q/%00 is a 404, not a driver error (500)."""
     from werkzeug.routing import IntegerConverter, UnicodeConverter
 
+    from contest.models.base import MAX_DB_INT
+
     class DatabaseIntConverter(IntegerConverter):
         def __init__(self, url_map, *args, **kwargs):
-            kwargs.setdefault("max", 2**31 - 1)
+            kwargs.setdefault("max", MAX_DB_INT)
             super().__init__(url_map, *args, **kwargs)
 
     class PrintableConverter(UnicodeConverter):

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from flask import flash
+from flask import flash, request
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from contest.models.base import MAX_DB_INT
 from contest.services.text import is_digits
 
 CHOOSE_FROM_LIST = "Vui lòng chọn một mục trong danh sách."
@@ -24,6 +25,17 @@ INVALID_INTEGER = "Vui lòng nhập một số nguyên."
 INVALID_DATE = "Ngày không hợp lệ; vui lòng nhập theo dạng ngày/tháng/năm."
 #: What a date field accepts: the ISO date <input type=date> sends, or one typed as DD/MM/YYYY.
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+def query_int(name: str, low: int = 1, high: int = MAX_DB_INT) -> int | None:
+    """A whole number from the query string between low and high; None when it is missing,
+    not plain digits or out of range (page=abc, contest_id=99999999999999999999): a
+    filter or page number a user mistyped is dropped, never handed to the database."""
+    value = request.args.get(name, "").strip()
+    if not is_digits(value) or len(value) > len(str(high)):
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
 
 
 def choices(items: Mapping | Iterable, *, first: tuple | None = None) -> list[SelectChoice]:

@@ -21,10 +21,9 @@ from contest.activities import bp
 from contest.activities.forms import ActivityEntryForm, ReportNoteForm
 from contest.errors import abort_vi
 from contest.extensions import db
-from contest.forms import ActionForm, choices, show_error
+from contest.forms import ActionForm, choices, query_int, show_error
 from contest.services import activities as svc
 from contest.services import activity_reports as reports
-from contest.services.text import is_digits
 from contest.timeutil import now_utc, to_local
 
 NOT_FOUND = "Không tìm thấy hoạt động này, hoặc hoạt động thuộc đơn vị khác."
@@ -48,18 +47,8 @@ def _upload_dir():
     return svc.upload_dir(current_app.instance_path)
 
 
-def _arg_int(name: str, low: int | None = None, high: int | None = None) -> int | None:
-    value = request.args.get(name, "").strip()
-    if not is_digits(value) or len(value) > 9:
-        return None
-    number = int(value)
-    if (low is not None and number < low) or (high is not None and number > high):
-        return None
-    return number
-
-
 def _year_arg() -> int:
-    return _arg_int("year", svc.MIN_YEAR, 2100) or _today().year
+    return query_int("year", svc.MIN_YEAR, 2100) or _today().year
 
 
 def _fill_choices(form: ActivityEntryForm, actor: svc.Actor) -> None:
@@ -126,12 +115,12 @@ def index():
     actor = _actor()
     today = _today()
     filters = svc.ActivityFilters(
-        year=_arg_int("year", svc.MIN_YEAR, 2100), quarter=_arg_int("quarter", 1, 4),
-        unit_id=_arg_int("unit"), form_id=_arg_int("form"), content_area_id=_arg_int("area"),
+        year=query_int("year", svc.MIN_YEAR, 2100), quarter=query_int("quarter", 1, 4),
+        unit_id=query_int("unit"), form_id=query_int("form"), content_area_id=query_int("area"),
     )
     if filters.quarter and not filters.year:
         filters.year = today.year
-    page = db.paginate(svc.list_query(actor, filters), page=_arg_int("page", 1) or 1,
+    page = db.paginate(svc.list_query(actor, filters), page=query_int("page") or 1,
                        per_page=current_app.config.get("ADMIN_PAGE_SIZE", 50), error_out=False)
     args = {k: v for k, v in {"year": filters.year, "quarter": filters.quarter,
                               "unit": filters.unit_id, "form": filters.form_id,
@@ -168,9 +157,9 @@ def new():
             pass
         if actor.unit_id is not None:
             form.unit_id.data = actor.unit_id
-        form.form_id.data = _arg_int("form")
-        if actor.writes_any_unit and _arg_int("unit"):
-            form.unit_id.data = _arg_int("unit")
+        form.form_id.data = query_int("form")
+        if actor.writes_any_unit and query_int("unit"):
+            form.unit_id.data = query_int("unit")
         form.submission_id.data = secrets.token_hex(16)
     try:
         activity = _save(form, actor)
@@ -285,10 +274,10 @@ def _report_params() -> tuple[int, int | None, int | None]:
     elif raw_quarter.strip() in ("", "0"):
         quarter = None  # the annual report
     else:
-        quarter = _arg_int("quarter", 1, 4)
+        quarter = query_int("quarter", 1, 4)
         if quarter is None:
             abort_vi(400, "Quý không hợp lệ; chọn quý I, II, III, IV hoặc cả năm.")
-    unit_id = _arg_int("unit") or None  # "0" (like "") is the ward's report
+    unit_id = query_int("unit")  # None for "" and "0": the ward's report
     if "unit" in request.args and request.args["unit"] not in ("", "0") and unit_id is None:
         abort_vi(404, UNIT_NOT_FOUND)
     if not actor.reads_all_units:

@@ -13,26 +13,12 @@ from contest.services.text import has_control_characters
 bp = Blueprint("admin", __name__)
 guard_blueprint(bp, "admin", "organiser", read_only_roles=("viewer",))
 
-#: The largest id the database's integer columns hold (as the <int:...> URL converter).
-MAX_DB_INT = 2**31 - 1
-
-
 @bp.before_request
 def _refuse_control_characters_in_query_string():
     """Filters and searches go into queries: a NUL there is a driver error (500), not a search."""
     if any(has_control_characters(value) for _, value in request.args.items(multi=True)):
         abort_vi(400, "Đường dẫn có ký tự không hợp lệ (ký tự điều khiển). Hãy xóa nội dung "
                       "ô tìm kiếm hoặc bộ lọc, gõ lại rồi thử lại.")
-
-
-def query_int(name: str, default: int | None = None) -> int | None:
-    """A positive whole number from the query string, or ``default`` when it is missing, not
-    a number or beyond the database's integer range (page=abc, contest_id=99999999999999999999)."""
-    value = request.args.get(name, "").strip()
-    if not (value.isascii() and value.isdigit()) or len(value) > 10:
-        return default
-    number = int(value)
-    return number if 1 <= number <= MAX_DB_INT else default
 
 
 #: Links in the back-office menu: (endpoint, label, roles that see it).

@@ -14,12 +14,13 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from contest.admin import MAX_DB_INT, bp, query_int
+from contest.admin import bp
 from contest.admin.forms_people import AuditFilterForm
 from contest.errors import abort_vi
 from contest.extensions import db
-from contest.forms import INVALID_CHOICE, choices
+from contest.forms import INVALID_CHOICE, choices, query_int
 from contest.models import AuditEntry, User
+from contest.models.base import MAX_DB_INT
 from contest.timeutil import local_to_utc
 
 #: Readable names for the object types the app records; unknown ones show as stored.
@@ -72,7 +73,7 @@ def audit_log():
         # The whole last day, in Vietnam time.
         query = query.where(AuditEntry.at < local_to_utc(
             datetime.combine(form.date_to.data + timedelta(days=1), time.min)))
-    page = db.paginate(query, page=query_int("page", 1),
+    page = db.paginate(query, page=query_int("page") or 1,
                        per_page=current_app.config["ADMIN_PAGE_SIZE"], error_out=False)
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/audit/list.html", page=page, form=form, filters=filters,

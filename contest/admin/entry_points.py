@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from contest.admin import bp, query_int
+from contest.admin import bp
 from contest.admin.forms_people import EntryPointForm
 from contest.extensions import db
-from contest.forms import ActionForm, choices, show_error
+from contest.forms import ActionForm, choices, query_int, show_error
 from contest.models import Contest, EntryPoint
 from contest.services import posters
 from contest.services import qr as qr_service

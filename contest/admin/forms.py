@@ -40,7 +40,7 @@ from contest.models.bank import (
     SOURCE_MAX_LENGTH,
 )
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS, REVEAL_POLICIES
-from contest.services.text import clean, has_control_characters
+from contest.services.text import clean, control_characters_message, has_control_characters
 
 DIFFICULTIES = {1: "Dễ", 2: "Trung bình", 3: "Khó"}
 FIELD_MODE_LABELS = {"hidden": "Không hỏi", "optional": "Không bắt buộc",
@@ -49,10 +49,7 @@ STATUS_LABELS = {"draft": "Bản nháp (chỉ Ban tổ chức thấy)",
                  "published": "Công bố (người dân thấy và dự thi)"}
 PRIZE_ROWS = 6
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
-CONTROL_CHARACTERS_MESSAGE = (
-    "Có ký tự không hợp lệ (ký tự điều khiển, thường do dán từ nơi khác). "
-    "Vui lòng xóa ô này và gõ lại."
-)
+CONTROL_CHARACTERS_MESSAGE = control_characters_message("Ô này")
 
 
 def _refuse_control_characters(fields) -> bool:

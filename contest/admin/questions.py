@@ -21,11 +21,11 @@ from flask import (
 )
 from flask_login import current_user
 
-from contest.admin import bp, query_int
+from contest.admin import bp
 from contest.admin.forms import DIFFICULTIES, ImportForm, QuestionForm
 from contest.admin.routes import area_overview
 from contest.extensions import db
-from contest.forms import ActionForm, choices
+from contest.forms import ActionForm, choices, query_int
 from contest.models import ContentArea, Question, QuestionVersion
 from contest.models.bank import MAX_OPTIONS, OPTION_LETTERS
 from contest.services import audit
@@ -92,7 +92,7 @@ def filtered_query(filters: dict[str, str]) -> sa.Select:
 def questions():
     filters = _filters()
     page = db.paginate(
-        filtered_query(filters).order_by(Question.id.desc()), page=query_int("page", 1),
+        filtered_query(filters).order_by(Question.id.desc()), page=query_int("page") or 1,
         per_page=current_app.config["ADMIN_PAGE_SIZE"], max_per_page=200, error_out=False,
     )
     return render_template(

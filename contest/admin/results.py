@@ -14,13 +14,14 @@ from flask_login import current_user
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from contest.admin import MAX_DB_INT, bp
+from contest.admin import bp
 from contest.admin.forms import BackOfficeForm
 from contest.admin.routes import CHANGE_ROLES
 from contest.errors import abort_vi
 from contest.extensions import db
 from contest.forms import ActionForm
 from contest.models import Contest, Participant, ResultPublication, Round
+from contest.models.base import MAX_DB_INT
 from contest.services import audit, certificates, integrity, prizes, publication, ranking
 from contest.timeutil import now_utc
 

@@ -12,6 +12,7 @@ from contest.auth.forms import ChangePasswordForm, LoginForm
 from contest.extensions import db, limiter
 from contest.models import User
 from contest.services import audit
+from contest.services.text import has_control_characters
 from contest.timeutil import now_utc
 
 
@@ -66,9 +67,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
-        # PostgreSQL refuses a NUL in a query parameter; no username holds one anyway.
-        user = db.session.scalar(sa.select(User).where(User.username == username)) \
-            if "\x00" not in username else None
+        # No username holds a control character, and PostgreSQL refuses a NUL in a query.
+        user = None if has_control_characters(username) else db.session.scalar(
+            sa.select(User).where(User.username == username))
         if user is None or not user.check_password(form.password.data):
             form.password.errors.append("Tên đăng nhập hoặc mật khẩu không đúng.")
         elif not user.active:

@@ -66,6 +66,8 @@ QUANTITY_UNIT_MAX = 60
 NUMBER_MAX = 10_000_000
 #: Activities are recorded for the plan's years; anything far outside is a typo.
 MIN_YEAR = 2000
+
+
 class AlreadyRecorded(Exception):  # noqa: N818 - reads better at call sites
     """The same entry form was sent again ("Lưu" pressed twice): it is recorded once."""
 

@@ -23,7 +23,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -44,6 +43,7 @@ from contest.services.questions import QuestionData, create_question
 from contest.services.seed import CONTENT_AREAS
 from contest.services.tabular import Formula, Table, TableRefused, is_empty, read_table
 from contest.services.text import clean, fingerprint, has_control_characters, search_key
+from contest.services.xlsx import cell_text
 
 #: More rows than this in one import is almost certainly a wrong file (the plan's bank is ~100).
 MAX_IMPORT_ROWS = 5000
@@ -688,8 +688,7 @@ _OPTION_WIDTH = 32
 def _put(ws, row: int, column: int, value: Any) -> None:
     cell = ws.cell(row=row, column=column)
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.value = value
+        cell.value = cell_text(value)
         # openpyxl would store "=..." as a formula: keep bank text as text, always.
         cell.data_type = "s"
     else:

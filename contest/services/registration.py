@@ -19,7 +19,13 @@ from sqlalchemy.exc import IntegrityError
 
 from contest.extensions import db
 from contest.models import GENDERS, Contest, EntryPoint, Participant, Unit
-from contest.services.text import clean, has_control_characters, is_digits, search_key
+from contest.services.text import (
+    clean,
+    control_characters_message,
+    has_control_characters,
+    is_digits,
+    search_key,
+)
 from contest.timeutil import to_local
 
 NAME_MAX_LENGTH = 120
@@ -36,10 +42,6 @@ PHONE_NOT_MOBILE = (
 )
 PHONE_FOREIGN = (
     "Chỉ nhận số điện thoại di động Việt Nam (+84). Vui lòng nhập số di động trong nước."
-)
-CONTROL_CHARACTERS_MESSAGE = (
-    "{what} có ký tự không hợp lệ (ký tự điều khiển, thường do dán từ nơi khác). "
-    "Vui lòng xóa ô này và gõ lại."
 )
 _MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE,
                  phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
@@ -183,7 +185,7 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
     elif not any(ch.isalpha() for ch in name):
         errors["full_name"] = "Họ và tên phải có chữ cái."
     elif has_control_characters(name):
-        errors["full_name"] = CONTROL_CHARACTERS_MESSAGE.format(what="Họ và tên")
+        errors["full_name"] = control_characters_message("Họ và tên")
     values["full_name"] = name
 
     try:
@@ -227,7 +229,7 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
         elif len(other) > UNIT_OTHER_MAX_LENGTH:
             errors["unit_other"] = f"Tên đơn vị dài tối đa {UNIT_OTHER_MAX_LENGTH} ký tự."
         elif has_control_characters(other):
-            errors["unit_other"] = CONTROL_CHARACTERS_MESSAGE.format(what="Tên đơn vị")
+            errors["unit_other"] = control_characters_message("Tên đơn vị")
         values["unit_other"] = other or None
     elif is_digits(unit_choice) and len(unit_choice) < 10 and db.session.scalar(
         sa.select(Unit.id).where(Unit.id == int(unit_choice), Unit.active)

@@ -27,6 +27,12 @@ def without_control_characters(text: str | None) -> str:
     return CONTROL_CHARACTERS.sub("", text or "")
 
 
+def control_characters_message(what: str) -> str:
+    """What a typed field holding a control character is told ("Họ và tên có ký tự…")."""
+    return (f"{what} có ký tự không hợp lệ (ký tự điều khiển, thường do dán từ nơi khác). "
+            "Vui lòng xóa và gõ lại.")
+
+
 def strip_diacritics(text: str) -> str:
     """'Cải cách Đổi mới' → 'Cai cach Doi moi' (đ/Đ are letters of their own in Unicode)."""
     decomposed = unicodedata.normalize("NFD", text)

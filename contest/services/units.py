@@ -13,16 +13,12 @@ import sqlalchemy as sa
 from contest.extensions import db
 from contest.models import UNIT_KINDS, Activity, Participant, Unit, User
 from contest.services import audit
-from contest.services.text import clean, has_control_characters
+from contest.services.text import clean, control_characters_message, has_control_characters
 
 UNIT_FIELDS = ["name", "kind", "population", "is_plan_responsible", "active"]
 NAME_MAX_LENGTH = 200
 #: Larger than any ward or agency; a typo with extra zeros is caught.
 POPULATION_MAX = 1_000_000
-CONTROL_CHARACTERS_MESSAGE = (
-    "Tên đơn vị có ký tự không hợp lệ (ký tự điều khiển, thường do dán từ nơi khác). "
-    "Hãy gõ lại tên."
-)
 
 
 class UnitError(ValueError):
@@ -66,7 +62,7 @@ def validate(data: UnitData, exclude_id: int | None = None) -> UnitData:
     if len(name) > NAME_MAX_LENGTH:
         raise UnitError(f"Tên đơn vị dài tối đa {NAME_MAX_LENGTH} ký tự.", "name")
     if has_control_characters(name):
-        raise UnitError(CONTROL_CHARACTERS_MESSAGE, "name")
+        raise UnitError(control_characters_message("Tên đơn vị"), "name")
     if data.kind not in UNIT_KINDS:
         raise UnitError("Loại đơn vị không hợp lệ.", "kind")
     if data.population is not None and not 0 <= data.population <= POPULATION_MAX:
