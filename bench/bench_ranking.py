@@ -40,7 +40,7 @@ from contest import create_app  # noqa: E402
 from contest.extensions import db  # noqa: E402
 from contest.models import Attempt, Contest, Participant, Round  # noqa: E402
 from contest.models.base import UTCDateTime  # noqa: E402
-from contest.services import ranking  # noqa: E402
+from contest.services.results import ranking  # noqa: E402
 
 PARTICIPANTS = int(os.environ.get("BENCH_PARTICIPANTS", "100000"))
 ATTEMPTS = int(os.environ.get("BENCH_ATTEMPTS", "300000"))

@@ -71,8 +71,8 @@ from contest.models import (  # noqa: E402
     Unit,
     User,
 )
-from contest.services.questions import QuestionData, create_question  # noqa: E402
-from contest.services.seed import seed_reference_data  # noqa: E402
+from contest.services.bank.questions import QuestionData, create_question  # noqa: E402
+from contest.services.setup.seed import seed_reference_data  # noqa: E402
 
 PARTICIPANTS = int(os.environ.get("BENCH_PARTICIPANTS", "100000"))
 ATTEMPTS = int(os.environ.get("BENCH_ATTEMPTS", "300000"))

@@ -12,9 +12,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from contest.extensions import db
+from contest.helpers.timeutil import now_utc
 from contest.models import ROLES, Unit, User
 from contest.models.user import MIN_PASSWORD_LENGTH
-from contest.timeutil import now_utc
 
 users_cli = AppGroup("users", help="Tài khoản Ban tổ chức.")
 bank_cli = AppGroup("bank", help="Ngân hàng câu hỏi: nhập, xuất.")
@@ -26,7 +26,7 @@ results_cli = AppGroup("results", help="Kết quả: chốt số thực tế c�
 @with_appcontext  # a plain click command has no app context under test_cli_runner()
 def seed_command() -> None:
     """Load reference data from the plan (content areas, forms, units, categories)."""
-    from contest.services.seed import seed_reference_data
+    from contest.services.setup.seed import seed_reference_data
 
     added = seed_reference_data()
     click.echo(
@@ -40,8 +40,8 @@ def seed_command() -> None:
 @with_appcontext  # a plain click command has no app context under test_cli_runner()
 def demo_command() -> None:
     """Create a demo contest with a round open now and one QR entry point."""
-    from contest.services.demo import create_demo
-    from contest.services.seed import seed_reference_data
+    from contest.services.setup.demo import create_demo
+    from contest.services.setup.seed import seed_reference_data
 
     seed_reference_data()
     result = create_demo(now_utc())
@@ -109,8 +109,7 @@ def ensure_admin_command(username: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra, không ghi gì.")
 def bank_import_command(path: Path, dry_run: bool) -> None:
     """Import questions from an .xlsx/.csv file or a folder of them (all or nothing)."""
-    from contest.services import bank_io
-
+    from contest.services.bank import import_export as bank_io
     # Old Excel/other sheet files are passed on so the import refuses them with a message
     # instead of skipping them silently; Excel's "~$" lock files and hidden files are skipped.
     files = sorted(
@@ -133,8 +132,7 @@ def bank_import_command(path: Path, dry_run: bool) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def bank_export_command(path: Path) -> None:
     """Export the whole bank to .xlsx, in the import columns."""
-    from contest.services import bank_io
-
+    from contest.services.bank import import_export as bank_io
     if path.suffix.lower() != ".xlsx":
         raise click.ClickException("Tệp xuất phải có đuôi .xlsx.")
     data, count = bank_io.export_bank()
@@ -183,7 +181,7 @@ def backup_command(path: Path) -> None:
 @attempts_cli.command("sweep")
 def attempts_sweep_command() -> None:
     """Grade attempts left open past their deadline (finish time = their deadline)."""
-    from contest.services.attempts import expire_overdue
+    from contest.services.taking.attempts import expire_overdue
 
     graded = expire_overdue(now_utc(), current_app.config["SUBMIT_GRACE_SECONDS"])
     click.echo(f"Đã chấm {graded} bài thi quá hạn.")
@@ -194,7 +192,7 @@ def attempts_sweep_command() -> None:
 def results_fix_actual_command(round_id: int | None) -> None:
     """Fix the prediction's actual figure of every closed round that has none yet."""
     from contest.models import Round
-    from contest.services.ranking import RankingError, fix_prediction_actual, grade_overdue
+    from contest.services.results.ranking import RankingError, fix_prediction_actual, grade_overdue
 
     now = now_utc()
     query = sa.select(Round).where(Round.closes_at <= now).order_by(Round.closes_at)

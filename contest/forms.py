@@ -16,8 +16,8 @@ from wtforms import DateField, IntegerField, SelectChoice, SelectField, SelectMu
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from contest.helpers.text import is_digits
 from contest.models.base import MAX_DB_INT
-from contest.services.text import is_digits
 
 CHOOSE_FROM_LIST = "Vui lòng chọn một mục trong danh sách."
 INVALID_CHOICE = "Lựa chọn không hợp lệ."

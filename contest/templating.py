@@ -6,7 +6,8 @@ from flask import Flask
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from contest import timeutil
+from contest.helpers import timeutil
+from contest.helpers.formatting import format_number, mask_citizen_id, mask_phone
 
 # Raw HTML is off: organisers' rules text can never inject markup or script.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -15,30 +16,6 @@ _markdown.enable("table")
 
 def render_markdown(text: str | None) -> Markup:
     return Markup(_markdown.render(text or ""))  # noqa: S704 - html disabled above
-
-
-def mask_phone(phone: str | None) -> str:
-    """+84912345678 → 091****678: enough to recognise oneself, not to call."""
-    if not phone:
-        return ""
-    national = "0" + phone[3:] if phone.startswith("+84") else phone
-    if len(national) < 7:
-        return "*" * len(national)
-    return national[:3] + "*" * (len(national) - 6) + national[-3:]
-
-
-def mask_citizen_id(value: str | None) -> str:
-    if not value:
-        return ""
-    return "*" * (len(value) - 4) + value[-4:]
-
-
-def format_number(value: int | float | None, decimals: int = 0) -> str:
-    """Vietnamese number format: 1.234.567,8."""
-    if value is None:
-        return ""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def init_app(app: Flask) -> None:

@@ -23,8 +23,8 @@ from contest.models import (
     Unit,
     User,
 )
-from contest.services.questions import QuestionData, create_question
-from contest.services.seed import seed_reference_data
+from contest.services.bank.questions import QuestionData, create_question
+from contest.services.setup.seed import seed_reference_data
 
 PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from contest.extensions import db
+from contest.helpers.timeutil import now_utc, to_local
 from contest.models import Activity, ActivityForm, AuditEntry, ContentArea, ReportNote, Unit
-from contest.services import activities as svc
-from contest.timeutil import now_utc, to_local
+from contest.services.activity_log import activities as svc
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -444,7 +444,7 @@ def test_two_first_saves_of_a_note_at_once_leave_one_note(app_ctx, monkeypatch):
 def test_the_migration_keeps_the_latest_of_duplicate_notes(app):
     from flask_migrate import upgrade
 
-    from contest.services.seed import seed_reference_data
+    from contest.services.setup.seed import seed_reference_data
 
     with app.app_context():
         db.drop_all()

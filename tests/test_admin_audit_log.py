@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from contest.extensions import db
+from contest.helpers import audit
 from contest.models import AuditEntry, User
-from contest.services import audit
 from tests import factories
 
 

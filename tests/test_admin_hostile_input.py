@@ -16,9 +16,9 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.models import AuditEntry, Contest, Participant, Question, Unit, User
-from contest.services import units as unit_service
-from contest.services import units_io
-from contest.services.units import UnitData, UnitError
+from contest.services.people import unit_import as units_io
+from contest.services.people import units as unit_service
+from contest.services.people.units import UnitData, UnitError
 from tests import factories
 
 TOO_BIG = ["2147483648", "99999999999999999999"]
@@ -227,8 +227,7 @@ def test_unit_import_confirm_with_a_nul_in_the_file_name_writes_nothing(app, cli
 
 def test_bank_import_file_name_with_a_control_character_imports_cleanly(app, client,
                                                                           login_as):
-    from contest.services import bank_io
-
+    from contest.services.bank import import_export as bank_io
     login_as("organiser")
     with app.app_context():
         template = bank_io.template_xlsx()

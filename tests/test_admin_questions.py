@@ -20,7 +20,7 @@ from contest.models import (
     Question,
     QuestionVersion,
 )
-from contest.services import bank_io
+from contest.services.bank import import_export as bank_io
 from tests import factories
 
 # Every test module here runs with CSRF on: the forms must carry their token.

@@ -11,9 +11,9 @@ from openpyxl import Workbook
 
 from contest.extensions import db
 from contest.models import Activity, ActivityForm, AuditEntry, Participant, Unit, User
-from contest.services import units as unit_service
-from contest.services import units_io
-from contest.services.units import UnitData, UnitError
+from contest.services.people import unit_import as units_io
+from contest.services.people import units as unit_service
+from contest.services.people.units import UnitData, UnitError
 from tests import factories
 
 

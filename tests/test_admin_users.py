@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from contest.extensions import db
 from contest.models import AuditEntry, User
 from contest.models.user import MIN_PASSWORD_LENGTH
-from contest.services import users as user_service
-from contest.services.users import UserError
+from contest.services.people import users as user_service
+from contest.services.people.users import UserError
 from tests import factories
 
 

@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 
 from contest.extensions import db
 from contest.models import Attempt, AttemptItem, Question, QuestionVersion
-from contest.services import attempts as svc
-from contest.services.questions import QuestionData, update_question
+from contest.services.bank.questions import QuestionData, update_question
+from contest.services.results.ranking import counted_attempt
+from contest.services.taking import attempts as svc
 from tests import factories
 
 GRACE = 10
@@ -103,7 +104,7 @@ def test_some_options_are_shown_out_of_authored_order(app_ctx):
 
 def test_bank_too_small_writes_nothing_and_logs(app_ctx, caplog):
     contest, round_, participant = _setup(quota={"a": 3, "b": 9}, per_area=4)
-    with caplog.at_level(logging.ERROR, logger="contest.services.attempts"):
+    with caplog.at_level(logging.ERROR, logger="contest.services.taking.attempts"):
         with pytest.raises(svc.BankTooSmall) as raised:
             svc.start_attempt(participant.id, round_.id, factories.now())
     assert "ngân hàng câu hỏi chưa đủ" in raised.value.message
@@ -498,17 +499,17 @@ def _done(number, score, duration_ms, prediction=None):
 def test_counted_attempt_rules():
     attempts = [_done(1, 5, 90_000), _done(2, 8, 200_000), _done(3, 8, 100_000),
                 _done(4, 3, 10_000), Attempt(number=5, status="in_progress")]
-    assert svc.counted_attempt(attempts, "first").number == 1
-    assert svc.counted_attempt(attempts, "last").number == 4
-    assert svc.counted_attempt(attempts, "best").number == 3  # equal score: shorter time
+    assert counted_attempt(attempts, "first").number == 1
+    assert counted_attempt(attempts, "last").number == 4
+    assert counted_attempt(attempts, "best").number == 3  # equal score: shorter time
     tie = [_done(1, 8, 100_000), _done(2, 8, 100_000)]
-    assert svc.counted_attempt(tie, "best").number == 1  # full tie: the earlier attempt
-    assert svc.counted_attempt([Attempt(number=1, status="in_progress")], "best") is None
-    assert svc.counted_attempt([], "last") is None
+    assert counted_attempt(tie, "best").number == 1  # full tie: the earlier attempt
+    assert counted_attempt([Attempt(number=1, status="in_progress")], "best") is None
+    assert counted_attempt([], "last") is None
     # Once the actual figure is fixed, "best" follows the published order: the closer
     # prediction beats a faster attempt with the same score.
     guesses = [_done(1, 8, 90_000, prediction=40), _done(2, 8, 120_000, prediction=12)]
-    assert svc.counted_attempt(guesses, "best").number == 1  # actual unknown: time decides
-    assert svc.counted_attempt(guesses, "best", actual=10, has_prediction=True).number == 2
+    assert counted_attempt(guesses, "best").number == 1  # actual unknown: time decides
+    assert counted_attempt(guesses, "best", actual=10, has_prediction=True).number == 2
     with pytest.raises(ValueError):
-        svc.counted_attempt(attempts, "average")
+        counted_attempt(attempts, "average")

@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from contest.extensions import db
 from contest.models import AuditEntry, ContentArea, Question, QuestionVersion
 from contest.models.bank import QUESTION_MAX_LENGTH
-from contest.services import bank_io
+from contest.services.bank import import_export as bank_io
 from tests import factories
 
 QUESTIONS_DIR = Path(__file__).resolve().parent.parent / "questions"

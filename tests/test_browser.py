@@ -209,7 +209,7 @@ def test_resident_journey_with_javascript(live_server, browser):
     assert attempt.status == "submitted" and attempt.finished_by == "resident"
     assert attempt.prediction == 321 and attempt.score is not None
     with live_server["app"].app_context():
-        from contest.services.attempts import load_items
+        from contest.services.taking.attempts import load_items
 
         items = load_items(db.session.get(Attempt, attempt.id))
         assert all(item.chosen_option is not None for item in items)
@@ -232,7 +232,7 @@ def test_resident_journey_without_javascript(live_server, browser_without_js):
     attempt = _result_of(live_server, driver)
     assert attempt.status == "submitted" and attempt.prediction == 45
     with live_server["app"].app_context():
-        from contest.services.attempts import load_items
+        from contest.services.taking.attempts import load_items
 
         items = load_items(db.session.get(Attempt, attempt.id))
         assert [item.option_order.index(item.chosen_option) for item in items] == [1] * 5

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.models import Attempt, AttemptItem, Participant
-from contest.services import attempts as svc
-from contest.services import registration as reg
+from contest.services.taking import attempts as svc
+from contest.services.taking import registration as reg
 from tests import factories
 
 pytestmark = pytest.mark.postgres_only

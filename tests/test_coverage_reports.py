@@ -20,8 +20,8 @@ from contest.models import (
     ReportNote,
     Unit,
 )
-from contest.services import activities as svc
-from contest.services import activity_reports as reports
+from contest.services.activity_log import activities as svc
+from contest.services.activity_log import period_reports as reports
 from tests import factories
 
 ADMIN = svc.Actor(None, "admin")

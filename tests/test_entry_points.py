@@ -13,10 +13,11 @@ from PIL import Image
 from pypdf import PdfReader
 
 from contest.extensions import db
+from contest.helpers.timeutil import LOCAL_TZ
 from contest.models import Attempt, AuditEntry, EntryPoint
-from contest.services import posters, qr
-from contest.services.qr import EntryPointData, EntryPointError
-from contest.timeutil import LOCAL_TZ
+from contest.services.contests import entry_points as qr
+from contest.services.contests import posters
+from contest.services.contests.entry_points import EntryPointData, EntryPointError
 from tests import factories
 
 BASE = "https://thi.phuvan.example"  # PUBLIC_BASE_URL in the test config

@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from contest import create_app
 from contest.extensions import db
 from contest.models import ActivityForm, ContentArea, ParticipantCategory, Unit
-from contest.services.seed import seed_reference_data
+from contest.services.setup.seed import seed_reference_data
 
 
 def test_test_config_overrides_defaults(app):

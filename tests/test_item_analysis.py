@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.models import AttemptItem, CachedResult
-from contest.services import item_analysis as ia
-from contest.services.stats import StatsFilter, headline
+from contest.services.statistics import item_analysis as ia
+from contest.services.statistics.participation import StatsFilter, headline
 from tests import factories
 from tests.stats_factories import make_attempt, vn
 
@@ -186,8 +186,7 @@ def test_cached_until_a_new_submission(data):
 
 def test_disqualifying_someone_recomputes_the_cached_analysis(data):
     from contest.models import Attempt, Participant
-    from contest.services import integrity
-
+    from contest.services.results import duplicates as integrity
     f = StatsFilter(data["contest"].id)
     before = ia.item_analysis(f, NOW)
     assert not before.from_cache

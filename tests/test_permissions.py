@@ -28,8 +28,8 @@ from werkzeug.security import generate_password_hash
 from contest import create_app
 from contest.extensions import db
 from contest.models import Activity, ActivityForm, Attempt, ResultPublication, Unit, User
-from contest.services import prizes
-from contest.services import publication as publication_service
+from contest.services.results import prizes
+from contest.services.results import publication as publication_service
 from tests import factories
 from tests.conftest import make_test_config
 

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.models import AuditEntry, ParticipantCategory, ResultPublication
-from contest.services import integrity, prizes, publication
+from contest.services.results import duplicates as integrity
+from contest.services.results import prizes, publication
 from tests import factories as f
 from tests.ranking_factories import add_attempt
 

@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from contest.extensions import db
+from contest.helpers.timeutil import format_local
 from contest.models import Attempt, Contest, EntryPoint, Participant, Round, Scan
-from contest.services import attempts as svc
-from contest.timeutil import format_local
+from contest.services.taking import attempts as svc
 from tests import factories
 
 STATIC = Path(__file__).resolve().parent.parent / "contest" / "static"

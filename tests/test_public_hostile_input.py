@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.models import Attempt, Participant
-from contest.services import attempts as svc
+from contest.services.taking import attempts as svc
 from tests import factories
 from tests.test_public import _attempt, _register, _start, _text, _world
 

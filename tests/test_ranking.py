@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contest.services.prizes import (
+from contest.services.results.prizes import (
     OverallRow,
     Winner,
     award,
     rank_overall,
     split_by_group,
 )
-from contest.services.ranking import RankRow, first_per_participant, rank, sort_key
+from contest.services.results.ranking import RankRow, first_per_participant, rank, sort_key
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -304,7 +304,7 @@ def test_overlapping_rankings_never_leave_the_collector_off():
     import gc
     import threading
 
-    from contest.services.ranking import _collector_paused
+    from contest.services.results.ranking import _collector_paused
 
     assert gc.isenabled()
     a_inside, b_inside, a_may_leave, b_may_leave = (threading.Event() for _ in range(4))
@@ -337,7 +337,7 @@ def test_overlapping_rankings_never_leave_the_collector_off():
 def test_the_collector_comes_back_after_a_failed_ranking():
     import gc
 
-    from contest.services.ranking import _collector_paused
+    from contest.services.results.ranking import _collector_paused
 
     with pytest.raises(RuntimeError), _collector_paused():
         assert not gc.isenabled()

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.models import AuditEntry, Round
-from contest.services import ranking
-from contest.services.ranking import RankingError
+from contest.services.results import ranking
+from contest.services.results.ranking import RankingError
 from tests import factories as f
 from tests.ranking_factories import add_attempt
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.models import Participant
-from contest.services import registration as reg
-from contest.services.registration import PhoneError, RegistrationInput
+from contest.services.taking import registration as reg
+from contest.services.taking.registration import PhoneError, RegistrationInput
 from tests import factories
 
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from contest.extensions import db
 from contest.models import Activity, ActivityForm, ContentArea, ReportNote, Unit
-from contest.services import activities as svc
+from contest.services.activity_log import activities as svc
 from tests import factories
 
 

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from contest.extensions import db
 from contest.models import AuditEntry, ParticipantCategory
-from contest.services import stats
-from contest.services.stats import StatsFilter
+from contest.services.statistics import participation as stats
+from contest.services.statistics.participation import StatsFilter
 from tests import factories
 from tests.stats_factories import make_attempt, make_scans, vn
 
@@ -347,8 +347,7 @@ def test_viewer_can_read_but_not_post(client, login_as):
 def test_charts_are_well_formed_escaped_svg_without_style_attributes():
     import xml.etree.ElementTree as ET
 
-    from contest.services import charts
-
+    from contest import charts
     evil = '<script>alert("x")</script> & Tổ "1"'
     svgs = [
         charts.bar_chart([(evil, 3), ("Tổ dân phố 2", 0)], title=evil),
@@ -372,13 +371,13 @@ def test_charts_are_well_formed_escaped_svg_without_style_attributes():
 
 
 def test_nice_axis_maximum():
-    from contest.services.charts import nice_max
+    from contest.charts import nice_max
 
     assert [nice_max(v) for v in (0, 1, 7, 12, 180, 2400)] == [1, 1, 10, 20, 200, 2500]
 
 
 def test_count_ticks_are_distinct_whole_numbers():
-    from contest.services.charts import count_ticks
+    from contest.charts import count_ticks
 
     assert count_ticks(0) == [0, 1]
     assert count_ticks(1) == [0, 1]

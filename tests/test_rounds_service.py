@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.models import AuditEntry
-from contest.services import rounds
-from contest.services.rounds import ContestValues, OtherRound, RoundValues
+from contest.services.contests import rounds
+from contest.services.contests.rounds import ContestValues, OtherRound, RoundValues
 from tests import factories
 
 MONDAY = datetime(2026, 3, 1, 17, 0, tzinfo=UTC)  # 00:00 Monday 2 March 2026 in Vietnam

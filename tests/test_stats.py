@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.models import ParticipantCategory, Unit
-from contest.services import stats
-from contest.services.stats import StatsFilter
+from contest.services.statistics import participation as stats
+from contest.services.statistics.participation import StatsFilter
 from tests import factories
 from tests.stats_factories import make_attempt, make_scans, vn
 

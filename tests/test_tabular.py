@@ -8,8 +8,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from contest.services import units_io
-from contest.services.tabular import (
+from contest.helpers.tables import (
     BLANK_RUN_ENDS_TABLE,
     MAX_BLANK_ROWS,
     Formula,
@@ -17,6 +16,7 @@ from contest.services.tabular import (
     file_kind,
     read_table,
 )
+from contest.services.people import unit_import as units_io
 
 LIMITS = {"max_unzipped_bytes": 10 * 1024 * 1024, "content": "câu hỏi"}
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from contest.timeutil import format_local, format_local_end, local_to_utc
+from contest.helpers.timeutil import format_local, format_local_end, local_to_utc
 
 
 def test_midnight_closing_reads_as_24h_of_the_day_before():

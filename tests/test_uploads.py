@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.models import Activity, ActivityForm, ContentArea, Unit
-from contest.services import activities as svc
+from contest.services.activity_log import activities as svc
 
 LIMIT = 4096
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200

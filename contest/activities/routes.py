@@ -22,9 +22,9 @@ from contest.activities.forms import ActivityEntryForm, ReportNoteForm
 from contest.errors import abort_vi
 from contest.extensions import db
 from contest.forms import ActionForm, choices, query_int, show_error
-from contest.services import activities as svc
-from contest.services import activity_reports as reports
-from contest.timeutil import now_utc, to_local
+from contest.helpers.timeutil import now_utc, to_local
+from contest.services.activity_log import activities as svc
+from contest.services.activity_log import period_reports as reports
 
 NOT_FOUND = "Không tìm thấy hoạt động này, hoặc hoạt động thuộc đơn vị khác."
 UNIT_NOT_FOUND = "Không tìm thấy đơn vị này; vui lòng chọn đơn vị trong danh sách “Phạm vi”."

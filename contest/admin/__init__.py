@@ -8,7 +8,7 @@ from flask import Blueprint, request
 
 from contest.auth.guards import guard_blueprint
 from contest.errors import abort_vi
-from contest.services.text import has_control_characters
+from contest.helpers.text import has_control_characters
 
 bp = Blueprint("admin", __name__)
 guard_blueprint(bp, "admin", "organiser", read_only_roles=("viewer",))

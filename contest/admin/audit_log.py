@@ -19,9 +19,9 @@ from contest.admin.forms_people import AuditFilterForm
 from contest.errors import abort_vi
 from contest.extensions import db
 from contest.forms import INVALID_CHOICE, choices, query_int
+from contest.helpers.timeutil import local_to_utc
 from contest.models import AuditEntry, User
 from contest.models.base import MAX_DB_INT
-from contest.timeutil import local_to_utc
 
 #: Readable names for the object types the app records; unknown ones show as stored.
 OBJECT_TYPES = {

@@ -20,10 +20,10 @@ from contest.admin.forms import (
 )
 from contest.extensions import db
 from contest.forms import choices
+from contest.helpers.timeutil import LOCAL_TZ, local_to_utc, now_utc
 from contest.models import Attempt, ContentArea, Contest, ParticipantCategory, Round
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS, REVEAL_POLICIES
-from contest.services import rounds as rounds_service
-from contest.timeutil import LOCAL_TZ, local_to_utc, now_utc
+from contest.services.contests import rounds as rounds_service
 
 DEFAULT_PRIZES = [
     {"name": "Giải Nhất", "count": 1},

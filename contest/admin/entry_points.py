@@ -12,11 +12,11 @@ from contest.admin import bp
 from contest.admin.forms_people import EntryPointForm
 from contest.extensions import db
 from contest.forms import ActionForm, choices, query_int, show_error
+from contest.helpers.timeutil import now_utc
 from contest.models import Contest, EntryPoint
-from contest.services import posters
-from contest.services import qr as qr_service
-from contest.services.qr import EntryPointData, EntryPointError
-from contest.timeutil import now_utc
+from contest.services.contests import entry_points as qr_service
+from contest.services.contests import posters
+from contest.services.contests.entry_points import EntryPointData, EntryPointError
 
 
 def _public_url(code: str) -> str:

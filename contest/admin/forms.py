@@ -30,6 +30,7 @@ from contest.forms import (
     choices,
     max_length,
 )
+from contest.helpers.text import clean, control_characters_message, has_control_characters
 from contest.models.bank import (
     EXPLANATION_MAX_LENGTH,
     MAX_OPTIONS,
@@ -40,7 +41,6 @@ from contest.models.bank import (
     SOURCE_MAX_LENGTH,
 )
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS, REVEAL_POLICIES
-from contest.services.text import clean, control_characters_message, has_control_characters
 
 DIFFICULTIES = {1: "Dễ", 2: "Trung bình", 3: "Khó"}
 FIELD_MODE_LABELS = {"hidden": "Không hỏi", "optional": "Không bắt buộc",
@@ -227,6 +227,6 @@ def round_form_class(areas) -> type[RoundForm]:
 
 def to_local_input(value: datetime | None) -> datetime | None:
     """An aware UTC time as the naive Vietnam wall-clock time a datetime-local input shows."""
-    from contest.timeutil import to_local
+    from contest.helpers.timeutil import to_local
 
     return to_local(value).replace(tzinfo=None) if value is not None else None

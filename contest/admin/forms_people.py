@@ -21,8 +21,8 @@ from contest.forms import (
 )
 from contest.models import ENTRY_POINT_KINDS, ROLES, UNIT_KINDS
 from contest.models.user import MIN_PASSWORD_LENGTH
-from contest.services.qr import CODE_MAX_LENGTH
-from contest.services.units import POPULATION_MAX
+from contest.services.contests.entry_points import CODE_MAX_LENGTH
+from contest.services.people.units import POPULATION_MAX
 
 # --- units ----------------------------------------------------------------------------------
 

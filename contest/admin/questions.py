@@ -26,13 +26,13 @@ from contest.admin.forms import DIFFICULTIES, ImportForm, QuestionForm
 from contest.admin.routes import area_overview
 from contest.extensions import db
 from contest.forms import ActionForm, choices, query_int
+from contest.helpers import audit
+from contest.helpers.text import search_key, without_control_characters
+from contest.helpers.timeutil import format_local, now_utc
 from contest.models import ContentArea, Question, QuestionVersion
 from contest.models.bank import MAX_OPTIONS, OPTION_LETTERS
-from contest.services import audit
-from contest.services import questions as questions_service
-from contest.services.questions import QuestionData
-from contest.services.text import search_key, without_control_characters
-from contest.timeutil import format_local, now_utc
+from contest.services.bank import questions as questions_service
+from contest.services.bank.questions import QuestionData
 
 QUESTION_FIELDS = ["content_area_id", "text", "options", "correct_option", "explanation",
                    "source", "difficulty", "active"]
@@ -326,8 +326,7 @@ def _read_uploads(form: ImportForm) -> tuple[list[tuple[str, bytes]], list[str],
 
 @bp.route("/questions/import", methods=["GET", "POST"])
 def questions_import():
-    from contest.services import bank_io
-
+    from contest.services.bank import import_export as bank_io
     form = ImportForm()
     if request.method == "GET":
         return render_template("admin/questions/import.html", form=form, report=None,
@@ -355,8 +354,7 @@ def questions_import():
 
 @bp.route("/questions/import/confirm", methods=["POST"])
 def questions_import_confirm():
-    from contest.services import bank_io
-
+    from contest.services.bank import import_export as bank_io
     form = ActionForm()
     if not form.validate_on_submit():
         return redirect(url_for("admin.questions_import"))
@@ -395,8 +393,7 @@ def questions_import_cancel():
 
 @bp.route("/questions/export.xlsx")
 def questions_export():
-    from contest.services import bank_io
-
+    from contest.services.bank import import_export as bank_io
     filters = _filters()
     if request.args.get("all") == "1":
         questions_list = None
@@ -411,8 +408,7 @@ def questions_export():
 
 @bp.route("/questions/template.xlsx")
 def questions_template():
-    from contest.services import bank_io
-
+    from contest.services.bank import import_export as bank_io
     return _send_xlsx(bank_io.template_xlsx(), "mau-nhap-cau-hoi.xlsx")
 
 

@@ -20,10 +20,12 @@ from contest.admin.routes import CHANGE_ROLES
 from contest.errors import abort_vi
 from contest.extensions import db
 from contest.forms import ActionForm
+from contest.helpers import audit
+from contest.helpers.timeutil import now_utc
 from contest.models import Contest, Participant, ResultPublication, Round
 from contest.models.base import MAX_DB_INT
-from contest.services import audit, certificates, integrity, prizes, publication, ranking
-from contest.timeutil import now_utc
+from contest.services.results import certificates, prizes, publication, ranking
+from contest.services.results import duplicates as integrity
 
 RANKING_PAGE_SIZE = 100
 

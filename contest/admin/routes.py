@@ -9,9 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from contest.admin import NAV_LINKS, bp
 from contest.extensions import db
+from contest.helpers.timeutil import now_utc
 from contest.models import Attempt, ContentArea, Contest, Question, Round
-from contest.services import rounds as rounds_service
-from contest.timeutil import now_utc
+from contest.services.contests import rounds as rounds_service
 
 #: Roles that may change things in the back office; viewers only read.
 CHANGE_ROLES = ("admin", "organiser")

@@ -16,11 +16,11 @@ from contest.admin.forms_people import (
 )
 from contest.extensions import db
 from contest.forms import ActionForm, choices, show_error
+from contest.helpers.text import search_key
 from contest.models import UNIT_KINDS, Participant, Unit, User
-from contest.services import units as unit_service
-from contest.services import units_io
-from contest.services.text import search_key
-from contest.services.units import UnitData, UnitError
+from contest.services.people import unit_import as units_io
+from contest.services.people import units as unit_service
+from contest.services.people.units import UnitData, UnitError
 
 #: A preview stays confirmable for an hour; after that the file must be uploaded again.
 IMPORT_PREVIEW_MAX_AGE = 3600

@@ -13,8 +13,8 @@ from contest.auth.guards import guard_blueprint
 from contest.extensions import db
 from contest.forms import ActionForm, choice_values, choices, show_error
 from contest.models import Unit, User
-from contest.services import users as user_service
-from contest.services.users import UserData, UserError
+from contest.services.people import users as user_service
+from contest.services.people.users import UserData, UserError
 
 bp = Blueprint("users", __name__)
 guard_blueprint(bp, "admin")

@@ -10,10 +10,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from contest.auth import bp
 from contest.auth.forms import ChangePasswordForm, LoginForm
 from contest.extensions import db, limiter
+from contest.helpers import audit
+from contest.helpers.text import has_control_characters
+from contest.helpers.timeutil import now_utc
 from contest.models import User
-from contest.services import audit
-from contest.services.text import has_control_characters
-from contest.timeutil import now_utc
 
 
 def safe_next_url(target: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""Resident forms. Validation lives in contest.services.registration; these carry
+"""Resident forms. Validation lives in contest.services.taking.registration; these carry
 CSRF, labels and the values typed (so a form with errors keeps them)."""
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from contest.errors import abort_vi
 from contest.extensions import db
 from contest.models import Contest, ResultPublication, Round
 from contest.public import bp
-from contest.services import certificates, publication
+from contest.services.results import certificates, publication
 
 
 def _published_contest(slug: str) -> Contest:

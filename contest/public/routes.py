@@ -1,6 +1,6 @@
 """The resident's journey: QR entry → contest page → registration → round → result.
 
-Views validate, call contest.services.registration / attempts, flash and
+Views validate, call contest.services.taking.registration / attempts, flash and
 redirect. Attempts and participants appear in URLs only by their random public
 ids; an attempt that is not the browser's own is answered as not found.
 """
@@ -23,9 +23,10 @@ from flask import (
 )
 from sqlalchemy.orm import contains_eager
 
-from contest import timeutil
 from contest.extensions import db, limiter
 from contest.forms import choices
+from contest.helpers import timeutil
+from contest.helpers.text import is_digits
 from contest.models import (
     Attempt,
     Contest,
@@ -39,11 +40,11 @@ from contest.models import (
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS
 from contest.public import bp, identity
 from contest.public.forms import ActionForm, ConfirmForm, RegistrationForm
-from contest.services import attempts as attempt_service
-from contest.services import registration
-from contest.services.ranking import RULE_TEXT as RANKING_RULE_TEXT
-from contest.services.registration import UNIT_OTHER, RegistrationInput
-from contest.services.text import is_digits
+from contest.services.results.ranking import RULE_TEXT as RANKING_RULE_TEXT
+from contest.services.results.ranking import counted_attempt
+from contest.services.taking import attempts as attempt_service
+from contest.services.taking import registration
+from contest.services.taking.registration import UNIT_OTHER, RegistrationInput
 
 ENTRY_SESSION_KEY = "entry_point_id"
 
@@ -492,7 +493,7 @@ def result(public_id: str):
                 "is_correct": item.is_correct,
             })
     mine = attempt_service.attempts_of(attempt.participant_id, round_.id)
-    counted = attempt_service.counted_attempt(
+    counted = counted_attempt(
         mine, round_.counted_attempt, actual=round_.prediction_actual,
         has_prediction=round_.has_prediction)
     left = max(0, round_.attempts_allowed - len(mine))
@@ -527,7 +528,7 @@ def my_attempts(slug: str):
             continue
         rounds.append({
             "round": round_, "attempts": these,
-            "counted": attempt_service.counted_attempt(
+            "counted": counted_attempt(
                 these, round_.counted_attempt, actual=round_.prediction_actual,
                 has_prediction=round_.has_prediction),
             "rule": COUNTED_ATTEMPT_RULES.get(round_.counted_attempt, ""),

@@ -8,7 +8,7 @@ from wtforms.validators import Optional, ValidationError
 
 from contest.forms import VnDateField, choice_values, choices, int_or_none
 from contest.models import Contest, ParticipantCategory, Round, Unit
-from contest.services.stats import StatsFilter
+from contest.services.statistics.participation import StatsFilter
 
 
 class FilterForm(FlaskForm):

@@ -5,14 +5,17 @@ from __future__ import annotations
 from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
+from contest import charts
 from contest.errors import abort_vi
 from contest.extensions import db
+from contest.helpers import audit
+from contest.helpers.timeutil import now_utc
 from contest.models import ParticipantCategory, Unit
 from contest.reports import bp
 from contest.reports.forms import FilterForm
-from contest.services import audit, charts, exports, stats
-from contest.services import item_analysis as ia
-from contest.timeutil import now_utc
+from contest.services.statistics import exports
+from contest.services.statistics import item_analysis as ia
+from contest.services.statistics import participation as stats
 
 PERSONAL_DATA_ROLES = ("admin", "organiser")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

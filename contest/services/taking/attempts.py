@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,6 +37,8 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from contest.extensions import db
+from contest.helpers.text import is_digits
+from contest.helpers.timeutil import format_local, format_local_end
 from contest.models import (
     Attempt,
     AttemptItem,
@@ -47,8 +49,6 @@ from contest.models import (
     Round,
 )
 from contest.models.base import UTCDateTime, new_public_id
-from contest.services.text import is_digits
-from contest.timeutil import format_local, format_local_end
 
 log = logging.getLogger(__name__)
 
@@ -692,35 +692,7 @@ def expire_overdue(now: datetime, grace_seconds: int | None = None) -> int:
     return graded
 
 
-# --------------------------------------------------------------------------- which counts
 
-
-def counted_attempt(attempts: Iterable[Attempt], rule: str, *, actual: int | None = None,
-                    has_prediction: bool = False) -> Attempt | None:
-    """The one submitted attempt that counts for ranking under the round's rule.
-
-    * ``first``: the earliest attempt (lowest number); ``last``: the latest.
-    * ``best``: the attempt that ranks highest by the published ranking order
-      (:func:`contest.services.ranking.rank`), so the resident's page and the
-      ranking always name the same attempt; the prediction only weighs in once
-      the round's actual figure is fixed.
-
-    Attempts still in progress never count.
-    """
-    from contest.services.ranking import RankRow, sort_key
-
-    done = [a for a in attempts if a.status == "submitted" and a.score is not None]
-    if not done:
-        return None
-    if rule == "first":
-        return min(done, key=lambda a: a.number)
-    if rule == "last":
-        return max(done, key=lambda a: a.number)
-    if rule == "best":
-        return min(done, key=lambda a: (sort_key(
-            RankRow(a.participant_id, a.score, a.duration_ms, a.submitted_at, a.prediction),
-            actual, has_prediction), a.number))
-    raise ValueError(f"unknown counted-attempt rule {rule!r}")
 
 
 def attempts_left(round_: Round, participant_id: int) -> int:

@@ -16,12 +16,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from contest.extensions import db
+from contest.helpers import audit
+from contest.helpers.formatting import mask_phone
+from contest.helpers.text import clean
+from contest.helpers.timeutil import format_duration, format_local
+from contest.helpers.xlsx import cell_text, keep_as_text
 from contest.models import ResultPublication, Round
-from contest.services import audit, prizes, ranking
-from contest.services.text import clean
-from contest.services.xlsx import cell_text, keep_as_text
-from contest.templating import mask_phone
-from contest.timeutil import format_duration, format_local
+from contest.services.results import prizes, ranking
 
 MAX_REASON = 500
 RANKING_COLUMNS = [

@@ -34,6 +34,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from contest.extensions import db
+from contest.helpers.timeutil import local_to_utc
 from contest.models import (
     GENDERS,
     Attempt,
@@ -45,7 +46,6 @@ from contest.models import (
     Scan,
     Unit,
 )
-from contest.timeutil import local_to_utc
 
 #: Asia/Ho_Chi_Minh has had no daylight saving since 1975: a fixed shift is exact
 #: and lets both SQLite and PostgreSQL bucket UTC timestamps into Vietnam dates.

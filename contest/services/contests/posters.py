@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from fpdf import FPDF
 
-from contest.services.qr import qr_image
-from contest.timeutil import format_local_end, to_local
+from contest.helpers.pdf import add_fonts
+from contest.helpers.timeutil import format_local_end, to_local
+from contest.services.contests.entry_points import qr_image
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 #: The plan's guiding sentence, printed on every poster.
 SLOGAN = (
     "Cải cách hành chính phải xuất phát từ lợi ích của người dân, doanh nghiệp; "
@@ -54,10 +53,7 @@ def _pdf(title: str) -> FPDF:
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(15, 15, 15)
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.add_font("DejaVuSerif", "", str(FONT_DIR / "DejaVuSerif.ttf"))
-    pdf.add_font("DejaVuSerif", "B", str(FONT_DIR / "DejaVuSerif-Bold.ttf"))
+    add_fonts(pdf)
     pdf.set_title(title)
     pdf.set_creator("Cuộc thi tìm hiểu về cải cách hành chính")
     return pdf

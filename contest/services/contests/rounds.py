@@ -17,6 +17,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from contest.extensions import db
+from contest.helpers import audit
+from contest.helpers.timeutil import format_local, format_local_end
 from contest.models import Attempt, ContentArea, Contest, ParticipantCategory, Question, Round
 from contest.models.contest import (
     COUNTED_ATTEMPT_RULES,
@@ -24,8 +26,6 @@ from contest.models.contest import (
     PREDICTION_TARGETS,
     REVEAL_POLICIES,
 )
-from contest.services import audit
-from contest.timeutil import format_local, format_local_end
 
 Errors = dict[str, list[str]]
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-from contest.templating import format_number
+from contest.helpers.formatting import format_number
 
 WIDTH = 720
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"

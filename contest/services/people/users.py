@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from contest.extensions import db
+from contest.helpers import audit
+from contest.helpers.text import clean
 from contest.models import ROLES, Unit, User
 from contest.models.user import MIN_PASSWORD_LENGTH
-from contest.services import audit
-from contest.services.text import clean
 
 USER_FIELDS = ["username", "full_name", "role", "unit_id", "active"]
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,59}")

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from contest.extensions import db
+from contest.helpers.timeutil import LOCAL_TZ
 from contest.models import Contest, EntryPoint, ParticipantCategory, Round, Unit
-from contest.timeutil import LOCAL_TZ
 
 DEMO_SLUG = "cchc-2026"
 DEMO_ENTRY_CODE = "PHUVAN"

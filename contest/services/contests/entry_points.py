@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from qrcode.constants import ERROR_CORRECT_Q
 
 from contest.extensions import db
+from contest.helpers import audit
+from contest.helpers.text import clean
 from contest.models import ENTRY_POINT_KINDS, Attempt, Contest, EntryPoint, Participant
-from contest.services import audit
-from contest.services.text import clean
 
 #: No 0/O, 1/I/L: a code read aloud or typed from a poster cannot be mistaken.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

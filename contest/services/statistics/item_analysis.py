@@ -55,7 +55,7 @@ from contest.models import (
     Participant,
     Question,
 )
-from contest.services.stats import StatsFilter, attempt_conditions
+from contest.services.statistics.participation import StatsFilter, attempt_conditions
 
 log = logging.getLogger(__name__)
 

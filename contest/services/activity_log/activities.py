@@ -24,6 +24,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from contest.extensions import db
+from contest.helpers import audit
+from contest.helpers.formatting import ROMAN_QUARTERS
+from contest.helpers.text import clean, without_control_characters
+from contest.helpers.timeutil import local_to_utc
 from contest.models import (
     Activity,
     ActivityForm,
@@ -32,9 +36,6 @@ from contest.models import (
     Unit,
     activity_content_area,
 )
-from contest.services import audit
-from contest.services.text import clean, without_control_characters
-from contest.timeutil import local_to_utc
 
 WRITE_ANY_ROLES = frozenset({"admin", "organiser"})
 READ_ALL_ROLES = frozenset({"admin", "organiser", "viewer"})
@@ -179,8 +180,7 @@ def period_range(year: int, quarter: int | None = None) -> tuple[date, date]:
 
 
 def period_label(year: int, quarter: int | None) -> str:
-    roman = {1: "I", 2: "II", 3: "III", 4: "IV"}
-    return f"quý {roman[quarter]} năm {year}" if quarter else f"năm {year}"
+    return f"quý {ROMAN_QUARTERS[quarter]} năm {year}" if quarter else f"năm {year}"
 
 
 def utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -703,8 +703,8 @@ def contest_figures(first: date, last: date, now: datetime, unit_id: int | None 
     participant's first submitted attempt per round. With ``unit_id`` only that
     unit's participants count. Every contest is covered.
     """
-    from contest.services import item_analysis, stats
-
+    from contest.services.statistics import item_analysis
+    from contest.services.statistics import participation as stats
     figures = stats.headline(stats.StatsFilter(None, date_from=first, date_to=last,
                                                unit_id=unit_id))
     areas = []

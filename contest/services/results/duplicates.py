@@ -4,7 +4,7 @@ Three signals, each a group of two or more participants of one contest:
 
 * the same citizen ID (CCCD), digits only;
 * the same phone once normalised (0912 345 678, +84912345678, 84-912-345-678…);
-* the same name (compared with :func:`contest.services.text.search_key`, so
+* the same name (compared with :func:`contest.helpers.text.search_key`, so
   case, spacing and diacritics do not matter) + birth year + unit.
 
 A group stays "to review" while two or more of its members are neither
@@ -23,9 +23,10 @@ import phonenumbers
 import sqlalchemy as sa
 
 from contest.extensions import db
+from contest.helpers import audit
+from contest.helpers.text import clean, search_key
 from contest.models import Participant
-from contest.services import audit, item_analysis
-from contest.services.text import clean, search_key
+from contest.services.statistics import item_analysis
 
 KIND_LABELS = {
     "citizen_id": "Trùng số CCCD",

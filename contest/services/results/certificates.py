@@ -8,23 +8,19 @@ printed is exactly what was published.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from fpdf import FPDF
 
-from contest.timeutil import format_duration, format_local, to_local
+from contest.helpers.pdf import add_fonts
+from contest.helpers.timeutil import format_duration, format_local, to_local
 
 #: Move to the start of the next line after a cell (fpdf2 otherwise stays to the right).
 NEXT_LINE = {"new_x": "LMARGIN", "new_y": "NEXT"}
-FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 
 
 def _pdf(orientation: str = "P") -> FPDF:
     pdf = FPDF(orientation=orientation, unit="mm", format="A4")
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.add_font("DejaVuSerif", "", str(FONT_DIR / "DejaVuSerif.ttf"))
-    pdf.add_font("DejaVuSerif", "B", str(FONT_DIR / "DejaVuSerif-Bold.ttf"))
+    add_fonts(pdf)
     pdf.set_auto_page_break(auto=True, margin=15)
     return pdf
 

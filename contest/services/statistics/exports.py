@@ -33,6 +33,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from contest.extensions import db
+from contest.helpers.timeutil import to_local
+from contest.helpers.xlsx import cell_text
 from contest.models import (
     GENDERS,
     OPTION_LETTERS,
@@ -42,11 +44,9 @@ from contest.models import (
     ParticipantCategory,
     Unit,
 )
-from contest.services import item_analysis as ia
-from contest.services import stats
-from contest.services.stats import StatsFilter
-from contest.services.xlsx import cell_text
-from contest.timeutil import to_local
+from contest.services.statistics import item_analysis as ia
+from contest.services.statistics import participation as stats
+from contest.services.statistics.participation import StatsFilter
 
 PERSONAL_SLUG = "danh-sach-thi-sinh"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -34,8 +34,8 @@ from contest.models import (
     Round,
     Unit,
 )
-from contest.services import ranking
-from contest.services.ranking import RankedRow
+from contest.services.results import ranking
+from contest.services.results.ranking import RankedRow
 
 NO_GROUP = "Khác"
 GROUP_RULE_TEXT = (

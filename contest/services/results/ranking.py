@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 
 from contest.extensions import db
 from contest.models import Attempt, Participant, Round
+from contest.services.taking.attempts import expire_overdue
 
 #: The published rule, in the words shown to organisers and residents.
 RULE_TEXT = (
@@ -412,8 +413,7 @@ def fix_prediction_actual(round_: Round, now: datetime, actor_id: int | None = N
     Refuses before the close. Once fixed, the stored figure is returned as is,
     so later disqualifications or late grading never move it. The caller commits.
     """
-    from contest.services import audit
-
+    from contest.helpers import audit
     if round_.prediction_actual_fixed_at is not None and round_.prediction_actual is not None:
         return round_.prediction_actual
     if round_.state(now) != "closed":
@@ -449,10 +449,34 @@ def fix_prediction_actual(round_: Round, now: datetime, actor_id: int | None = N
 
 def grade_overdue(now: datetime, grace_seconds: int | None) -> int:
     """Grade attempts left open past their deadline, so the actual figure includes them."""
-    from contest.services.attempts import expire_overdue
-
     return expire_overdue(now, grace_seconds)
 
 
 def actual_label(round_: Round) -> str:
     return ACTUAL_LABELS.get(round_.prediction_target, ACTUAL_LABELS["full_marks"])
+
+
+def counted_attempt(attempts: Iterable[Attempt], rule: str, *, actual: int | None = None,
+                    has_prediction: bool = False) -> Attempt | None:
+    """The one submitted attempt that counts for ranking under the round's rule.
+
+    * ``first``: the earliest attempt (lowest number); ``last``: the latest.
+    * ``best``: the attempt that ranks highest by the published ranking order
+      (:func:`rank`), so the resident's page and the
+      ranking always name the same attempt; the prediction only weighs in once
+      the round's actual figure is fixed.
+
+    Attempts still in progress never count.
+    """
+    done = [a for a in attempts if a.status == "submitted" and a.score is not None]
+    if not done:
+        return None
+    if rule == "first":
+        return min(done, key=lambda a: a.number)
+    if rule == "last":
+        return max(done, key=lambda a: a.number)
+    if rule == "best":
+        return min(done, key=lambda a: (sort_key(
+            RankRow(a.participant_id, a.score, a.duration_ms, a.submitted_at, a.prediction),
+            actual, has_prediction), a.number))
+    raise ValueError(f"unknown counted-attempt rule {rule!r}")

@@ -14,16 +14,16 @@ import re
 from dataclasses import dataclass, field
 
 from contest.extensions import db
-from contest.models import UNIT_KINDS
-from contest.services import audit
-from contest.services.tabular import TableRefused, file_kind, read_table
-from contest.services.text import (
+from contest.helpers import audit
+from contest.helpers.tables import TableRefused, file_kind, read_table
+from contest.helpers.text import (
     clean,
     has_control_characters,
     search_key,
     without_control_characters,
 )
-from contest.services.units import (
+from contest.models import UNIT_KINDS
+from contest.services.people.units import (
     NAME_MAX_LENGTH,
     POPULATION_MAX,
     UNIT_FIELDS,

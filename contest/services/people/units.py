@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from contest.extensions import db
+from contest.helpers import audit
+from contest.helpers.text import clean, control_characters_message, has_control_characters
 from contest.models import UNIT_KINDS, Activity, Participant, Unit, User
-from contest.services import audit
-from contest.services.text import clean, control_characters_message, has_control_characters
 
 UNIT_FIELDS = ["name", "kind", "population", "is_plan_responsible", "active"]
 NAME_MAX_LENGTH = 200

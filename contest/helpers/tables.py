@@ -16,7 +16,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from contest.services.text import search_key
+from contest.helpers.text import search_key
 
 #: Columns read from a sheet: far more than any import template has (the bank's has 13).
 DEFAULT_MAX_COLUMNS = 60

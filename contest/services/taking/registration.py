@@ -18,15 +18,15 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from contest.extensions import db
-from contest.models import GENDERS, Contest, EntryPoint, Participant, Unit
-from contest.services.text import (
+from contest.helpers.text import (
     clean,
     control_characters_message,
     has_control_characters,
     is_digits,
     search_key,
 )
-from contest.timeutil import to_local
+from contest.helpers.timeutil import to_local
+from contest.models import GENDERS, Contest, EntryPoint, Participant, Unit
 
 NAME_MAX_LENGTH = 120
 UNIT_OTHER_MAX_LENGTH = 200

@@ -5,7 +5,7 @@ Used by ``flask --app contest bank import/export`` and by the admin import page.
 The import is all or nothing: every row of every file is validated first and
 every problem is reported with its file, row (as Excel shows it: the header is
 row 1) and column. Only when nothing is wrong are the new questions written, in
-one commit, through :func:`contest.services.questions.create_question` so that
+one commit, through :func:`contest.services.bank.questions.create_question` so that
 each gets its first frozen version. Rows whose question is already in the bank
 are skipped and counted, not refused, so importing the same file twice adds
 nothing the second time.
@@ -28,6 +28,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from contest.extensions import db
+from contest.helpers import audit
+from contest.helpers.tables import Formula, Table, TableRefused, is_empty, read_table
+from contest.helpers.text import clean, fingerprint, has_control_characters, search_key
+from contest.helpers.xlsx import cell_text
 from contest.models import ContentArea, Question
 from contest.models.bank import (
     EXPLANATION_MAX_LENGTH,
@@ -38,12 +42,8 @@ from contest.models.bank import (
     QUESTION_MAX_LENGTH,
     SOURCE_MAX_LENGTH,
 )
-from contest.services import audit
-from contest.services.questions import QuestionData, create_question
-from contest.services.seed import CONTENT_AREAS
-from contest.services.tabular import Formula, Table, TableRefused, is_empty, read_table
-from contest.services.text import clean, fingerprint, has_control_characters, search_key
-from contest.services.xlsx import cell_text
+from contest.services.bank.questions import QuestionData, create_question
+from contest.services.setup.seed import CONTENT_AREAS
 
 #: More rows than this in one import is almost certainly a wrong file (the plan's bank is ~100).
 MAX_IMPORT_ROWS = 5000

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from contest.extensions import db
+from contest.helpers.text import clean, fingerprint, search_key
 from contest.models import Question, QuestionVersion
-from contest.services.text import clean, fingerprint, search_key
 
 
 @dataclass

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from fpdf import FPDF
@@ -23,16 +22,16 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy.orm import joinedload, selectinload
 
 from contest.extensions import db
+from contest.helpers.formatting import format_number
+from contest.helpers.pdf import SERIF, add_fonts
+from contest.helpers.timeutil import to_local
+from contest.helpers.xlsx import cell_text, keep_as_text
 from contest.models import Activity, ActivityForm, ContentArea, Unit, activity_content_area
-from contest.services import activities as svc
-from contest.services.xlsx import cell_text, keep_as_text
-from contest.timeutil import to_local
+from contest.services.activity_log import activities as svc
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 PARENT_BODY_SHORT = "UBND PHƯỜNG PHÙ VÂN"
-ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
 @dataclass
@@ -160,8 +159,8 @@ def build_report(year: int, quarter: int | None, unit_id: int | None, *, now: da
             reasons.append("chưa có hoạt động tuyên truyền trong kỳ")
         if area.id in weakest_ids:
             reasons.append(
-                f"tỷ lệ trả lời đúng thấp ({percent_by_area[area.id]['percent_correct']:.1f}%)"
-                .replace(".", ",")
+                "tỷ lệ trả lời đúng thấp "
+                f"({format_number(percent_by_area[area.id]['percent_correct'], 1)}%)"
             )
         if reasons:
             areas_to_strengthen.append({"code": area.code, "title": area.title,
@@ -215,17 +214,14 @@ def build_report(year: int, quarter: int | None, unit_id: int | None, *, now: da
 
 
 def _vn(value: int | float | None, decimals: int = 0) -> str:
-    if value is None:
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return "–" if value is None else format_number(value, decimals)
 
 
 class _ReportPDF(FPDF):
     def header(self) -> None:
         # ND 30: page numbers from the second page, centred in the top margin.
         if self.page_no() > 1:
-            self.set_font("Serif", "", 13)
+            self.set_font(SERIF, "", 13)
             self.set_y(10)
             self.cell(0, 6, str(self.page_no()), align="C")
             self.set_y(self.t_margin)
@@ -236,7 +232,7 @@ GAP = 3.0
 
 
 def _font(pdf: FPDF, style: str = "", size: float = 13) -> None:
-    pdf.set_font("Serif", "B" if "B" in style else "", size)
+    pdf.set_font(SERIF, "B" if "B" in style else "", size)
 
 
 def _italic_cell(pdf: FPDF, x: float, w: float, h: float, text: str, bold: bool = False,
@@ -298,8 +294,7 @@ def render_pdf(report: Report) -> bytes:
     pdf = _ReportPDF(orientation="P", unit="mm", format="A4")
     pdf.set_margins(left=30, top=20, right=15)
     pdf.set_auto_page_break(auto=True, margin=20)
-    pdf.add_font("Serif", "", str(FONT_DIR / "DejaVuSerif.ttf"))
-    pdf.add_font("Serif", "B", str(FONT_DIR / "DejaVuSerif-Bold.ttf"))
+    add_fonts(pdf)
     pdf.set_title(f"Báo cáo {report.title_line}")
     pdf.set_author(report.issuing_body)
     pdf.add_page()

@@ -1,0 +1,33 @@
+"""Vietnamese formats for numbers and for personal data shown in public.
+
+One definition each, used by templates (as Jinja filters), PDFs, workbooks and
+messages alike.
+"""
+
+from __future__ import annotations
+
+ROMAN_QUARTERS = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def format_number(value: int | float | None, decimals: int = 0) -> str:
+    """Vietnamese number format: 1.234.567,8."""
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def mask_phone(phone: str | None) -> str:
+    """+84912345678 → 091****678: enough to recognise oneself, not to call."""
+    if not phone:
+        return ""
+    national = "0" + phone[3:] if phone.startswith("+84") else phone
+    if len(national) < 7:
+        return "*" * len(national)
+    return national[:3] + "*" * (len(national) - 6) + national[-3:]
+
+
+def mask_citizen_id(value: str | None) -> str:
+    if not value:
+        return ""
+    return "*" * (len(value) - 4) + value[-4:]

@@ -1,0 +1,1 @@
+"""The question bank: questions and their frozen versions, and bank files in and out (import with a preview, export)."""
