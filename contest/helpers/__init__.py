@@ -1,1 +1,3 @@
-"""Helpers with no domain of their own: text, formats, time, tables, workbooks, PDF fonts, the audit log."""
+"""Helpers with no domain of their own: text, formats, time, tables, workbooks, PDF fonts,
+the audit log.
+"""

@@ -1,1 +1,3 @@
-"""The question bank: questions and their frozen versions, and bank files in and out (import with a preview, export)."""
+"""The question bank: questions and their frozen versions, and bank files in and out
+(import with a preview, export).
+"""

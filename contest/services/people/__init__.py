@@ -1,1 +1,3 @@
-"""People and places: units (tổ dân phố, agencies) and their import, and back-office accounts."""
+"""People and places: units (tổ dân phố, agencies) and their import, and back-office
+accounts.
+"""

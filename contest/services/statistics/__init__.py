@@ -1,1 +1,3 @@
-"""Statistics for the office: participation figures for the dashboard, item analysis by content area, and the exports."""
+"""Statistics for the office: participation figures for the dashboard, item analysis by
+content area, and the exports.
+"""

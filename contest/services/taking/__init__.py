@@ -1,1 +1,3 @@
-"""Taking a round: registering residents, recognising returning ones, drawing questions, saving answers, submitting and grading."""
+"""Taking a round: registering residents, recognising returning ones, drawing questions,
+saving answers, submitting and grading.
+"""
