@@ -53,7 +53,8 @@ def make_user(role: str = "admin", username: str | None = None, active: bool = T
 
 
 def make_question(area_code: str = "a", text: str | None = None, options=None,
-                  correct: int = 0, active: bool = True, difficulty: int = 1) -> Question:
+                  correct: int = 0, active: bool = True, difficulty: int = 1,
+                  practice: bool = False) -> Question:
     n = next(_counter)
     question = create_question(
         QuestionData(
@@ -65,6 +66,7 @@ def make_question(area_code: str = "a", text: str | None = None, options=None,
             source="Kế hoạch TTCCHC 2026, mục II.1",
             difficulty=difficulty,
             active=active,
+            practice=practice,
         )
     )
     db.session.commit()

@@ -110,6 +110,7 @@ class QuestionForm(BackOfficeForm):
         max_length(SOURCE_MAX_LENGTH, "Căn cứ")])
     difficulty = VnSelectField("Độ khó", coerce=int, choices=choices(DIFFICULTIES))
     active = BooleanField("Đang dùng (được rút vào đề thi)", default=True)
+    practice = BooleanField("Câu hỏi ôn tập (chỉ dùng để ôn tập, không bao giờ rút vào đề thi)")
 
     def filled_options(self) -> list[str]:
         # As the service will store them (NFC, spaces folded): duplicates compare alike.

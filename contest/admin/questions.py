@@ -35,7 +35,7 @@ from contest.services.bank import questions as questions_service
 from contest.services.bank.questions import QuestionData
 
 QUESTION_FIELDS = ["content_area_id", "text", "options", "correct_option", "explanation",
-                   "source", "difficulty", "active"]
+                   "source", "difficulty", "active", "practice"]
 STATUS_FILTERS = {"active": "Đang dùng", "inactive": "Ngưng dùng", "all": "Tất cả"}
 IMPORT_TYPES = {".xlsx": "Excel (.xlsx)", ".csv": "CSV (.csv)"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -127,6 +127,7 @@ def _question_data(form: QuestionForm) -> QuestionData:
         source=form.source.data or "",
         difficulty=form.difficulty.data,
         active=form.active.data,
+        practice=form.practice.data,
     )
 
 

@@ -35,24 +35,30 @@ def _admin_permissions() -> dict:
 
 
 def area_overview(now) -> list[dict]:
-    """Per content area: active and inactive questions, and what the rounds to come need."""
+    """Per content area: questions rounds can draw, practice-pool and inactive questions,
+    and what the rounds to come need."""
     counts = db.session.execute(
-        sa.select(Question.content_area_id, Question.active, sa.func.count(Question.id))
-        .group_by(Question.content_area_id, Question.active)
+        sa.select(Question.content_area_id, Question.active, Question.practice,
+                  sa.func.count(Question.id))
+        .group_by(Question.content_area_id, Question.active, Question.practice)
     ).all()
-    by_area: dict[int, dict[bool, int]] = {}
-    for area_id, active, count in counts:
-        by_area.setdefault(area_id, {})[bool(active)] = count
+    by_area: dict[int, dict[str, int]] = {}
+    for area_id, active, practice, count in counts:
+        kind = "inactive" if not active else "practice" if practice else "active"
+        slot = by_area.setdefault(area_id, {})
+        slot[kind] = slot.get(kind, 0) + count
     needs = rounds_service.quota_needs(now)
     rows = []
     for area in db.session.scalars(sa.select(ContentArea).order_by(ContentArea.position)):
-        active = by_area.get(area.id, {}).get(True, 0)
+        mine = by_area.get(area.id, {})
+        active = mine.get("active", 0)
         need = needs.get(area.code, {"sum": 0, "max": 0})
         rows.append({
-            "area": area, "active": active, "inactive": by_area.get(area.id, {}).get(False, 0),
+            "area": area, "active": active, "practice": mine.get("practice", 0),
+            "inactive": mine.get("inactive", 0),
             "need_sum": need["sum"], "need_max": need["max"],
             # One attempt draws at most need_max questions of the area; fewer active
-            # questions than that and the round cannot be served.
+            # questions outside the practice pool than that and the round cannot be served.
             "short": active < need["max"],
         })
     return rows

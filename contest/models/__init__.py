@@ -6,6 +6,7 @@ from contest.models.bank import OPTION_LETTERS, Question, QuestionVersion
 from contest.models.base import Base, UTCDateTime, new_public_id, utcnow
 from contest.models.contest import Contest, Round, contest_category
 from contest.models.people import ENTRY_POINT_KINDS, GENDERS, EntryPoint, Participant, Scan
+from contest.models.practice import PracticeTally
 from contest.models.reference import (
     UNIT_KINDS,
     ActivityForm,
@@ -19,7 +20,8 @@ __all__ = [
     "ENTRY_POINT_KINDS", "GENDERS", "OPTION_LETTERS", "ROLES", "UNIT_KINDS",
     "Activity", "ActivityForm", "Attempt", "AttemptItem", "AuditEntry", "Base",
     "CachedResult", "ContentArea", "Contest", "EntryPoint", "Participant",
-    "ParticipantCategory", "Question", "QuestionVersion", "ReportNote", "ResultPublication",
+    "ParticipantCategory", "PracticeTally", "Question", "QuestionVersion", "ReportNote",
+    "ResultPublication",
     "Round", "Scan", "UTCDateTime", "Unit", "User", "activity_content_area",
     "contest_category", "new_public_id", "utcnow",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.models.base import Base, UTCDateTime, utcnow
@@ -42,6 +43,8 @@ class Question(Base):
     #: 1 easy, 2 medium, 3 hard.
     difficulty: Mapped[int] = mapped_column(default=1)
     active: Mapped[bool] = mapped_column(default=True, index=True)
+    #: In the practice pool (Ôn tập): shown to anyone practising, so never drawn in a round.
+    practice: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
     #: Normalised question text (NFC, case-folded, whitespace collapsed): duplicates share it.
     fingerprint: Mapped[str] = mapped_column(sa.String(64), unique=True)
     #: Lower-case text without diacritics, for searching "cai cach" → "cải cách".
@@ -62,6 +65,16 @@ class Question(Base):
     @property
     def correct_letter(self) -> str:
         return OPTION_LETTERS[self.correct_option]
+
+    @hybrid_property
+    def in_round_pool(self) -> bool:
+        """A round may draw it: active and not in the practice pool (the one rule, in SQL too)."""
+        return self.active and not self.practice
+
+    @in_round_pool.inplace.expression
+    @classmethod
+    def _in_round_pool_expression(cls):
+        return sa.and_(cls.active, sa.not_(cls.practice))
 
 
 class QuestionVersion(Base):

@@ -47,6 +47,12 @@ class Contest(Base):
     one_prize_per_contest: Mapped[bool] = mapped_column(default=False)
     #: Rank each category ranking group (e.g. officials, residents) separately.
     rank_by_category_group: Mapped[bool] = mapped_column(default=False)
+    #: Tài liệu tìm hiểu: plain text by the organisers (headings, lists), public with the contest.
+    study_material: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: Anyone may practise (Ôn tập) on the practice pool, without registering.
+    practice_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: After the contest ended, organisers opened the whole bank to practice.
+    practice_whole_bank: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     rounds: Mapped[list[Round]] = relationship(
@@ -67,6 +73,10 @@ class Contest(Base):
 
     def next_round_after(self, now: datetime) -> Round | None:
         return next((r for r in self.rounds if r.opens_at > now), None)
+
+    def has_ended(self, now: datetime) -> bool:
+        """It has rounds and every one of them has closed."""
+        return bool(self.rounds) and all(r.closes_at <= now for r in self.rounds)
 
 
 COUNTED_ATTEMPT_RULES = {"best": "Lượt có kết quả tốt nhất", "first": "Lượt đầu tiên",

@@ -23,6 +23,8 @@ class QuestionData:
     source: str = ""
     difficulty: int = 1
     active: bool = True
+    #: In the practice pool: shown in practice, never drawn in a round.
+    practice: bool = False
     extra: dict = field(default_factory=dict)
 
 
@@ -35,6 +37,7 @@ def _apply(question: Question, data: QuestionData) -> None:
     question.source = clean(data.source)
     question.difficulty = data.difficulty
     question.active = data.active
+    question.practice = data.practice
     question.fingerprint = fingerprint(data.text)
     question.search_text = search_key(" ".join([data.text, *data.options]))
 

@@ -318,11 +318,12 @@ def round_values(round_: Round) -> RoundValues:
 
 
 def active_question_counts() -> dict[str, int]:
-    """Active questions per content area code (areas with none are present with 0)."""
+    """Questions a round can draw per content area code: active and not in the practice pool
+    (areas with none are present with 0)."""
     rows = db.session.execute(
         sa.select(ContentArea.code, sa.func.count(Question.id))
         .outerjoin(Question, sa.and_(Question.content_area_id == ContentArea.id,
-                                     Question.active))
+                                     Question.in_round_pool))
         .group_by(ContentArea.code)
     )
     return {code: count for code, count in rows}

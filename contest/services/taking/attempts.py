@@ -132,8 +132,8 @@ def attempts_of(participant_id: int, round_id: int | None = None) -> list[Attemp
 def draw_questions(round_: Round, rng: random.Random) -> list[tuple[int, int, int, int]]:
     """Draw the round's quota: (question_id, version_id, content_area_id, option count) rows.
 
-    One query reads every candidate (active question, current version, area in the
-    quota); the draw, the page order and everything else happen in memory.
+    One query reads every candidate (active question outside the practice pool, current
+    version, area in the quota); the draw, the page order and everything else happen in memory.
     Raises :class:`BankTooSmall` when an area has fewer active questions than its quota.
     """
     quota = {code: int(count) for code, count in (round_.question_quota or {}).items()
@@ -149,7 +149,8 @@ def draw_questions(round_: Round, rng: random.Random) -> list[tuple[int, int, in
                   ContentArea.code, sa.func.json_array_length(QuestionVersion.options))
         .join(Question, Question.id == QuestionVersion.question_id)
         .join(ContentArea, ContentArea.id == Question.content_area_id)
-        .where(QuestionVersion.is_current, Question.active, ContentArea.code.in_(list(quota)))
+        .where(QuestionVersion.is_current, Question.in_round_pool,
+               ContentArea.code.in_(list(quota)))
         .order_by(QuestionVersion.question_id)
     ).all()
     by_area: dict[str, list] = defaultdict(list)
