@@ -245,7 +245,7 @@ def test_live_view_counts_attempts_and_lists_latest_submissions(app, client, log
         db.session.commit()
 
         page = client.get(f"/admin/rounds/{round_.id}/live").get_data(as_text=True)
-        assert "Trần Thị &lt;b&gt;Hoa&lt;/b&gt;" in page and "1:05" in page
+        assert "Trần Thị &lt;b&gt;Hoa&lt;/b&gt;" in page and "1 phút 5 giây" in page
         assert "js/admin-live.js" in page
 
         data = client.get(f"/admin/rounds/{round_.id}/live.json").get_json()

@@ -98,7 +98,7 @@ def test_publish_then_public_page_masks_phone_and_hides_citizen_id(client, login
     assert "0912345678" not in text and "+84912345678" not in text
     assert CCCD_A not in text and "1985" not in text
     assert "Số người trả lời đúng tất cả câu hỏi: 2" in text
-    assert "2 phút 05,4 giây" in text
+    assert "2 phút 5,4 giây" in text
 
 
 def test_public_page_before_publication_says_not_yet(client, world):

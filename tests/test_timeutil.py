@@ -32,3 +32,17 @@ def test_contest_page_says_when_the_round_ends_as_residents_read_it(app, client)
         expected = format_local_end(closes)
     page = client.get("/c/het-gio").get_data(as_text=True)
     assert expected.startswith("24:00") and f"đến {expected}" in page
+
+
+def test_durations_read_in_words_without_leading_zeros():
+    from contest.helpers.timeutil import format_duration
+
+    assert format_duration(6_200) == "6,2 giây"
+    assert format_duration(400) == "0,4 giây"
+    assert format_duration(125_400) == "2 phút 5,4 giây"
+    assert format_duration(897_000, tenths=False) == "14 phút 57 giây"
+    assert format_duration(897_999, tenths=False) == "14 phút 57 giây"  # never reads longer
+    assert format_duration(900_000, tenths=False) == "15 phút"
+    assert format_duration(3_900_000) == "1 giờ 5 phút"
+    assert format_duration(0) == "0 giây"
+    assert format_duration(None) == ""

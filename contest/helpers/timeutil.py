@@ -41,11 +41,31 @@ def format_local_end(value: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str
     return local.strftime(fmt)
 
 
-def format_duration(ms: int | None) -> str:
-    """123456 → '2 phút 03,5 giây'; shown wherever time taken is."""
+def format_duration(ms: int | None, *, tenths: bool = True) -> str:
+    """A duration in words residents read without thinking, the one format used everywhere.
+
+    ``6200`` → "6,2 giây"; ``125400`` → "2 phút 5,4 giây"; ``897000`` with
+    ``tenths=False`` (a countdown) → "14 phút 57 giây"; whole minutes drop the
+    seconds ("15 phút"); an hour or more leads with hours ("1 giờ 5 phút").
+    Tenths of a second are kept for time taken, the ranking's tie-break; they are
+    rounded down, so a time never reads longer than it was. round.js writes the
+    countdown the same way (``duration`` there).
+    """
     if ms is None:
         return ""
-    minutes, rest = divmod(int(ms), 60_000)
-    seconds = rest / 1000
-    text = f"{seconds:04.1f}".replace(".", ",") + " giây"
-    return f"{minutes} phút {text}" if minutes else text
+    ms = max(0, int(ms))
+    if tenths:
+        total_tenths = ms // 100
+        whole_seconds, tenth = divmod(total_tenths, 10)
+    else:
+        whole_seconds, tenth = ms // 1000, 0
+    hours, rest = divmod(whole_seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} giờ")
+    if minutes:
+        parts.append(f"{minutes} phút")
+    if seconds or tenth or not parts:
+        parts.append(f"{seconds},{tenth} giây" if tenths and tenth else f"{seconds} giây")
+    return " ".join(parts)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.helpers import audit
-from contest.helpers.timeutil import format_local, format_local_end
+from contest.helpers.timeutil import format_duration, format_local, format_local_end
 from contest.models import Attempt, ContentArea, Contest, ParticipantCategory, Question, Round
 from contest.models.contest import (
     COUNTED_ATTEMPT_RULES,
@@ -434,7 +434,7 @@ def live_summary(round_: Round, now: datetime, *, grace_seconds: int = 0,
             "unit": unit_name or unit_other or "",
             "score": attempt.correct_count,
             "questions": attempt.question_count,
-            "duration": _duration(attempt.duration_ms),
+            "duration": format_duration(attempt.duration_ms),
             "submitted_at": format_local(attempt.submitted_at, "%H:%M:%S %d/%m"),
             "timeout": attempt.finished_by == "timeout",
         }
@@ -450,10 +450,3 @@ def live_summary(round_: Round, now: datetime, *, grace_seconds: int = 0,
         "latest": latest,
         "updated_at": format_local(now, "%H:%M:%S"),
     }
-
-
-def _duration(ms: int | None) -> str:
-    if ms is None:
-        return ""
-    seconds = ms // 1000
-    return f"{seconds // 60}:{seconds % 60:02d}"
