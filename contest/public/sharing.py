@@ -25,6 +25,11 @@ def favicon():
 
 
 @bp.route("/apple-touch-icon.png")
-@bp.route("/apple-touch-icon-precomposed.png")
 def touch_icon():
     return _static_image("apple-touch-icon.png", "image/png")
+
+
+@bp.route("/apple-touch-icon-precomposed.png")
+def touch_icon_precomposed():
+    """Older iPhones ask for this name first."""
+    return touch_icon()
