@@ -55,10 +55,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     extensions.login_manager.login_message_category = "warning"
 
     @extensions.login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
+    def load_user(session_id: str) -> User | None:
+        # "<user id>.<session version>" (User.get_id): a session from before a logout,
+        # a password change, a reset or a deactivation carries an old version and is over.
+        user_id, _, version = session_id.partition(".")
+        if not (user_id.isdigit() and version.isdigit()) or len(session_id) > 40:
             return None
-        return extensions.db.session.get(User, int(user_id))
+        user = extensions.db.session.get(User, int(user_id))
+        if user is None or user.session_version != int(version):
+            return None
+        return user
 
     _configure_limiter(app)
     with app.app_context():

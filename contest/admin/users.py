@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
@@ -122,4 +122,6 @@ def reset_password(user_id: int):
         return redirect(url_for("admin.users.index"))
     password = user_service.reset_password(user, current_user.id)
     db.session.commit()
+    if user.id == current_user.id:
+        login_user(user)  # an admin resetting their own password keeps this session
     return _show_password_once(user, password, created=False)

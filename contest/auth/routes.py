@@ -10,10 +10,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from contest.auth import bp
 from contest.auth.forms import ChangePasswordForm, LoginForm
 from contest.extensions import db, limiter
-from contest.helpers import audit
+from contest.forms import show_error
 from contest.helpers.text import has_control_characters
 from contest.helpers.timeutil import now_utc
 from contest.models import User
+from contest.services.people import users as user_service
+from contest.services.people.users import UserError
 
 
 def safe_next_url(target: str | None) -> str | None:
@@ -89,6 +91,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        user_service.sign_out(current_user)
+        db.session.commit()
     logout_user()
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("auth.login"))
@@ -99,14 +104,17 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current_password.data):
-            form.current_password.errors.append("Mật khẩu hiện tại không đúng.")
+        user = current_user._get_current_object()
+        try:
+            user_service.change_own_password(user, form.current_password.data,
+                                             form.new_password.data)
+        except UserError as error:
+            db.session.rollback()
+            show_error(form, error.field, error.message)
         else:
-            current_user.set_password(form.new_password.data)
-            audit.record(current_user.id, "user.change_password", object_type="user",
-                         object_id=current_user.id, summary="Tự đổi mật khẩu")
             db.session.commit()
+            login_user(user)  # this session goes on; every other one of the account ends
             flash("Đã đổi mật khẩu.", "success")
-            return redirect(home_for(current_user))
+            return redirect(home_for(user))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/change_password.html", form=form), status

@@ -7,6 +7,7 @@ from contest.models.base import Base, UTCDateTime, new_public_id, utcnow
 from contest.models.contest import Contest, Round, contest_category
 from contest.models.people import ENTRY_POINT_KINDS, GENDERS, EntryPoint, Participant, Scan
 from contest.models.practice import PracticeTally
+from contest.models.rate_limit import RateLimitCounter
 from contest.models.reference import (
     UNIT_KINDS,
     ActivityForm,
@@ -20,7 +21,8 @@ __all__ = [
     "ENTRY_POINT_KINDS", "GENDERS", "OPTION_LETTERS", "ROLES", "UNIT_KINDS",
     "Activity", "ActivityForm", "Attempt", "AttemptItem", "AuditEntry", "Base",
     "CachedResult", "ContentArea", "Contest", "EntryPoint", "Participant",
-    "ParticipantCategory", "PracticeTally", "Question", "QuestionVersion", "ReportNote",
+    "ParticipantCategory", "PracticeTally", "Question", "QuestionVersion", "RateLimitCounter",
+    "ReportNote",
     "ResultPublication",
     "Round", "Scan", "UTCDateTime", "Unit", "User", "activity_content_area",
     "contest_category", "new_public_id", "utcnow",

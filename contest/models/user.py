@@ -37,6 +37,12 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Part of every session's id (see ``get_id``): raising it ends the sessions that
+    #: carry the old value — on logout, password change, reset and deactivation.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: A generated or reset password: the next sign-in must choose a new one first.
+    must_change_password: Mapped[bool] = mapped_column(default=False,
+                                                        server_default=sa.false())
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -49,6 +55,14 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users through this
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session version."""
+        return f"{self.id}.{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session signed in so far stops working at its next request."""
+        self.session_version = (self.session_version or 0) + 1
 
     @property
     def role_label(self) -> str:

@@ -45,11 +45,11 @@ def generate_password(length: int = GENERATED_PASSWORD_LENGTH) -> str:
     return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
 
 
-def check_password_rules(password: str) -> None:
+def check_password_rules(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.", "password")
+        raise UserError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.", field)
     if len(password) > 200:
-        raise UserError("Mật khẩu dài tối đa 200 ký tự.", "password")
+        raise UserError("Mật khẩu dài tối đa 200 ký tự.", field)
 
 
 def _check_role_and_unit(role: str, unit_id: int | None, keep_unit_id: int | None = None
@@ -142,6 +142,8 @@ def set_active(user: User, active: bool, actor_id: int | None) -> User:
             raise UserError("Bạn không thể tự khóa tài khoản của mình.", "active")
         _guard_last_admin(user, losing_admin=True)
     user.active = active
+    if not active:
+        user.end_sessions()
     audit.record(actor_id, "user.activate" if active else "user.deactivate", object_type="user",
                  object_id=user.id,
                  summary=f"{'Mở khóa' if active else 'Khóa'} tài khoản {user.username}",
@@ -150,9 +152,34 @@ def set_active(user: User, active: bool, actor_id: int | None) -> User:
 
 
 def reset_password(user: User, actor_id: int | None) -> str:
-    """Give the account a new random password and return it (to be shown once)."""
+    """Give the account a new random password and return it (to be shown once).
+
+    Every session of the account ends, and the next sign-in must choose a new password.
+    """
     password = generate_password()
     user.set_password(password)
+    user.must_change_password = True
+    user.end_sessions()
     audit.record(actor_id, "user.reset_password", object_type="user", object_id=user.id,
                  summary=f"Đặt lại mật khẩu tài khoản {user.username}")
     return password
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    """The signed-in user's own change: every other session of the account ends.
+
+    The caller signs the current session in again (it carries the old session version).
+    """
+    if not user.check_password(current):
+        raise UserError("Mật khẩu hiện tại không đúng.", "current_password")
+    check_password_rules(new, "new_password")
+    user.set_password(new)
+    user.must_change_password = False
+    user.end_sessions()
+    audit.record(user.id, "user.change_password", object_type="user", object_id=user.id,
+                 summary="Tự đổi mật khẩu")
+
+
+def sign_out(user: User) -> None:
+    """Logout: the session's cookie, even copied before, no longer signs anyone in."""
+    user.end_sessions()
