@@ -22,8 +22,7 @@ __all__ = [
     "Activity", "ActivityForm", "Attempt", "AttemptItem", "AuditEntry", "Base",
     "CachedResult", "ContentArea", "Contest", "EntryPoint", "Participant",
     "ParticipantCategory", "PracticeTally", "Question", "QuestionVersion", "RateLimitCounter",
-    "ReportNote",
-    "ResultPublication",
+    "ReportNote", "ResultPublication",
     "Round", "Scan", "UTCDateTime", "Unit", "User", "activity_content_area",
     "contest_category", "new_public_id", "utcnow",
 ]
