@@ -111,6 +111,26 @@ def test_contest_page_says_when_the_next_round_opens_or_that_it_ended(client, ap
     assert "đã kết thúc" in page and "Tham gia dự thi" not in page
 
 
+def test_ended_contest_has_no_registration_form_and_refuses_a_post(client, app_ctx):
+    now = factories.now()
+    ended = factories.make_contest(slug="da-xong")
+    factories.make_round(ended, opens_at=now - timedelta(days=9), closes_at=now - timedelta(days=2))
+    unit = factories.make_unit()
+    page = _text(client.get("/c/da-xong"))
+    assert "Đã hết hạn đăng ký" in page and 'href="/c/da-xong/register"' not in page
+    # The returning resident can still confirm, to see their attempts.
+    assert 'href="/c/da-xong/confirm"' in page
+    form_page = client.get("/c/da-xong/register")
+    assert form_page.status_code == 200
+    assert "Đã hết hạn đăng ký" in _text(form_page) and 'name="phone"' not in _text(form_page)
+    refused = client.post("/c/da-xong/register", data={
+        "full_name": "Trần Văn Bình", "phone": "0912 345 678", "unit": str(unit.id),
+        "category": str(ended.categories[0].id), "consent": "y"})
+    assert refused.status_code == 403 and "Đã hết hạn đăng ký" in _text(refused)
+    assert "Đăng ký thành công" not in _text(refused)
+    assert db.session.scalar(sa.select(sa.func.count(Participant.id))) == 0
+
+
 @pytest.mark.parametrize("slug", ["nhap", "khong-ton-tai"])
 def test_draft_or_unknown_contest_is_a_vietnamese_404(client, app_ctx, slug):
     factories.make_contest(slug="nhap", status="draft")

@@ -78,6 +78,13 @@ class Contest(Base):
         """It has rounds and every one of them has closed."""
         return bool(self.rounds) and all(r.closes_at <= now for r in self.rounds)
 
+    def takes_registrations(self, now: datetime) -> bool:
+        """Whether residents may register: a round is open or still to come.
+
+        The one rule for the contest page (form or not) and the registration view.
+        """
+        return any(r.closes_at > now for r in self.rounds)
+
 
 COUNTED_ATTEMPT_RULES = {"best": "Lượt có kết quả tốt nhất", "first": "Lượt đầu tiên",
                          "last": "Lượt cuối cùng"}

@@ -181,6 +181,7 @@ def contest(slug: str):
         "public/contest.html", contest=contest, now=now, open_round=open_round,
         next_round=next_round, participant=participant, in_progress=in_progress,
         attempts_left=attempts_left, form=ActionForm(),
+        registration_open=contest.takes_registrations(now), contest_ended=contest.has_ended(now),
         counted_rules=COUNTED_ATTEMPT_RULES, has_results=has_results,
         ranking_rule=RANKING_RULE_TEXT,
     )
@@ -210,9 +211,17 @@ def register(slug: str):
         return refusal
     if identity.current_participant(contest.id) is not None:
         return redirect(url_for("public.contest", slug=slug))
+    now = _now()
+    if not contest.takes_registrations(now):
+        # GET: the page says so; POST: refused, nothing stored.
+        return notice(
+            "Đã hết hạn đăng ký",
+            "Cuộc thi đã kết thúc (hoặc chưa có đợt thi nào) nên không nhận đăng ký mới. "
+            "Nếu bạn đã dự thi, hãy xác nhận thông tin để xem bài thi của mình.",
+            403 if request.method == "POST" else 200, contest=contest,
+        )
     form = RegistrationForm()
     _fill_choices(form, contest)
-    now = _now()
     if request.method == "POST":
         data = RegistrationInput(
             full_name=form.full_name.data or "", phone=form.phone.data or "",
