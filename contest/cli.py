@@ -180,11 +180,18 @@ def backup_command(path: Path) -> None:
 
 @attempts_cli.command("sweep")
 def attempts_sweep_command() -> None:
-    """Grade attempts left open past their deadline (finish time = their deadline)."""
+    """Grade attempts left open past their deadline (finish time = their deadline), then fix
+    the prediction figure of rounds that have closed."""
+    from contest.services.results.ranking import fix_closed_rounds
     from contest.services.taking.attempts import expire_overdue
 
-    graded = expire_overdue(now_utc(), current_app.config["SUBMIT_GRACE_SECONDS"])
+    now = now_utc()
+    graded = expire_overdue(now, current_app.config["SUBMIT_GRACE_SECONDS"])
+    db.session.commit()
     click.echo(f"Đã chấm {graded} bài thi quá hạn.")
+    # A round that has closed gets its prediction figure fixed here, not on a page view.
+    for round_, actual in fix_closed_rounds(now):
+        click.echo(f"{round_.name}: đã chốt số thực tế = {actual}")
 
 
 @results_cli.command("fix-actual")

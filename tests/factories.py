@@ -13,12 +13,15 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.models import (
+    Attempt,
+    AttemptItem,
     ContentArea,
     Contest,
     EntryPoint,
     Participant,
     ParticipantCategory,
     Question,
+    QuestionVersion,
     Round,
     Unit,
     User,
@@ -147,3 +150,20 @@ def make_participant(contest: Contest, *, phone: str | None = None, **fields) ->
     db.session.add(participant)
     db.session.commit()
     return participant
+
+
+def serve_question(question: Question, round_: Round | None = None) -> AttemptItem:
+    """An attempt that was served the question's current version (made by hand)."""
+    round_ = round_ or make_round()
+    participant = make_participant(round_.contest)
+    attempt = Attempt(participant_id=participant.id, round_id=round_.id,
+                      deadline=now() + timedelta(minutes=15), question_count=1)
+    version = db.session.scalar(sa.select(QuestionVersion).where(
+        QuestionVersion.question_id == question.id, QuestionVersion.is_current))
+    item = AttemptItem(question_id=question.id, question_version_id=version.id,
+                       content_area_id=question.content_area_id, position=1,
+                       option_order=list(range(len(question.options))), chosen_option=0)
+    attempt.items.append(item)
+    db.session.add(attempt)
+    db.session.commit()
+    return item

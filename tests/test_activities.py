@@ -476,3 +476,22 @@ def test_the_migration_keeps_the_latest_of_duplicate_notes(app):
             conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         db.session.remove()
         seed_reference_data()
+
+
+@pytest.mark.parametrize(("role", "own", "asked", "expected"), [
+    ("viewer", None, None, None),  # the office: the ward's report
+    ("viewer", None, 7, 7),
+    ("organiser", None, 7, 7),
+    ("unit_reporter", 3, None, 3),  # a reporter asking for none gets their own unit's
+    ("unit_reporter", 3, 3, 3),
+    ("unit_reporter", 3, 7, "Bạn chỉ được xem báo cáo của đơn vị mình."),
+    ("unit_reporter", None, None, "Tài khoản của bạn chưa được gắn với đơn vị nào."),
+])
+def test_report_scope_is_decided_by_the_service(role, own, asked, expected):
+    actor = svc.Actor(id=1, role=role, unit_id=own)
+    if isinstance(expected, str):
+        with pytest.raises(svc.PermissionDenied) as refused:
+            svc.report_unit(actor, asked)
+        assert refused.value.message == expected
+    else:
+        assert svc.report_unit(actor, asked) == expected

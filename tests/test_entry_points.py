@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from contest.extensions import db
 from contest.helpers.timeutil import LOCAL_TZ
-from contest.models import Attempt, AuditEntry, EntryPoint
+from contest.models import Attempt, AuditEntry, EntryPoint, Scan
 from contest.services.contests import entry_points as qr
 from contest.services.contests import posters
 from contest.services.contests.entry_points import EntryPointData, EntryPointError
@@ -266,3 +266,23 @@ def test_downloads_of_unknown_entry_points_are_404(app, client, login_as):
     login_as("organiser")
     assert client.get("/admin/entry_points/999/poster.pdf").status_code == 404
     assert client.get("/admin/entry_points/stickers/999.pdf").status_code == 404
+
+
+# --- scans ----------------------------------------------------------------------------------
+
+def test_a_scan_is_counted_by_the_service_whatever_the_case_of_the_code(app_ctx):
+    contest = factories.make_contest()
+    poster = factories.make_entry_point(contest, code="POSTER9")
+    now = factories.now()
+    assert qr.record_scan(" poster9 ", now).id == poster.id
+    assert qr.record_scan("POSTER9", now).id == poster.id
+    db.session.commit()
+    assert db.session.get(EntryPoint, poster.id).scan_count == 2
+    assert db.session.scalar(sa.select(sa.func.count(Scan.id))) == 2
+
+
+@pytest.mark.parametrize("code", ["NOSUCH", "P" * 33])
+def test_an_unknown_or_overlong_code_counts_nothing(app_ctx, code):
+    factories.make_entry_point(factories.make_contest(), code="POSTER9")
+    assert qr.record_scan(code, factories.now()) is None
+    assert db.session.scalar(sa.select(sa.func.count(Scan.id))) == 0

@@ -60,8 +60,42 @@ def test_index_lists_contests_and_rounds(client, login_as, world):
     assert "Đợt 1" in text and "Chưa công bố" in text
 
 
+def test_opening_a_closed_round_writes_nothing_the_organiser_fixes_the_figure(
+        app, client, login_as, world):
+    login_as("organiser")
+    page = client.get(f"/admin/results/rounds/{world['round_id']}")
+    text = page.get_data(as_text=True)
+    # A GET never writes: the figure shown is provisional until fixed.
+    assert "Số người trả lời đúng tất cả câu hỏi: 2" in text and "chưa chốt" in text
+    assert "Chốt số thực tế ngay" in text
+    with app.app_context():
+        assert db.session.get(Round, world["round_id"]).prediction_actual is None
+    response = client.post(f"/admin/results/rounds/{world['round_id']}/fix-actual")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Đã chốt số thực tế của Đợt 1: 2." in page and "Chốt số thực tế ngay" not in page
+    with app.app_context():
+        assert db.session.get(Round, world["round_id"]).prediction_actual == 2
+        assert db.session.scalar(sa.select(AuditEntry).where(
+            AuditEntry.action == "round.fix_prediction_actual")).user_id is not None
+
+
+def test_the_sweep_fixes_the_figure_of_closed_rounds(app, runner, world):
+    with app.app_context():
+        open_round = f.make_round(f.make_contest())  # still open: left alone
+        open_id = open_round.id
+    result = runner.invoke(args=["attempts", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "Đợt 1: đã chốt số thực tế = 2" in result.output
+    with app.app_context():
+        assert db.session.get(Round, world["round_id"]).prediction_actual == 2
+        assert db.session.get(Round, open_id).prediction_actual_fixed_at is None
+    assert "đã chốt" not in runner.invoke(args=["attempts", "sweep"]).output  # once only
+
+
 def test_round_page_shows_rule_actual_ranking_and_winners(app, client, login_as, world):
     login_as("organiser")
+    assert client.post(f"/admin/results/rounds/{world['round_id']}/fix-actual").status_code == 302
     page = client.get(f"/admin/results/rounds/{world['round_id']}")
     text = page.get_data(as_text=True)
     assert page.status_code == 200

@@ -280,13 +280,11 @@ def _report_params() -> tuple[int, int | None, int | None]:
     unit_id = query_int("unit")  # None for "" and "0": the ward's report
     if "unit" in request.args and request.args["unit"] not in ("", "0") and unit_id is None:
         abort_vi(404, UNIT_NOT_FOUND)
-    if not actor.reads_all_units:
-        if unit_id is not None and unit_id != actor.unit_id:
-            abort_vi(403, "Bạn chỉ được xem báo cáo của đơn vị mình.")
-        unit_id = actor.unit_id
-        if unit_id is None:
-            abort_vi(403, "Tài khoản của bạn chưa được gắn với đơn vị nào.")
-    elif unit_id is not None and not svc.unit_names([unit_id]):
+    try:
+        unit_id = svc.report_unit(actor, unit_id)
+    except svc.PermissionDenied as refused:
+        abort_vi(403, refused.message)
+    if actor.reads_all_units and unit_id is not None and not svc.unit_names([unit_id]):
         # Before anything is read or saved: a note for a missing unit would break the database.
         abort_vi(404, UNIT_NOT_FOUND)
     return year, quarter, unit_id

@@ -23,20 +23,17 @@ from flask_login import current_user
 
 from contest.admin import bp
 from contest.admin.forms import DIFFICULTIES, ImportForm, QuestionForm
-from contest.admin.routes import area_overview
 from contest.extensions import db
 from contest.forms import ActionForm, choices, query_int
 from contest.helpers import audit
-from contest.helpers.text import search_key, without_control_characters
+from contest.helpers.text import without_control_characters
 from contest.helpers.timeutil import format_local, now_utc
 from contest.models import ContentArea, Question, QuestionVersion
 from contest.models.bank import MAX_OPTIONS, OPTION_LETTERS
 from contest.services.bank import questions as questions_service
-from contest.services.bank.questions import QuestionData
+from contest.services.bank.listing import STATUS_FILTERS, area_overview, filtered_query
+from contest.services.bank.questions import AUDIT_FIELDS, QuestionData, QuestionInUse
 
-QUESTION_FIELDS = ["content_area_id", "text", "options", "correct_option", "explanation",
-                   "source", "difficulty", "active", "practice"]
-STATUS_FILTERS = {"active": "Đang dùng", "inactive": "Ngưng dùng", "all": "Tất cả"}
 IMPORT_TYPES = {".xlsx": "Excel (.xlsx)", ".csv": "CSV (.csv)"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: The session key holding the token of the upload waiting for confirmation.
@@ -69,23 +66,6 @@ def _filters() -> dict[str, str]:
     if q:
         filters["q"] = q
     return filters
-
-
-def filtered_query(filters: dict[str, str]) -> sa.Select:
-    query = sa.select(Question)
-    if "area" in filters:
-        query = query.join(ContentArea, ContentArea.id == Question.content_area_id).where(
-            ContentArea.code == filters["area"])
-    if filters.get("status") == "active":
-        query = query.where(Question.active)
-    elif filters.get("status") == "inactive":
-        query = query.where(sa.not_(Question.active))
-    if "difficulty" in filters:
-        query = query.where(Question.difficulty == int(filters["difficulty"]))
-    # Every word must appear, without diacritics or case: "cai cach" finds "Cải cách".
-    for word in search_key(filters.get("q", "")).split():
-        query = query.where(Question.search_text.contains(word, autoescape=True))
-    return query
 
 
 @bp.route("/questions/")
@@ -142,7 +122,7 @@ def _edit_question(question: Question | None):
                 f"Ngân hàng đã có câu hỏi này (câu số {duplicate.id}). "
                 "Hãy sửa câu đã có thay vì tạo câu trùng.")
         else:
-            before = audit.snapshot(question, QUESTION_FIELDS) if question else None
+            before = audit.snapshot(question, AUDIT_FIELDS) if question else None
             if question is None:
                 question = questions_service.create_question(data)
                 action, summary = "question.create", "Thêm câu hỏi"
@@ -151,7 +131,7 @@ def _edit_question(question: Question | None):
                 action, summary = "question.update", "Sửa câu hỏi"
             audit.record(current_user.id, action, object_type="question",
                          object_id=question.id, summary=f"{summary} số {question.id}",
-                         before=before, after=audit.snapshot(question, QUESTION_FIELDS))
+                         before=before, after=audit.snapshot(question, AUDIT_FIELDS))
             db.session.commit()
             flash(f"Đã lưu câu hỏi số {question.id}.", "success")
             return redirect(url_for("admin.question_detail", question_id=question.id))
@@ -187,14 +167,7 @@ def question_detail(question_id: int):
 
 def _set_active(question_id: int, active: bool):
     question = db.get_or_404(Question, question_id)
-    if question.active != active:
-        before = audit.snapshot(question, ["active"])
-        question.active = active
-        verb = "Dùng lại" if active else "Ngưng dùng"
-        audit.record(current_user.id, "question.reactivate" if active else "question.deactivate",
-                     object_type="question", object_id=question.id,
-                     summary=f"{verb} câu hỏi số {question.id}",
-                     before=before, after={"active": active})
+    if questions_service.set_active(question, active, actor_id=current_user.id):
         db.session.commit()
     flash(f"Câu hỏi số {question.id} " + ("đã được dùng lại." if active else
           "đã ngưng dùng: sẽ không được rút vào các lượt thi mới."), "success")
@@ -216,17 +189,11 @@ def question_reactivate(question_id: int):
 @bp.route("/questions/<int:question_id>/delete", methods=["POST"])
 def question_delete(question_id: int):
     question = db.get_or_404(Question, question_id)
-    if questions_service.was_served(question.id):
-        # Attempts point at its versions: deleting would rewrite what residents answered.
-        flash("Không thể xóa câu hỏi này vì đã được dùng trong lượt thi của người dự thi. "
-              "Bạn có thể ngưng dùng để câu hỏi không được rút vào các lượt thi mới.", "error")
+    try:
+        questions_service.delete_question(question, actor_id=current_user.id)
+    except QuestionInUse as refused:
+        flash(refused.message, "error")
         return question_detail(question.id), 409
-    before = audit.snapshot(question, QUESTION_FIELDS)
-    db.session.execute(sa.delete(QuestionVersion).where(QuestionVersion.question_id == question.id))
-    db.session.delete(question)
-    audit.record(current_user.id, "question.delete", object_type="question",
-                 object_id=question_id, summary=f"Xóa câu hỏi số {question_id}",
-                 before=before, after=None)
     db.session.commit()
     flash(f"Đã xóa câu hỏi số {question_id}.", "success")
     return redirect(url_for("admin.questions"))

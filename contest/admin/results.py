@@ -53,21 +53,6 @@ def _round_or_404(round_id: int) -> Round:
     return db.get_or_404(Round, round_id, description="Không tìm thấy đợt thi.")
 
 
-def _fix_actual_if_due(round_: Round) -> None:
-    """A closed round gets its actual figure fixed the first time an organiser opens it."""
-    now = now_utc()
-    if not _can_change() or round_.prediction_actual_fixed_at is not None \
-            or round_.state(now) != "closed":
-        return
-    try:
-        ranking.grade_overdue(now, current_app.config["SUBMIT_GRACE_SECONDS"])
-        ranking.fix_prediction_actual(round_, now, current_user.id)
-        db.session.commit()
-    except ranking.RankingError as error:
-        db.session.rollback()
-        flash(str(error), "warning")
-
-
 @bp.route("/results/")
 def results():
     contests = db.session.scalars(sa.select(Contest).order_by(Contest.created_at.desc())).all()
@@ -82,7 +67,6 @@ def results():
 @bp.route("/results/rounds/<int:round_id>")
 def results_round(round_id: int):
     round_ = _round_or_404(round_id)
-    _fix_actual_if_due(round_)
     results = prizes.round_results(round_)
     page = max(1, request.args.get("page", 1, type=int) or 1)
     pages = max(1, -(-len(results.ranked) // RANKING_PAGE_SIZE))
@@ -101,8 +85,27 @@ def results_round(round_id: int):
         rule=publication.rule_text(round_), actual_line=publication.actual_line(
             round_, results.actual),
         duplicates=len(integrity.find_duplicates(round_.contest_id)),
-        form=PublishForm(), can_change=_can_change(), now=now_utc(),
+        form=PublishForm(), fix_form=ActionForm(), can_change=_can_change(), now=now_utc(),
     )
+
+
+@bp.route("/results/rounds/<int:round_id>/fix-actual", methods=["POST"])
+def results_fix_actual(round_id: int):
+    """Fix a closed round's prediction figure now (the sweep also does it every minute)."""
+    round_ = _round_or_404(round_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("admin.results_round", round_id=round_.id))
+    now = now_utc()
+    try:
+        ranking.grade_overdue(now, current_app.config["SUBMIT_GRACE_SECONDS"])
+        actual = ranking.fix_prediction_actual(round_, now, current_user.id)
+        db.session.commit()
+    except ranking.RankingError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+    else:
+        flash(f"Đã chốt số thực tế của {round_.name}: {actual}.", "success")
+    return redirect(url_for("admin.results_round", round_id=round_.id))
 
 
 @bp.route("/results/rounds/<int:round_id>/publish", methods=["POST"])

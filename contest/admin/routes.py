@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 from contest.admin import NAV_LINKS, bp
 from contest.extensions import db
 from contest.helpers.timeutil import now_utc
-from contest.models import Attempt, ContentArea, Contest, Question, Round
-from contest.services.contests import rounds as rounds_service
+from contest.models import Attempt, Contest, Round
+from contest.services.bank.listing import area_overview
 
 #: Roles that may change things in the back office; viewers only read.
 CHANGE_ROLES = ("admin", "organiser")
@@ -32,36 +32,6 @@ def _admin_permissions() -> dict:
     return {
         "can_change": current_user.is_authenticated and current_user.role in CHANGE_ROLES,
     }
-
-
-def area_overview(now) -> list[dict]:
-    """Per content area: questions rounds can draw, practice-pool and inactive questions,
-    and what the rounds to come need."""
-    counts = db.session.execute(
-        sa.select(Question.content_area_id, Question.active, Question.practice,
-                  sa.func.count(Question.id))
-        .group_by(Question.content_area_id, Question.active, Question.practice)
-    ).all()
-    by_area: dict[int, dict[str, int]] = {}
-    for area_id, active, practice, count in counts:
-        kind = "inactive" if not active else "practice" if practice else "active"
-        slot = by_area.setdefault(area_id, {})
-        slot[kind] = slot.get(kind, 0) + count
-    needs = rounds_service.quota_needs(now)
-    rows = []
-    for area in db.session.scalars(sa.select(ContentArea).order_by(ContentArea.position)):
-        mine = by_area.get(area.id, {})
-        active = mine.get("active", 0)
-        need = needs.get(area.code, {"sum": 0, "max": 0})
-        rows.append({
-            "area": area, "active": active, "practice": mine.get("practice", 0),
-            "inactive": mine.get("inactive", 0),
-            "need_sum": need["sum"], "need_max": need["max"],
-            # One attempt draws at most need_max questions of the area; fewer active
-            # questions outside the practice pool than that and the round cannot be served.
-            "short": active < need["max"],
-        })
-    return rows
 
 
 @bp.route("/")

@@ -30,16 +30,15 @@ from contest.helpers.text import is_digits
 from contest.models import (
     Attempt,
     Contest,
-    EntryPoint,
     Participant,
     ResultPublication,
     Round,
-    Scan,
     Unit,
 )
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS
 from contest.public import bp, identity
 from contest.public.forms import ActionForm, ConfirmForm, RegistrationForm
+from contest.services.contests import entry_points
 from contest.services.results.ranking import RULE_TEXT as RANKING_RULE_TEXT
 from contest.services.results.ranking import counted_attempt
 from contest.services.taking import attempts as attempt_service
@@ -130,10 +129,7 @@ def index():
 @bp.route("/q/<code>")
 def entry(code: str):
     """A QR code scan: count it (no personal data), remember it, go to the contest."""
-    # Codes are stored upper-case; people typing the printed URL often don't.
-    entry_point = db.session.scalar(
-        sa.select(EntryPoint).where(EntryPoint.code == code.strip().upper())
-    ) if len(code) <= 32 else None
+    entry_point = entry_points.record_scan(code, _now())
     if entry_point is None:
         return notice(
             "Mã QR không đúng",
@@ -141,11 +137,6 @@ def entry(code: str):
             "Mời bạn chọn cuộc thi dưới đây.",
             404, contests=_published_contests(),
         )
-    db.session.add(Scan(entry_point_id=entry_point.id, scanned_at=_now()))
-    db.session.execute(
-        sa.update(EntryPoint).where(EntryPoint.id == entry_point.id)
-        .values(scan_count=EntryPoint.scan_count + 1)
-    )
     db.session.commit()
     session[ENTRY_SESSION_KEY] = entry_point.id
     contest = db.session.get(Contest, entry_point.contest_id)

@@ -742,10 +742,20 @@ def can_edit_note(actor: Actor, unit_id: int | None) -> bool:
     return actor.role == "unit_reporter" and unit_id is not None and unit_id == actor.unit_id
 
 
-def can_read_report(actor: Actor, unit_id: int | None) -> bool:
+def report_unit(actor: Actor, unit_id: int | None) -> int | None:
+    """The unit whose report ``actor`` reads on asking for ``unit_id`` (None: the ward's).
+
+    The office reads any unit's report and the ward's; a unit reporter reads only
+    their own unit's, which is also what they get on asking for none. Raises
+    :class:`PermissionDenied` for anything else.
+    """
     if actor.reads_all_units:
-        return True
-    return actor.role == "unit_reporter" and unit_id is not None and unit_id == actor.unit_id
+        return unit_id
+    if unit_id is not None and unit_id != actor.unit_id:
+        raise PermissionDenied("Bạn chỉ được xem báo cáo của đơn vị mình.")
+    if actor.unit_id is None:
+        raise PermissionDenied("Tài khoản của bạn chưa được gắn với đơn vị nào.")
+    return actor.unit_id
 
 
 def save_note(actor: Actor, year: int, quarter: int | None, unit_id: int | None, *,

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from contest.extensions import db
+from contest.helpers import audit
 from contest.helpers.text import clean, fingerprint, search_key
 from contest.models import Question, QuestionVersion
+from contest.services.errors import DomainError
 
 
 @dataclass
@@ -102,3 +104,49 @@ def was_served(question_id: int) -> bool:
     return db.session.scalar(
         sa.select(sa.exists().where(AttemptItem.question_id == question_id))
     )
+
+
+#: The question's fields recorded in the audit log's before/after values.
+AUDIT_FIELDS = ["content_area_id", "text", "options", "correct_option", "explanation",
+                "source", "difficulty", "active", "practice"]
+
+
+class QuestionInUse(DomainError):  # noqa: N818 - reads better at call sites
+    """The question was served in an attempt, so it cannot be deleted."""
+
+
+def set_active(question: Question, active: bool, *, actor_id: int | None) -> bool:
+    """Put a question in or out of use, with its audit entry; False when nothing changed.
+
+    A question out of use is not drawn into new attempts; attempts already made keep
+    it. The caller commits.
+    """
+    if question.active == active:
+        return False
+    before = audit.snapshot(question, ["active"])
+    question.active = active
+    verb = "Dùng lại" if active else "Ngưng dùng"
+    audit.record(actor_id, "question.reactivate" if active else "question.deactivate",
+                 object_type="question", object_id=question.id,
+                 summary=f"{verb} câu hỏi số {question.id}",
+                 before=before, after={"active": active})
+    return True
+
+
+def delete_question(question: Question, *, actor_id: int | None) -> None:
+    """Delete a question never served, with its versions and an audit entry (caller commits).
+
+    Raises :class:`QuestionInUse` when an attempt points at one of its versions:
+    deleting it would rewrite what residents answered.
+    """
+    if was_served(question.id):
+        raise QuestionInUse(
+            "Không thể xóa câu hỏi này vì đã được dùng trong lượt thi của người dự thi. "
+            "Bạn có thể ngưng dùng để câu hỏi không được rút vào các lượt thi mới.")
+    question_id = question.id
+    before = audit.snapshot(question, AUDIT_FIELDS)
+    db.session.execute(sa.delete(QuestionVersion).where(QuestionVersion.question_id == question_id))
+    db.session.delete(question)
+    audit.record(actor_id, "question.delete", object_type="question",
+                 object_id=question_id, summary=f"Xóa câu hỏi số {question_id}",
+                 before=before, after=None)

@@ -10,6 +10,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 import qrcode
 import qrcode.image.svg
@@ -19,7 +20,7 @@ from qrcode.constants import ERROR_CORRECT_Q
 from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.text import clean
-from contest.models import ENTRY_POINT_KINDS, Attempt, Contest, EntryPoint, Participant
+from contest.models import ENTRY_POINT_KINDS, Attempt, Contest, EntryPoint, Participant, Scan
 
 #: No 0/O, 1/I/L: a code read aloud or typed from a poster cannot be mistaken.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -146,6 +147,26 @@ def set_active(entry: EntryPoint, active: bool, actor_id: int | None) -> EntryPo
                      summary=f"{'Bật lại' if active else 'Tắt'} mã QR {entry.code}",
                      before={"active": not active}, after={"active": active})
     return entry
+
+
+def record_scan(code: str, now: datetime) -> EntryPoint | None:
+    """Count a scan of the QR code ``code`` (no personal data); None when no code matches.
+
+    Codes are stored upper-case; people typing the printed URL often don't. The
+    count is one guarded UPDATE, so simultaneous scans all count. The caller commits.
+    """
+    if len(code) > 32:
+        return None
+    entry_point = db.session.scalar(
+        sa.select(EntryPoint).where(EntryPoint.code == code.strip().upper()))
+    if entry_point is None:
+        return None
+    db.session.add(Scan(entry_point_id=entry_point.id, scanned_at=now))
+    db.session.execute(
+        sa.update(EntryPoint).where(EntryPoint.id == entry_point.id)
+        .values(scan_count=EntryPoint.scan_count + 1)
+    )
+    return entry_point
 
 
 @dataclass(frozen=True)

@@ -452,6 +452,29 @@ def grade_overdue(now: datetime, grace_seconds: int | None) -> int:
     return expire_overdue(now, grace_seconds)
 
 
+def fix_closed_rounds(now: datetime) -> list[tuple[Round, int]]:
+    """Fix the figure of every closed round that has none yet; (round, figure) for each.
+
+    Run by ``attempts sweep`` (every minute) after it grades overdue attempts, so a
+    round's figure is fixed soon after it closes without a page view having to
+    write. A round with attempts still within the grace period is left for the next
+    run. Commits each round.
+    """
+    due = db.session.scalars(
+        sa.select(Round).where(Round.closes_at <= now, Round.prediction_actual_fixed_at.is_(None))
+        .order_by(Round.closes_at)).all()
+    fixed = []
+    for round_ in due:
+        try:
+            actual = fix_prediction_actual(round_, now)
+        except RankingError:
+            db.session.rollback()
+            continue
+        db.session.commit()
+        fixed.append((round_, actual))
+    return fixed
+
+
 def actual_label(round_: Round) -> str:
     return ACTUAL_LABELS.get(round_.prediction_target, ACTUAL_LABELS["full_marks"])
 
