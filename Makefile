@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app contest
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint serve bench-ranking bench-stats bench-load bench-save-cost clean
+.PHONY: run test lint serve bench-ranking bench-stats bench-load bench-save-cost bench-login clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -75,3 +75,7 @@ bench-ranking: $(VENV)/.installed-app
 ## (BENCH_PARTICIPANTS, BENCH_ATTEMPTS, BENCH_ITEMS, BENCH_PG_URL, BENCH_SKIP_PG; see the script)
 bench-stats: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_stats.py
+
+## make bench-login: median time of a wrong sign-in for a known and an unknown username
+bench-login: $(VENV)/.installed-app
+	$(BIN)/python bench/bench_login_timing.py

@@ -45,7 +45,15 @@ class DefaultConfig:
     RATELIMIT_ENABLED = True
     # Limit headers cost extra storage round trips on every answer save; nobody reads them.
     RATELIMIT_HEADERS_ENABLED = False
+    #: Failed sign-ins per address and per (username, address), then 429.
     LOGIN_LIMIT = "10 per 15 minutes"
+    #: Failed sign-ins on one username from all addresses together only slow it down:
+    #: from the LOGIN_SLOW_AFTER-th failure within the window, each attempt waits
+    #: LOGIN_SLOW_SECONDS, doubling per further failure, at most LOGIN_SLOW_MAX_SECONDS.
+    LOGIN_SLOW_AFTER = 5
+    LOGIN_SLOW_SECONDS = 0.25
+    LOGIN_SLOW_MAX_SECONDS = 3.0
+    LOGIN_SLOW_WINDOW_SECONDS = 15 * 60
     REGISTER_LIMIT = "300 per hour"
     ANSWER_SAVE_LIMIT = "120 per minute"
 

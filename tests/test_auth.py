@@ -6,7 +6,10 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+import sqlalchemy as sa
 
+from contest.extensions import db
+from contest.models import User
 from tests import factories
 
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
@@ -53,6 +56,30 @@ def test_unknown_user_gets_the_same_message(app, client):
     response = sign_in(client, "khongco", "mat-khau-sai-roi")
     assert response.status_code == 422 and WRONG in response.get_data(as_text=True)
     assert not signed_in(client)
+
+
+@pytest.mark.parametrize("username", ["khongco", "admin1", "ten\x01la"])
+def test_a_wrong_sign_in_checks_one_password_hash_whether_or_not_the_user_exists(
+        app, client, monkeypatch, username):
+    """The time of a wrong answer does not tell which usernames exist: unknown ones are
+    checked against a hash of the same cost (bench/bench_login_timing.py measures it)."""
+    import contest.models.user as user_model
+
+    with app.app_context():
+        factories.make_user("organiser", username="admin1")
+    checked: list[str] = []
+    real = user_model.check_password_hash
+
+    def counting(password_hash, password):
+        checked.append(password_hash.split("$", 1)[0])
+        return real(password_hash, password)
+
+    monkeypatch.setattr(user_model, "check_password_hash", counting)
+    with app.app_context():
+        real_method = db.session.scalar(sa.select(User.password_hash)).split("$", 1)[0]
+    response = sign_in(client, username, "mat-khau-sai-roi")
+    assert response.status_code == 422 and WRONG in response.get_data(as_text=True)
+    assert checked == [real_method]
 
 
 def test_empty_form_asks_for_both_fields(app, client):

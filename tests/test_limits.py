@@ -1,4 +1,5 @@
-"""Rate limits: sign-in failures per username and per address, registration per address,
+"""Rate limits: sign-in failures per (username, address) and per address (and slowing
+per username), registration per address,
 answer saving per attempt — on in-memory storage and on Redis (what production uses)."""
 
 from __future__ import annotations
@@ -71,21 +72,67 @@ def test_storage_is_the_configured_one(app, storage):
     assert type(limiter.storage).__name__.lower().startswith(scheme)
 
 
-def test_failures_for_one_username_are_limited_even_from_many_addresses(app, client):
+@pytest.fixture
+def pauses(monkeypatch) -> list[float]:
+    """The sign-in slow-downs, recorded instead of waited out."""
+    from contest.auth import throttle
+
+    recorded: list[float] = []
+    monkeypatch.setattr(throttle, "pause", recorded.append)
+    return recorded
+
+
+def test_failures_for_one_username_and_address_are_limited(app, client):
     with app.app_context():
-        factories.make_user(role="organiser", username="bi-do")
-    for n in range(3):
-        assert _login(client, "bi-do", addr=f"198.51.100.{n}").status_code == 422
-    # The right password from a fresh address is still refused: the account is protected.
-    blocked = _login(client, "bi-do", password=factories.PASSWORD, addr="198.51.100.200")
+        factories.make_user(role="organiser", username="mot-noi")
+    for _ in range(3):
+        assert _login(client, "mot-noi", addr="198.51.100.1").status_code == 422
+    blocked = _login(client, "mot-noi", password=factories.PASSWORD, addr="198.51.100.1")
     assert blocked.status_code == 429
     page = blocked.get_data(as_text=True)
     assert "Quá nhiều yêu cầu" in page and '<html lang="vi">' in page
-    # Another account is not affected.
+
+
+def test_failures_from_one_address_cannot_stop_the_owner_from_another(app, client, pauses):
+    """The default limit: ten failures by an attacker, then the owner at home signs in."""
+    from contest.config import DefaultConfig
+
+    app.config["LOGIN_LIMIT"] = DefaultConfig.LOGIN_LIMIT
+    with app.app_context():
+        factories.make_user(role="admin", username="chu-tai-khoan")
+    statuses = [_login(client, "chu-tai-khoan", addr="203.0.113.66").status_code
+                for _ in range(11)]
+    assert statuses == [422] * 10 + [429]
+    owner = app.test_client()
+    ok = _login(owner, "chu-tai-khoan", password=factories.PASSWORD, addr="198.51.100.20")
+    assert ok.status_code == 302
+    assert owner.get("/admin/").status_code == 200
+
+
+def test_failures_from_many_addresses_slow_the_username_down_but_never_lock_it(
+        app, pauses):
+    app.config.update(LOGIN_SLOW_AFTER=3, LOGIN_SLOW_SECONDS=0.5, LOGIN_SLOW_MAX_SECONDS=2)
+    with app.app_context():
+        factories.make_user(role="organiser", username="bi-do")
+    for n in range(6):
+        assert _login(app.test_client(), "bi-do", addr=f"198.51.100.{n}").status_code == 422
+    # No pause for the first three; then 0.5 s doubling per failure, capped at 2 s.
+    assert pauses == [0.5, 1.0, 2.0]
+    # The right password from a fresh address passes, after the same pause as a guess.
+    ok = _login(app.test_client(), "bi-do", password=factories.PASSWORD, addr="198.51.100.200")
+    assert ok.status_code == 302
+    assert pauses[-1] == 2.0
+    # A username nobody has is slowed the same way: the pause tells nothing.
+    for n in range(4):
+        _login(app.test_client(), "khong-co-ai", addr=f"198.51.100.{50 + n}")
+    assert pauses[-1] == 0.5
+    # Another account is not slowed.
     with app.app_context():
         factories.make_user(role="organiser", username="nguoi-khac")
-    ok = _login(client, "nguoi-khac", password=factories.PASSWORD, addr="198.51.100.201")
-    assert ok.status_code == 302
+    before = len(pauses)
+    ok = _login(app.test_client(), "nguoi-khac", password=factories.PASSWORD,
+                addr="198.51.100.201")
+    assert ok.status_code == 302 and len(pauses) == before
 
 
 def test_failures_from_one_address_are_limited_across_usernames(app, client):

@@ -2,16 +2,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from contest.auth import bp
+from contest.auth import bp, throttle
 from contest.auth.forms import ChangePasswordForm, LoginForm
 from contest.extensions import db, limiter
 from contest.forms import show_error
-from contest.helpers.text import has_control_characters
 from contest.helpers.timeutil import now_utc
 from contest.models import User
 from contest.services.people import users as user_service
@@ -47,32 +45,29 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_LIMIT"]
 
 
-def _login_username_key() -> str:
-    return "login-user:" + (request.form.get("username") or "").strip().lower()[:60]
-
-
 def _login_failed(response) -> bool:
     # A success redirects (302); a wrong password or a refused form re-renders (422).
     return response.status_code != 302
 
 
-# Only failed sign-ins count, per address AND per username: guessing one account from
-# many addresses, or many accounts from one, both hit a limit (429, Vietnamese page).
+# Only failed sign-ins count, per address and per (username, address): 429 past the limit.
+# Failures on one username from every address together only slow it down (throttle.py):
+# nobody can lock the owner out by failing on purpose.
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, key_func=get_remote_address, methods=["POST"],
                deduct_when=_login_failed, scope="login-address")
-@limiter.limit(_login_limit, key_func=_login_username_key, methods=["POST"],
-               deduct_when=_login_failed, scope="login-username")
+@limiter.limit(_login_limit, key_func=throttle.user_address_key, methods=["POST"],
+               deduct_when=_login_failed, scope="login-user-address")
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
-        # No username holds a control character, and PostgreSQL refuses a NUL in a query.
-        user = None if has_control_characters(username) else db.session.scalar(
-            sa.select(User).where(User.username == username))
-        if user is None or not user.check_password(form.password.data):
+        throttle.slow_down(username[:60])
+        user = user_service.authenticate(username, form.password.data)
+        if user is None:
+            throttle.record_failure(username[:60])
             form.password.errors.append("Tên đăng nhập hoặc mật khẩu không đúng.")
         elif not user.active:
             form.username.errors.append(

@@ -21,6 +21,14 @@ ROLES = {
 MIN_PASSWORD_LENGTH = 10
 
 
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    return check_password_hash(password_hash, password)
+
+
 class User(UserMixin, Base):
     """A back-office account. Residents never have one."""
 
@@ -69,10 +77,10 @@ class User(UserMixin, Base):
         return ROLES.get(self.role, self.role)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return password_matches(self.password_hash, password)
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles

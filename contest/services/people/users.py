@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.helpers import audit
-from contest.helpers.text import clean
+from contest.helpers.text import clean, has_control_characters
 from contest.models import ROLES, Unit, User
-from contest.models.user import MIN_PASSWORD_LENGTH
+from contest.models.user import MIN_PASSWORD_LENGTH, hash_password, password_matches
 
 USER_FIELDS = ["username", "full_name", "role", "unit_id", "active"]
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,59}")
@@ -183,3 +184,26 @@ def change_own_password(user: User, current: str, new: str) -> None:
 def sign_out(user: User) -> None:
     """Logout: the session's cookie, even copied before, no longer signs anyone in."""
     user.end_sessions()
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, made the way real ones are (same cost)."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The account ``username`` names if ``password`` is its password, else None.
+
+    A password is checked against a hash even when no account has that name, so the time
+    a wrong answer takes does not tell which usernames exist. An inactive account is
+    returned too: the caller refuses it, after the password proved who is asking.
+    """
+    username = username.strip().lower()
+    # No username holds a control character, and PostgreSQL refuses a NUL in a query.
+    user = None if has_control_characters(username) else db.session.scalar(
+        sa.select(User).where(User.username == username))
+    if user is None:
+        password_matches(_dummy_hash(), password)
+        return None
+    return user if user.check_password(password) else None
