@@ -56,6 +56,8 @@ class DefaultConfig:
     LOGIN_SLOW_WINDOW_SECONDS = 15 * 60
     REGISTER_LIMIT = "300 per hour"
     ANSWER_SAVE_LIMIT = "120 per minute"
+    #: Practice answers and new sets, per address (a hall practising together shares one).
+    PRACTICE_LIMIT = "600 per minute"
 
     #: A Redis outage must not stop residents saving answers: log it and fall back to
     #: per-process memory limits until Redis answers again.

@@ -1,25 +1,324 @@
-"""Practice (Ôn tập): the practice pool, never drawn in a round, and the practice pages."""
+"""Practice (Ôn tập) and study material (Tài liệu tìm hiểu): what residents learn from.
+
+The rule under test above all: practice never shows a question that a round can draw
+while the contest runs.
+"""
 
 from __future__ import annotations
 
+import io
 import random
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
 
 from contest.extensions import db
-from contest.models import Round
+from contest.models import AuditEntry, Contest, PracticeTally, Question, Round
 from contest.services.contests.rounds import active_question_counts
+from contest.services.practice import pool, study
+from contest.services.taking import attempts as attempt_service
 from contest.services.taking.attempts import draw_questions
 from tests import factories
 
+STUDY_TEXT = """I. Cải cách hành chính là gì
+Cải cách hành chính giúp người dân làm thủ tục thuận tiện hơn.
 
-def test_a_round_never_draws_a_practice_question(app_ctx):
-    practice = {factories.make_question("a", practice=True).id for _ in range(5)}
-    contest_ids = {factories.make_question("a").id for _ in range(3)}
-    round_ = factories.make_round(quota={"a": 3})
-    round_ = db.session.get(Round, round_.id)
+Những văn bản cần biết:
+- Nghị định số 118/2025/NĐ-CP về cơ chế một cửa, một cửa liên thông
+- Quyết định số 1588/QĐ-TTg ngày 17/12/2024
+1. Chỉ số đánh giá
+Chỉ số cải cách hành chính (PAR INDEX).
+- <script>alert(1)</script> & các chỉ số khác
+"""
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _world(**contest_fields):
+    """Areas a and b: 4 contest questions and 3 practice questions each; a round open now."""
+    contest_q = [factories.make_question(code) for code in "ab" for _ in range(4)]
+    practice_q = [factories.make_question(code, practice=True) for code in "ab" for _ in range(3)]
+    fields = {"practice_enabled": True, "study_material": STUDY_TEXT, **contest_fields}
+    contest = factories.make_contest(slug="cchc", **fields)
+    round_ = factories.make_round(contest, quota={"a": 2, "b": 2})
+    return {"contest_id": contest.id, "round_id": round_.id,
+            "contest_q": {q.id: q.text for q in contest_q},
+            "practice_q": {q.id: q.text for q in practice_q}}
+
+
+@pytest.fixture
+def world(app_ctx):
+    return _world()
+
+
+def _practise_one_set(client, answer=0) -> list[str]:
+    """Start a set and answer every question (always option ``answer``); the pages seen."""
+    started = client.post("/c/cchc/on-tap")
+    assert started.status_code == 302, _text(started)[:300]
+    pages = []
+    number = 1
+    path = started.location
+    while "/ket-qua" not in path:
+        pages.append(_text(client.get(path)))
+        answered = client.post(path, data={"choice": str(answer)})
+        assert answered.status_code == 302
+        feedback = client.get(answered.location)
+        pages.append(_text(feedback))
+        number += 1
+        path = (f"/c/cchc/on-tap/{number}" if f"/on-tap/{number}\"" in _text(feedback)
+                else "/c/cchc/on-tap/ket-qua")
+    pages.append(_text(client.get(path)))
+    return pages
+
+
+# --------------------------------------------------------------------------- the pool
+
+
+def test_a_round_never_draws_a_practice_question(world):
+    round_ = db.session.get(Round, world["round_id"])
     rng = random.Random(7)
     for _ in range(30):
         drawn = {row[0] for row in draw_questions(round_, rng)}
-        assert drawn == contest_ids
-        assert not drawn & practice
+        assert drawn <= set(world["contest_q"])
     # The quota check counts only what a round can draw.
-    assert active_question_counts()["a"] == 3
+    assert active_question_counts()["a"] == 4
+
+
+def test_practice_never_reaches_a_question_a_round_can_draw(client, world):
+    """Even with the whole bank opened by hand while the round runs, many sets never show
+    a question the open round may draw, and they reach every practice question."""
+    contest = db.session.get(Contest, world["contest_id"])
+    contest.practice_whole_bank = True  # forced: the organisers' action refuses this now
+    db.session.commit()
+    drawable = {q.text for q in db.session.scalars(
+        sa.select(Question).where(Question.in_round_pool))}
+    assert drawable == set(world["contest_q"].values())
+    seen = set()
+    for _ in range(12):
+        for page in _practise_one_set(client):
+            assert not [text for text in drawable if text in page]
+            seen |= {text for text in world["practice_q"].values() if text in page}
+    assert seen == set(world["practice_q"].values())
+
+
+def test_question_served_in_a_running_round_stays_out_of_practice(client, world):
+    """Marked for practice after a resident was served it in a round still open: hidden."""
+    participant = factories.make_participant(db.session.get(Contest, world["contest_id"]))
+    attempt = attempt_service.start_attempt(participant.id, world["round_id"], factories.now())
+    served = {item.question_id for item in attempt_service.load_items(attempt)}
+    for question_id in served:
+        db.session.get(Question, question_id).practice = True
+    db.session.commit()
+    contest = db.session.get(Contest, world["contest_id"])
+    ids = {q for _ in range(20) for q in pool.draw_set(contest, factories.now())}
+    assert ids == set(world["practice_q"])
+    # Once the round has closed they may be practised.
+    later = db.session.get(Round, world["round_id"]).closes_at + timedelta(minutes=1)
+    assert served <= {q for _ in range(30) for q in pool.draw_set(contest, later)}
+
+
+def test_whole_bank_after_the_contest_keeps_out_areas_another_round_draws(app_ctx):
+    world = _world()
+    round_ = db.session.get(Round, world["round_id"])
+    contest = db.session.get(Contest, world["contest_id"])
+    # Another contest's round, still to come, draws from area a.
+    other = factories.make_contest(slug="khac")
+    factories.make_round(other, quota={"a": 1}, opens_at=round_.closes_at + timedelta(days=1))
+    during = factories.now()
+    with pytest.raises(pool.PracticeRefused):
+        pool.open_whole_bank(contest, None, during)
+    after = round_.closes_at + timedelta(hours=1)
+    pool.open_whole_bank(contest, None, after)
+    db.session.commit()
+    assert contest.practice_whole_bank and contest.practice_enabled
+    ids = set(db.session.scalars(sa.select(Question.id).where(
+        pool.pool_condition(contest, after))))
+    area_b_contest = {q.id for q in db.session.scalars(sa.select(Question))
+                      if q.content_area.code == "b" and not q.practice}
+    area_a_contest = {q.id for q in db.session.scalars(sa.select(Question))
+                      if q.content_area.code == "a" and not q.practice}
+    assert area_b_contest <= ids
+    assert not area_a_contest & ids
+    assert db.session.scalar(sa.select(AuditEntry).where(
+        AuditEntry.action == "contest.practice_whole_bank")) is not None
+
+
+# --------------------------------------------------------------------------- the pages
+
+
+def test_practice_without_javascript_says_right_or_wrong_with_explanation(client, world):
+    page = _text(client.get("/c/cchc/on-tap"))
+    assert "Bắt đầu ôn tập" in page and "Không cần đăng ký" in page
+    started = client.post("/c/cchc/on-tap")
+    question_page = _text(client.get(started.location))
+    assert 'type="radio" name="choice"' in question_page and "<script" not in question_page
+    with client.session_transaction() as session:
+        first_id = session["practice"]["ids"][0]
+    question = db.session.get(Question, first_id)
+    wrong = (question.correct_option + 1) % len(question.options)
+    answered = client.post(started.location, data={"choice": str(wrong)})
+    assert answered.status_code == 302 and answered.location.endswith("/on-tap/1")
+    feedback = _text(client.get(answered.location))
+    assert "Sai." in feedback and question.explanation in feedback
+    assert "Căn cứ:" in feedback and question.source in feedback
+    assert "(đáp án đúng)" in feedback and "Câu tiếp theo" in feedback
+    # Answering again (a double tap, a reload) changes nothing and counts nothing more.
+    client.post(started.location, data={"choice": str(question.correct_option)})
+    assert "Sai." in _text(client.get(started.location))
+    tally = db.session.scalars(sa.select(PracticeTally)).all()
+    assert [(t.content_area_id, t.answered, t.correct) for t in tally] == [
+        (question.content_area_id, 1, 0)]
+    with client.session_transaction() as session:
+        second_id = session["practice"]["ids"][1]
+    second = db.session.get(Question, second_id)
+    client.post("/c/cchc/on-tap/2", data={"choice": str(second.correct_option)})
+    assert "Đúng." in _text(client.get("/c/cchc/on-tap/2"))
+
+
+def test_practice_counts_nothing_in_the_contest(client, world):
+    from contest.models import Attempt, Participant
+
+    _practise_one_set(client)
+    assert db.session.scalar(sa.select(sa.func.count(Attempt.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Participant.id))) == 0
+    counted = db.session.scalar(sa.select(sa.func.sum(PracticeTally.answered)))
+    assert counted == 6  # the whole practice pool, as one set
+
+
+def test_practice_bad_input_is_a_clear_4xx(client, world):
+    assert client.get("/c/cchc/on-tap/1").status_code == 404  # no set on this browser
+    client.post("/c/cchc/on-tap")
+    for bad in ("9", "abc", "", "-1", "٣"):
+        response = client.post("/c/cchc/on-tap/1", data={"choice": bad})
+        assert response.status_code == 400
+        assert "Vui lòng chọn một phương án" in _text(response)
+    assert client.get("/c/cchc/on-tap/99").status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count(PracticeTally.id))) == 0
+
+
+def test_practice_closed_unless_the_organisers_allow_it(client, app_ctx):
+    _world(practice_enabled=False)
+    response = client.get("/c/cchc/on-tap")
+    assert response.status_code == 403 and "chưa mở phần ôn tập" in _text(response)
+    assert client.post("/c/cchc/on-tap").status_code == 403
+    assert "/on-tap" not in _text(client.get("/c/cchc"))
+
+
+def test_practice_page_fits_a_phone(client, world):
+    page = _text(client.get(client.post("/c/cchc/on-tap").location))
+    assert 'name="viewport"' in page and 'class="option"' in page
+
+
+# --------------------------------------------------------------------------- study material
+
+
+def test_study_text_becomes_headings_lists_and_paragraphs():
+    blocks = study.parse(STUDY_TEXT)
+    assert [b.kind for b in blocks] == ["h2", "p", "h3", "ul", "h3", "p", "ul"]
+    assert blocks[3].items[0].startswith("Nghị định số 118/2025/NĐ-CP")
+    long_numbered = "1. " + "chữ " * 60
+    assert study.parse(long_numbered)[0].kind == "p"
+
+
+def test_study_page_is_linked_from_contest_page_and_escapes_the_text(client, world):
+    contest_page = _text(client.get("/c/cchc"))
+    assert "/c/cchc/tai-lieu" in contest_page and "/c/cchc/on-tap" in contest_page
+    page = _text(client.get("/c/cchc/tai-lieu"))
+    assert "<h2>I. Cải cách hành chính là gì</h2>" in page
+    assert "<li>Nghị định số 118/2025/NĐ-CP" in page
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_study_page_linked_after_registration_and_from_the_result(client, world):
+    unit = factories.make_unit()
+    contest = db.session.get(Contest, world["contest_id"])
+    registered = client.post("/c/cchc/register", data={
+        "full_name": "Trần Văn Bình", "phone": "0912 345 678", "birth_year": "1970",
+        "unit": str(unit.id), "category": str(contest.categories[0].id), "consent": "y"})
+    assert registered.status_code == 302
+    welcome = _text(client.get(registered.location))
+    assert "Đăng ký thành công" in welcome and "mời bạn đọc" in welcome
+    assert "/c/cchc/tai-lieu" in welcome
+    started = client.post(f"/c/cchc/rounds/{world['round_id']}/start")
+    submitted = client.post(started.location + "/submit", data={})
+    result = _text(client.get(submitted.location))
+    assert "Kết quả lượt thi" in result and "/c/cchc/tai-lieu" in result
+    assert "/c/cchc/on-tap" in result
+
+
+def test_study_pdf_downloads_as_a4_with_diacritics(client, world):
+    response = client.get("/c/cchc/tai-lieu.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
+    assert (round(float(width)), round(float(height))) == (595, 842)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "TÀI LIỆU TÌM HIỂU" in text and "Nghị định số 118/2025/NĐ-CP" in text
+
+
+def test_no_study_material_is_a_friendly_404(client, app_ctx):
+    _world(study_material="")
+    response = client.get("/c/cchc/tai-lieu")
+    assert response.status_code == 404 and "Chưa có tài liệu tìm hiểu" in _text(response)
+    assert client.get("/c/cchc/tai-lieu.pdf").status_code == 404
+    assert "/c/cchc/tai-lieu" not in _text(client.get("/c/cchc"))
+
+
+# --------------------------------------------------------------------------- back office
+
+
+def test_organiser_writes_study_material_and_opens_practice(client, login_as, app_ctx):
+    from tests.test_admin_contests import contest_form
+
+    login_as("organiser")
+    response = client.post("/admin/contests/new", data=contest_form(
+        status="published", study_material=STUDY_TEXT, practice_enabled="y"))
+    assert response.status_code == 302
+    contest = db.session.scalar(sa.select(Contest).where(Contest.slug == "cchc-2026"))
+    assert contest.study_material.startswith("I. Cải cách") and contest.practice_enabled
+    detail = _text(client.get(response.location))
+    assert "Tìm hiểu và ôn tập" in detail and "/c/cchc-2026/tai-lieu.pdf" in detail
+    too_long = client.post(f"/admin/contests/{contest.id}/edit",
+                           data=contest_form(study_material="x" * 50_001))
+    assert too_long.status_code == 422 and "Tài liệu tìm hiểu" in _text(too_long)
+
+
+def test_whole_bank_button_refused_while_the_contest_runs(client, login_as, world):
+    login_as("organiser")
+    url = f"/admin/contests/{world['contest_id']}/practice-whole-bank"
+    assert "Mở toàn bộ ngân hàng" not in _text(client.get(f"/admin/contests/"
+                                                           f"{world['contest_id']}"))
+    response = client.post(url)
+    assert response.status_code == 409 and "sau khi tất cả các" in _text(response)
+    round_ = db.session.get(Round, world["round_id"])
+    round_.opens_at = factories.now() - timedelta(days=9)
+    round_.closes_at = factories.now() - timedelta(days=2)
+    db.session.commit()
+    assert "Mở toàn bộ ngân hàng" in _text(client.get(f"/admin/contests/"
+                                                      f"{world['contest_id']}"))
+    assert client.post(url).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Contest, world["contest_id"]).practice_whole_bank
+
+
+def test_viewer_cannot_open_the_whole_bank(client, login_as, world):
+    login_as("viewer")
+    response = client.post(f"/admin/contests/{world['contest_id']}/practice-whole-bank")
+    assert response.status_code == 403
+
+
+def test_question_form_marks_a_question_for_practice(client, login_as, world):
+    login_as("organiser")
+    question_id = next(iter(world["contest_q"]))
+    question = db.session.get(Question, question_id)
+    data = {"content_area_id": str(question.content_area_id), "text": question.text,
+            "correct_option": "0", "explanation": "", "source": "", "difficulty": "1",
+            "active": "y", "practice": "y",
+            **{f"options-{i}": opt for i, opt in enumerate(question.options)}}
+    assert client.post(f"/admin/questions/{question_id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Question, question_id).practice

@@ -19,11 +19,12 @@ from contest.admin.forms import (
     to_local_input,
 )
 from contest.extensions import db
-from contest.forms import choices
+from contest.forms import ActionForm, choices
 from contest.helpers.timeutil import LOCAL_TZ, local_to_utc, now_utc
 from contest.models import Attempt, ContentArea, Contest, ParticipantCategory, Round
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS, REVEAL_POLICIES
 from contest.services.contests import rounds as rounds_service
+from contest.services.practice import pool as practice_pool
 
 DEFAULT_PRIZES = [
     {"name": "Giải Nhất", "count": 1},
@@ -81,7 +82,22 @@ def contest_detail(contest_id: int):
         "admin/contests/detail.html", contest=contest, now=now, submitted=counts,
         field_modes=FIELD_MODE_LABELS, counted_rules=COUNTED_ATTEMPT_RULES,
         prediction_targets=PREDICTION_TARGETS, reveal_policies=REVEAL_POLICIES,
+        practice_pool=practice_pool.pool_size(contest, now), action_form=ActionForm(),
     )
+
+
+@bp.route("/contests/<int:contest_id>/practice-whole-bank", methods=["POST"])
+def contest_practice_whole_bank(contest_id: int):
+    """After the contest: practice may draw from the whole bank (and practice is opened)."""
+    contest = db.get_or_404(Contest, contest_id)
+    try:
+        practice_pool.open_whole_bank(contest, current_user.id, now_utc())
+    except practice_pool.PracticeRefused as refused:
+        flash(str(refused), "error")
+        return contest_detail(contest.id), 409
+    db.session.commit()
+    flash("Đã mở toàn bộ ngân hàng câu hỏi cho ôn tập.", "success")
+    return redirect(url_for("admin.contest_detail", contest_id=contest.id))
 
 
 def _contest_form(contest: Contest | None) -> ContestForm:
@@ -106,6 +122,8 @@ def _contest_values(form: ContestForm) -> rounds_service.ContestValues:
         citizen_id_mode=form.citizen_id_mode.data, min_age=form.min_age.data,
         max_age=form.max_age.data, one_prize_per_contest=form.one_prize_per_contest.data,
         rank_by_category_group=form.rank_by_category_group.data,
+        study_material=form.study_material.data or "",
+        practice_enabled=form.practice_enabled.data,
         category_ids=list(form.category_ids.data or []),
     )
 

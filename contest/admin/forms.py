@@ -40,7 +40,12 @@ from contest.models.bank import (
     QUESTION_MAX_LENGTH,
     SOURCE_MAX_LENGTH,
 )
-from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS, REVEAL_POLICIES
+from contest.models.contest import (
+    COUNTED_ATTEMPT_RULES,
+    PREDICTION_TARGETS,
+    REVEAL_POLICIES,
+    STUDY_MAX_LENGTH,
+)
 
 DIFFICULTIES = {1: "Dễ", 2: "Trung bình", 3: "Khó"}
 FIELD_MODE_LABELS = {"hidden": "Không hỏi", "optional": "Không bắt buộc",
@@ -168,6 +173,10 @@ class ContestForm(BackOfficeForm):
     one_prize_per_contest = BooleanField("Mỗi người chỉ nhận tối đa một giải trong cả cuộc thi")
     rank_by_category_group = BooleanField(
         "Xếp hạng riêng theo nhóm đối tượng (ví dụ: cán bộ, công chức và người dân)")
+    study_material = TextAreaField("Tài liệu tìm hiểu", validators=[
+        max_length(STUDY_MAX_LENGTH, "Tài liệu tìm hiểu")])
+    practice_enabled = BooleanField(
+        "Cho phép mọi người ôn tập (không cần đăng ký) với các câu hỏi ôn tập")
 
 
 class PrizeTierForm(Form):

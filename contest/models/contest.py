@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from contest.models.base import Base, UTCDateTime, utcnow
 from contest.models.reference import ParticipantCategory
 
+#: The longest study text (Tài liệu tìm hiểu) an organiser may save, in characters.
+STUDY_MAX_LENGTH = 50_000
+
 #: How an optional registration field is asked: not at all, optional, or required.
 FIELD_MODES = ("hidden", "optional", "required")
 

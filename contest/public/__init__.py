@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from contest.public import results, routes, sharing  # noqa: E402,F401
+from contest.public import practice, results, routes, sharing  # noqa: E402,F401

@@ -71,12 +71,15 @@ class ContestValues:
     max_age: int | None = None
     one_prize_per_contest: bool = False
     rank_by_category_group: bool = False
+    study_material: str = ""
+    practice_enabled: bool = False
     category_ids: list[int] = field(default_factory=list)
 
 
 CONTEST_FIELDS = [
     "title", "slug", "rules", "status", "organiser", "birth_year_mode", "gender_mode",
     "citizen_id_mode", "min_age", "max_age", "one_prize_per_contest", "rank_by_category_group",
+    "study_material", "practice_enabled",
 ]
 
 
