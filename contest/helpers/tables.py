@@ -17,6 +17,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from contest.helpers.text import search_key
+from contest.services.errors import DomainError
 
 #: Columns read from a sheet: far more than any import template has (the bank's has 13).
 DEFAULT_MAX_COLUMNS = 60
@@ -27,7 +28,7 @@ _XLS_REFUSED = (
 )
 
 
-class TableRefused(Exception):
+class TableRefused(DomainError):
     """The whole file cannot be read; the message says why and what to do."""
 
 

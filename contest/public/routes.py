@@ -53,6 +53,19 @@ PREDICTION_QUESTIONS = {
 }
 
 
+#: The status each refusal of the attempt service answers with (any other: 409 Conflict).
+ATTEMPT_STATUSES = {
+    attempt_service.BankTooSmall: 503,  # the organisers' configuration, not the resident
+    attempt_service.NotAllowed: 403,
+    attempt_service.InvalidAnswer: 400,
+}
+
+
+def _attempt_status(error: attempt_service.AttemptError) -> int:
+    return next((status for kind, status in ATTEMPT_STATUSES.items()
+                 if isinstance(error, kind)), 409)
+
+
 def _now() -> datetime:
     return timeutil.now_utc()
 
@@ -316,7 +329,7 @@ def start(slug: str, round_id: int):
                                                 participant=participant)
     except attempt_service.AttemptError as error:
         db.session.rollback()
-        return notice(error.title, error.message, error.status, contest=contest)
+        return notice(error.title, error.message, _attempt_status(error), contest=contest)
     return redirect(url_for("public.attempt", public_id=attempt.public_id))
 
 
@@ -402,7 +415,7 @@ def save_answer(public_id: str):
         db.session.rollback()
         error = attempt_service.TooLate(
             "Đã hết giờ làm bài; câu trả lời gửi sau thời hạn không được ghi nhận.")
-        return _json_error(error.message, error.status)
+        return _json_error(error.message, _attempt_status(error))
     if not isinstance(payload, dict):
         return _json_error("Dữ liệu gửi lên không đúng.", 400)
     try:
@@ -413,7 +426,7 @@ def save_answer(public_id: str):
                                               _grace())
     except attempt_service.AttemptError as error:
         db.session.rollback()
-        return _json_error(error.message, error.status)
+        return _json_error(error.message, _attempt_status(error))
     return jsonify(ack.as_json())
 
 

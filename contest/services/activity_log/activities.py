@@ -36,6 +36,7 @@ from contest.models import (
     Unit,
     activity_content_area,
 )
+from contest.services.errors import DomainError
 
 WRITE_ANY_ROLES = frozenset({"admin", "organiser"})
 READ_ALL_ROLES = frozenset({"admin", "organiser", "viewer"})
@@ -86,19 +87,22 @@ def _recorded_submission(submission_id: str | None) -> Activity | None:
     return db.session.scalar(sa.select(Activity).where(Activity.submission_id == submission_id))
 
 
-class PermissionDenied(Exception):  # noqa: N818 - reads better at call sites
+class PermissionDenied(DomainError):  # noqa: N818 - reads better at call sites
     """The actor may not do this to this record."""
 
     def __init__(self, message: str = "Bạn không có quyền thao tác trên hoạt động này."):
         super().__init__(message)
-        self.message = message
 
 
-class ActivityInvalid(ValueError):  # noqa: N818
-    """Input refused; ``errors`` maps a field name to a Vietnamese message saying what to fix."""
+class ActivityInvalid(DomainError):  # noqa: N818
+    """Input refused; ``errors`` maps a field name to a Vietnamese message saying what to fix.
+
+    ``message`` joins them; ``field`` is the field when there is only one.
+    """
 
     def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
+        super().__init__("; ".join(errors.values()), field=next(iter(errors)) if len(errors) == 1
+                         else None)
         self.errors = errors
 
 

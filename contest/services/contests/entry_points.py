@@ -21,6 +21,7 @@ from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.text import clean
 from contest.models import ENTRY_POINT_KINDS, Attempt, Contest, EntryPoint, Participant, Scan
+from contest.services.errors import DomainError
 
 #: No 0/O, 1/I/L: a code read aloud or typed from a poster cannot be mistaken.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -34,11 +35,8 @@ PNG_BOX_SIZE = 40
 PRINT_DPI = 300
 
 
-class EntryPointError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class EntryPointError(DomainError):
+    """A QR code change refused; ``field`` names the form field to mark (or None)."""
 
 
 @dataclass

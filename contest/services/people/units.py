@@ -14,6 +14,7 @@ from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.text import clean, control_characters_message, has_control_characters
 from contest.models import UNIT_KINDS, Activity, Participant, Unit, User
+from contest.services.errors import DomainError
 
 UNIT_FIELDS = ["name", "kind", "population", "is_plan_responsible", "active"]
 NAME_MAX_LENGTH = 200
@@ -21,13 +22,8 @@ NAME_MAX_LENGTH = 200
 POPULATION_MAX = 1_000_000
 
 
-class UnitError(ValueError):
+class UnitError(DomainError):
     """A rule refused the change; ``field`` names the form field to mark (or None)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 @dataclass

@@ -19,6 +19,7 @@ from contest.helpers import audit
 from contest.helpers.text import clean, has_control_characters
 from contest.models import ROLES, Unit, User
 from contest.models.user import MIN_PASSWORD_LENGTH, hash_password, password_matches
+from contest.services.errors import DomainError
 
 USER_FIELDS = ["username", "full_name", "role", "unit_id", "active"]
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,59}")
@@ -27,11 +28,8 @@ PASSWORD_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ"  #
 GENERATED_PASSWORD_LENGTH = 14
 
 
-class UserError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class UserError(DomainError):
+    """An account change refused; ``field`` names the form field to mark (or None)."""
 
 
 @dataclass

@@ -26,6 +26,7 @@ from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.text import clean, search_key
 from contest.models import Participant
+from contest.services.errors import DomainError
 from contest.services.statistics import item_analysis
 
 KIND_LABELS = {
@@ -37,7 +38,7 @@ MAX_REASON = 500
 _FIELDS = ["disqualified_at", "disqualified_reason", "duplicate_cleared"]
 
 
-class DecisionError(ValueError):
+class DecisionError(DomainError):
     """A decision refused, with a Vietnamese message."""
 
 

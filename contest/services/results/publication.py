@@ -22,6 +22,7 @@ from contest.helpers.text import clean
 from contest.helpers.timeutil import format_duration, format_local
 from contest.helpers.xlsx import cell_text, keep_as_text
 from contest.models import ResultPublication, Round
+from contest.services.errors import DomainError
 from contest.services.results import prizes, ranking
 
 MAX_REASON = 500
@@ -31,7 +32,7 @@ RANKING_COLUMNS = [
 ]
 
 
-class PublicationError(ValueError):
+class PublicationError(DomainError):
     """Publishing refused, with a Vietnamese message."""
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 
 from contest.extensions import db
 from contest.models import Attempt, Participant, Round
+from contest.services.errors import DomainError
 from contest.services.taking.attempts import expire_overdue
 
 #: The published rule, in the words shown to organisers and residents.
@@ -45,7 +46,7 @@ ACTUAL_LABELS = {
 }
 
 
-class RankingError(ValueError):
+class RankingError(DomainError):
     """A ranking operation refused, with a Vietnamese message for organisers."""
 
 

@@ -49,6 +49,7 @@ from contest.models import (
     Round,
 )
 from contest.models.base import UTCDateTime, new_public_id
+from contest.services.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +58,10 @@ DEFAULT_GRACE_SECONDS = 10
 PREDICTION_MAX = 10**12
 
 
-class AttemptError(Exception):
+class AttemptError(DomainError):
     """A refusal the resident should read; ``message`` is Vietnamese, ``title`` a heading."""
 
     title = "Không thể làm bài"
-    status = 409
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class RoundNotOpen(AttemptError):
@@ -80,7 +76,6 @@ class BankTooSmall(AttemptError):
     """The round's quota cannot be drawn: the organisers' configuration is wrong."""
 
     title = "Đợt thi chưa sẵn sàng"
-    status = 503
 
 
 class AttemptLimitReached(AttemptError):
@@ -89,7 +84,6 @@ class AttemptLimitReached(AttemptError):
 
 class NotAllowed(AttemptError):
     title = "Không thể làm bài"
-    status = 403
 
 
 class TooLate(AttemptError):
@@ -104,7 +98,6 @@ class AlreadySubmitted(AttemptError):
 
 class InvalidAnswer(AttemptError):
     title = "Câu trả lời không hợp lệ"
-    status = 400
 
 
 # --------------------------------------------------------------------------- start

@@ -27,6 +27,7 @@ from contest.helpers.text import (
 )
 from contest.helpers.timeutil import to_local
 from contest.models import GENDERS, Contest, EntryPoint, Participant, Unit
+from contest.services.errors import DomainError
 
 NAME_MAX_LENGTH = 120
 UNIT_OTHER_MAX_LENGTH = 200
@@ -48,8 +49,11 @@ _MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE,
 _CITIZEN_ID = re.compile(r"[0-9]{12}")
 
 
-class PhoneError(ValueError):
-    """A phone number we cannot accept; ``str(error)`` is the Vietnamese message."""
+class PhoneError(DomainError):
+    """A phone number we cannot accept; ``message`` (and ``str(error)``) says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="phone")
 
 
 def normalise_phone(raw: str | None) -> str:
