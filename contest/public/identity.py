@@ -83,3 +83,29 @@ def forget(response, contest_id: int) -> None:
     data = _read()
     data.pop(str(contest_id), None)
     _write(response, data)
+
+
+# --------------------------------------------------------------------------- the round's posts
+
+_ATTEMPT_SALT = "attempt-form"
+
+
+def attempt_token(attempt_public_id: str) -> str:
+    """A token for the round page's posts (autosave, "Lưu bài", "Nộp bài") that needs no session.
+
+    The session cookie can be lost mid-round (a browser clearing session cookies, a
+    restart); the remembered participant cookie stays. Signed with the secret key and
+    bound to one attempt, this token stands in for the session's CSRF token on those
+    posts, while ownership is still checked against the remembered participant.
+    """
+    return URLSafeSerializer(current_app.secret_key, salt=_ATTEMPT_SALT).dumps(attempt_public_id)
+
+
+def attempt_token_valid(token: str | None, attempt_public_id: str) -> bool:
+    if not token or len(token) > 200:
+        return False
+    try:
+        value = URLSafeSerializer(current_app.secret_key, salt=_ATTEMPT_SALT).loads(token)
+    except BadSignature:
+        return False
+    return value == attempt_public_id

@@ -21,9 +21,12 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import generate_csrf, validate_csrf
 from sqlalchemy.orm import contains_eager
+from wtforms.validators import ValidationError
 
-from contest.extensions import db, limiter
+from contest.errors import CSRF_MESSAGE
+from contest.extensions import csrf, db, limiter
 from contest.forms import choices
 from contest.helpers import timeutil
 from contest.helpers.text import is_digits
@@ -368,16 +371,60 @@ def _render_attempt(attempt: Attempt, prediction_error: str | None = None,
     round_ = attempt.round
     if prediction_value is None:
         prediction_value = "" if attempt.prediction is None else str(attempt.prediction)
-    return render_template(
+    left_ms = max(0, int((attempt.deadline - now).total_seconds() * 1000))
+    response = make_response(render_template(
         "public/attempt.html", attempt=attempt, round=round_, contest=round_.contest,
         questions=questions, answered=sum(q["chosen"] is not None for q in questions),
         deadline_ms=int(attempt.deadline.timestamp() * 1000),
         server_now_ms=int(now.timestamp() * 1000),
+        # Whole seconds rounded up, as round.js counts down.
+        time_left=timeutil.format_duration(-(-left_ms // 1000) * 1000, tenths=False),
+        attempt_token=identity.attempt_token(attempt.public_id),
         prediction_question=_prediction_question(round_),
         prediction_target=PREDICTION_TARGETS.get(round_.prediction_target, ""),
         prediction_error=prediction_error, prediction_value=prediction_value,
         grace_seconds=_grace(),
-    ), status
+    ), status)
+    # Never from a cache: a page kept from earlier carries an old clock and old answers.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _round_post_trusted(public_id: str) -> bool:
+    """The CSRF check of the round page's posts, which survives a lost session.
+
+    Either the attempt's own token (identity.attempt_token, in the page) or the
+    session's CSRF token will do; the views check ownership by the remembered
+    participant as for every other attempt page.
+    """
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    token = request.headers.get("X-Attempt-Token") or request.form.get("attempt_token")
+    if identity.attempt_token_valid(token, public_id):
+        return True
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
+@bp.route("/a/<public_id>/clock")
+def clock(public_id: str):
+    """The server's time and the deadline, for the countdown to resync (Back, tab switch,
+    wake) — and fresh tokens for a page whose session was lost, by the remembered identity."""
+    attempt, refusal = _own_attempt(public_id)
+    if refusal:
+        return _json_error("Không tìm thấy bài thi của bạn.", 404)
+    response = jsonify({
+        "ok": True, "now_ms": int(_now().timestamp() * 1000),
+        "deadline_ms": int(attempt.deadline.timestamp() * 1000),
+        "submitted": attempt.is_submitted,
+        "result_url": url_for("public.result", public_id=public_id),
+        "csrf_token": generate_csrf(), "attempt_token": identity.attempt_token(public_id),
+    })
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _json_error(message: str, status: int):
@@ -391,12 +438,17 @@ def _attempt_key() -> str:
 
 @bp.route("/a/<public_id>/answer", methods=["POST"])
 @limiter.limit(lambda: current_app.config["ANSWER_SAVE_LIMIT"], key_func=_attempt_key)
+@csrf.exempt  # checked by _round_post_trusted, which survives a lost session
 def save_answer(public_id: str):
     """Autosave one answer (or the prediction). JSON in, {"ok": true, "saved_at": ...} out.
 
     The hot path of a round: one guarded UPDATE (quick_save_answer) when all is in
-    order; otherwise the attempt is read to give the right refusal.
+    order; otherwise the attempt is read to give the right refusal. A refusal for want
+    of a token says ``"retry": "session"``: the page fetches fresh ones (``clock``)
+    and sends the answer again.
     """
+    if not _round_post_trusted(public_id):
+        return jsonify({"ok": False, "error": CSRF_MESSAGE, "retry": "session"}), 400
     payload = request.get_json(silent=True)
     if isinstance(payload, dict) and "prediction" not in payload:
         ack = attempt_service.quick_save_answer(
@@ -448,8 +500,51 @@ def _answers_from_form(attempt: Attempt) -> dict[int, int | None]:
     return answers
 
 
+@bp.route("/a/<public_id>/save", methods=["POST"])
+@csrf.exempt  # checked by _round_post_trusted, which survives a lost session
+def save_form(public_id: str):
+    """"Lưu bài": the whole form saved without submitting (the way to save without JS)."""
+    if not _round_post_trusted(public_id):
+        return notice("Phiên làm việc đã hết hạn", CSRF_MESSAGE, 400)
+    attempt, refusal = _own_attempt(public_id)
+    if refusal:
+        return refusal
+    if attempt.is_submitted:
+        # Graded just now as overdue, or submitted in another tab.
+        if attempt.finished_by == "timeout" and _sent_answers():
+            flash(LATE_SUBMIT_MESSAGE, "warning")
+        else:
+            flash("Bài thi đã được nộp; kết quả dưới đây là kết quả duy nhất.", "info")
+        return redirect(url_for("public.result", public_id=public_id))
+    now = _now()
+    answers = _answers_from_form(attempt)
+    prediction_raw = request.form.get("prediction", "")
+    try:
+        attempt_service.save_form(attempt, answers, prediction_raw, now, _grace())
+    except attempt_service.InvalidAnswer as error:
+        db.session.rollback()
+        try:
+            attempt_service.save_answers(attempt, answers, now, _grace())
+        except attempt_service.AttemptError:
+            db.session.rollback()
+        return _render_attempt(attempt, prediction_error=error.message,
+                               prediction_value=prediction_raw, status=400)
+    except attempt_service.AttemptError:
+        # Past the deadline (+ grace) or submitted in another tab: the result says which.
+        db.session.rollback()
+        flash(LATE_SUBMIT_MESSAGE, "warning")
+        return redirect(url_for("public.result", public_id=public_id))
+    saved = sum(1 for value in answers.values() if value is not None)
+    flash(f"Đã lưu bài lúc {timeutil.format_local(now, '%H:%M:%S')} ({saved} câu đã chọn). "
+          "Bạn làm tiếp, rồi bấm “Nộp bài” trước khi hết giờ.", "success")
+    return redirect(url_for("public.attempt", public_id=public_id))
+
+
 @bp.route("/a/<public_id>/submit", methods=["POST"])
+@csrf.exempt  # checked by _round_post_trusted, which survives a lost session
 def submit(public_id: str):
+    if not _round_post_trusted(public_id):
+        return notice("Phiên làm việc đã hết hạn", CSRF_MESSAGE, 400)
     attempt, refusal = _own_attempt(public_id, grade_overdue=False)
     if refusal:
         return refusal

@@ -486,6 +486,20 @@ def save_answers(attempt: Attempt, answers: Mapping[int, int | None], now: datet
     return changed
 
 
+def save_form(attempt: Attempt, answers: Mapping[int, int | None], prediction, now: datetime,
+              grace_seconds: int | None = None) -> int:
+    """"Lưu bài" without JavaScript: store every answer ticked and the prediction, no submit.
+
+    A bad prediction is refused (InvalidAnswer) before anything is written; a blank
+    one keeps what was saved, as blank answers do. Returns how many answers changed.
+    """
+    value = parse_prediction(prediction) if prediction not in (None, "") else None
+    changed = save_answers(attempt, answers, now, grace_seconds)
+    if value is not None and attempt.round.has_prediction:
+        save_prediction(attempt, value, now, grace_seconds)
+    return changed
+
+
 def parse_prediction(raw) -> int | None:
     """A whole number ≥ 0 (spaces and thousands dots tolerated); None when blank."""
     if raw is None or isinstance(raw, bool):

@@ -1,0 +1,280 @@
+"""The round page in headless Chromium at 360×740: JS on and off, 200 % text.
+
+Each test gets its own resident, remembered by the browser as registration leaves
+it (the identity cookie), so these tests do not depend on the registration form.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import make_response
+
+from contest import create_app
+from contest.extensions import db
+from contest.models import Attempt, Participant
+from contest.public import identity
+from contest.services.taking.attempts import load_items
+from tests import factories
+from tests.conftest import make_test_config
+from tests.test_browser import CHROMEDRIVER, CHROMIUM, _require_browser, _wait
+
+pytestmark = pytest.mark.browser
+
+SCREEN_HEIGHT = 740
+
+
+@pytest.fixture(scope="module")
+def server():
+    _require_browser()
+    from werkzeug.serving import make_server
+
+    tmp = Path(tempfile.mkdtemp(prefix="browser-round-"))
+    app = create_app(make_test_config(
+        "sqlite:///" + str(tmp / "browser.sqlite3"), str(tmp), WTF_CSRF_ENABLED=True))
+    with app.app_context():
+        db.create_all()
+        factories.seed()
+        factories.make_bank(per_area=4, codes="ab")
+        contest = factories.make_contest(slug="vong-thi", title="Cuộc thi thử vòng thi")
+        round_ = factories.make_round(contest, quota={"a": 3, "b": 2}, time_limit_minutes=15,
+                                      attempts_allowed=3)
+        ids = {"contest_id": contest.id, "round_id": round_.id}
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield {"url": f"http://127.0.0.1:{http.server_port}", "app": app, **ids}
+    finally:
+        http.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _make_driver(javascript: bool = True, text_percent: int = 100):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                f"--user-data-dir={profile}", f"--window-size=360,{SCREEN_HEIGHT}"):
+        options.add_argument(arg)
+    prefs = {
+        # The phone's text size setting: 200 % makes the default 16 px font 32 px.
+        "webkit.webprefs.default_font_size": 16 * text_percent // 100,
+    }
+    if not javascript:
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    options.add_experimental_option("prefs", prefs)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_window_size(360, SCREEN_HEIGHT)
+    driver.implicitly_wait(2)
+    return driver, profile
+
+
+@pytest.fixture
+def make_driver():
+    made = []
+
+    def _make(**kwargs):
+        driver, profile = _make_driver(**kwargs)
+        made.append((driver, profile))
+        return driver
+
+    yield _make
+    for driver, profile in made:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _start_round(server, driver) -> str:
+    """A new resident, remembered by this browser, presses "Bắt đầu làm bài"."""
+    from selenium.webdriver.common.by import By
+
+    app = server["app"]
+    with app.app_context():
+        contest = db.session.get(factories.Contest, server["contest_id"])
+        participant = factories.make_participant(contest)
+        with app.test_request_context():
+            response = make_response("")
+            identity.remember(response, db.session.get(Participant, participant.id))
+    cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+    name, value = cookie.split("=", 1)
+    driver.get(server["url"] + "/favicon.ico")
+    driver.add_cookie({"name": name, "value": value, "path": "/"})
+    driver.get(server["url"] + "/c/vong-thi")
+    driver.find_element(By.XPATH, "//button[contains(., 'Bắt đầu làm bài')]").click()
+    _wait(driver, lambda d: d.find_elements(By.ID, "attempt-form"), "the round did not start")
+    return driver.current_url
+
+
+def _attempt(server, url: str) -> Attempt:
+    public_id = url.split("/a/")[1].split("/")[0]
+    with server["app"].app_context():
+        attempt = db.session.scalar(sa.select(Attempt).where(Attempt.public_id == public_id))
+        attempt.chosen = [i.chosen_option is not None for i in load_items(attempt)]
+        db.session.expunge(attempt)
+        return attempt
+
+
+def _tick(driver, position: int, shown: int = 0):
+    from selenium.webdriver.common.by import By
+
+    radio = driver.find_element(By.CSS_SELECTOR, f'input[name="q{position}"][value="{shown}"]')
+    label = radio.find_element(By.XPATH, "..")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", label)
+    label.click()
+
+
+def _click(driver, element_id: str):
+    """Scrolled to the middle first: at the top edge the sticky timer would take the tap."""
+    from selenium.webdriver.common.by import By
+
+    element = driver.find_element(By.ID, element_id)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
+def _saved(driver):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.ID, "save-status").text == "Đã lưu"
+
+
+def test_timer_is_one_short_line_even_at_200_percent_text(server, make_driver):
+    from selenium.webdriver.common.by import By
+
+    for percent in (100, 200):
+        driver = make_driver(text_percent=percent)
+        _start_round(server, driver)
+        root_font = driver.execute_script(
+            "return parseFloat(getComputedStyle(document.documentElement).fontSize)")
+        assert root_font == 16 * percent / 100
+        countdown = driver.find_element(By.ID, "countdown")
+        _wait(driver, lambda d, c=countdown: "phút" in c.text, "no countdown")
+        assert countdown.text.startswith("Còn 1") and ":" not in countdown.text
+        bar = driver.find_element(By.ID, "timer-bar")
+        assert bar.size["height"] <= 0.12 * SCREEN_HEIGHT, (percent, bar.size)
+        line = driver.execute_script(
+            "return parseFloat(getComputedStyle(arguments[0]).lineHeight)", countdown)
+        assert countdown.size["height"] < 2 * line  # one line
+        assert "Hạn nộp" not in bar.text
+        # Still on screen when scrolled to the last question.
+        driver.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+        assert driver.execute_script("return arguments[0].getBoundingClientRect().top", bar) \
+            <= 1
+        # Main buttons: full width and at least 48 px high.
+        for button_id in ("save-button", "submit-button"):
+            button = driver.find_element(By.ID, button_id)
+            form_width = driver.find_element(By.ID, "attempt-form").size["width"]
+            assert button.size["height"] >= 48 and button.size["width"] >= form_width - 2
+        width = driver.execute_script("return document.documentElement.clientWidth")
+        scroll = driver.execute_script("return document.documentElement.scrollWidth")
+        assert scroll <= width, (percent, width, scroll)
+
+
+def test_countdown_is_true_after_going_back(server, make_driver):
+    from selenium.webdriver.common.by import By
+
+    driver = make_driver()
+    url = _start_round(server, driver)
+    countdown = driver.find_element(By.ID, "countdown")
+    _wait(driver, lambda d: countdown.text.startswith("Còn 1"), "no countdown")
+    driver.get(server["url"] + "/c/vong-thi")
+    # While the resident is away, time passes: the server's deadline is what counts.
+    with server["app"].app_context():
+        attempt = db.session.scalar(sa.select(Attempt).where(
+            Attempt.public_id == url.split("/a/")[1]))
+        attempt.deadline = factories.now() + timedelta(minutes=6, seconds=30)
+        db.session.commit()
+    driver.back()
+    _wait(driver, lambda d: "/a/" in d.current_url, "Back did not return to the round")
+    _wait(driver, lambda d: d.find_element(By.ID, "countdown").text.startswith("Còn 6 phút"),
+          "the countdown kept the old clock after Back")
+
+
+def test_submit_asks_first_when_questions_are_unanswered(server, make_driver):
+    from selenium.webdriver.common.by import By
+
+    driver = make_driver()
+    url = _start_round(server, driver)
+    _tick(driver, 1)
+    _tick(driver, 2)
+    _wait(driver, _saved, "answers not saved")
+    assert "Đã trả lời 2/5 câu." in driver.find_element(By.CSS_SELECTOR, ".question-nav").text
+    assert "done" in driver.find_element(By.ID, "nav-1").get_attribute("class")
+    _click(driver, "submit-button")
+    alert = driver.switch_to.alert
+    assert alert.text == "Bạn còn 3 câu chưa trả lời. Vẫn nộp bài?"
+    alert.dismiss()
+    assert driver.current_url == url and _attempt(server, url).status == "in_progress"
+    # The grid jumps to a question left unanswered.
+    _click(driver, "nav-4")
+    assert driver.current_url.endswith("#cau-4")
+    _click(driver, "submit-button")
+    driver.switch_to.alert.accept()
+    _wait(driver, lambda d: "/result" in d.current_url, "no result page")
+    assert _attempt(server, url).chosen == [True, True, False, False, False]
+
+
+def test_a_complete_submit_does_not_ask(server, make_driver):
+
+    driver = make_driver()
+    _start_round(server, driver)
+    for position in range(1, 6):
+        _tick(driver, position, 1)
+    _wait(driver, _saved, "answers not saved")
+    _click(driver, "submit-button")
+    _wait(driver, lambda d: "/result" in d.current_url, "asked although all were answered")
+
+
+def test_without_javascript_lưu_bài_saves_and_the_deadline_is_a_clock_time(server, make_driver):
+    from selenium.webdriver.common.by import By
+
+    driver = make_driver(javascript=False)
+    url = _start_round(server, driver)
+    assert not driver.find_element(By.ID, "timer-bar").is_displayed()
+    top = driver.find_element(By.CSS_SELECTOR, "p.deadline").text
+    assert top.startswith("Hạn nộp bài: ") and "giờ Việt Nam" in top
+    note = driver.find_element(By.ID, "save-note").text
+    assert "Câu trả lời được giữ lại khi bạn bấm “Lưu bài” hoặc “Nộp bài”" in note
+    _tick(driver, 1, 2)
+    _tick(driver, 3, 1)
+    _click(driver, "save-button")
+    _wait(driver, lambda d: "Đã lưu bài lúc" in d.page_source, "Lưu bài did not save")
+    assert _attempt(server, url).status == "in_progress"
+    driver.refresh()
+    assert driver.find_element(
+        By.CSS_SELECTOR, 'input[name="q1"][value="2"]').is_selected()
+    assert _attempt(server, url).chosen == [True, False, True, False, False]
+
+
+def test_answers_keep_saving_when_the_session_is_lost(server, make_driver):
+
+    driver = make_driver()
+    url = _start_round(server, driver)
+    _tick(driver, 1)
+    _wait(driver, _saved, "first answer not saved")
+    driver.delete_cookie("session")  # the session cookie is gone; the resident is remembered
+    _tick(driver, 2)
+    _wait(driver, _saved, "answer after the session was lost not saved")
+    assert _attempt(server, url).chosen[:2] == [True, True]
+    driver.delete_cookie("session")
+    for position in (3, 4, 5):
+        _tick(driver, position)
+    _click(driver, "submit-button")
+    _wait(driver, lambda d: "/result" in d.current_url, "submit after a lost session failed")
+    assert "Kết quả lượt thi" in driver.page_source
+    assert _attempt(server, url).status == "submitted"
