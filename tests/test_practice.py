@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from contest.extensions import db
-from contest.models import AuditEntry, Contest, PracticeTally, Question, Round
+from contest.models import AuditEntry, ContentArea, Contest, PracticeTally, Question, Round
 from contest.services.contests.rounds import active_question_counts
 from contest.services.practice import pool, study
 from contest.services.taking import attempts as attempt_service
@@ -322,3 +322,33 @@ def test_question_form_marks_a_question_for_practice(client, login_as, world):
     assert client.post(f"/admin/questions/{question_id}/edit", data=data).status_code == 302
     db.session.expire_all()
     assert db.session.get(Question, question_id).practice
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def test_practice_counts_appear_in_statistics_beside_the_contest(client, login_as, world):
+    import re
+
+    _practise_one_set(client, answer=0)
+    answered = db.session.execute(sa.select(
+        PracticeTally.content_area_id, PracticeTally.answered, PracticeTally.correct)).all()
+    assert sum(row[1] for row in answered) == 6
+    login_as("viewer")
+    page = _text(client.get(f"/reports/items?contest={world['contest_id']}"))
+    assert "Dự thi và ôn tập theo lĩnh vực" in page
+    table = page[page.index('id="practice-areas"'):]
+    table = table[:table.index("</table>")]
+    row_a = re.search(r"<tr><td>a\) .*?</tr>", table).group(0)
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row_a)
+    # Contest: nothing answered yet; practice: area a's three questions.
+    assert cells[0] == "0" and cells[1] == "–" and cells[2] == "3"
+    right_a = next(right for area_id, _, right in answered
+                   if db.session.get(ContentArea, area_id).code == "a")
+    assert cells[3] == str(right_a)
+    # Another contest's figures do not include these practice answers.
+    other = factories.make_contest(slug="khac")
+    factories.make_round(other)
+    page = _text(client.get(f"/reports/items?contest={other.id}"))
+    table = page[page.index('id="practice-areas"'):]
+    assert re.findall(r'<td class="num">([^<]*)</td>', table)[2] == "0"

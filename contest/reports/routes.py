@@ -13,7 +13,7 @@ from contest.helpers.timeutil import now_utc
 from contest.models import ParticipantCategory, Unit
 from contest.reports import bp
 from contest.reports.forms import FilterForm
-from contest.services.statistics import exports
+from contest.services.statistics import exports, practice_answers
 from contest.services.statistics import item_analysis as ia
 from contest.services.statistics import participation as stats
 
@@ -137,6 +137,7 @@ def items():
         value_label=charts.fmt_percent, max_value=1, color=charts.PALETTE[1])
     return render_template(
         "reports/items.html", analysis=analysis, area_chart=area_chart,
+        practice=practice_answers.compare_by_area(f, analysis),
         described=stats.describe(f), args=_query_args(f), ia=ia, **context)
 
 

@@ -129,16 +129,6 @@ def record_answer(contest: Contest, question: Question, is_correct: bool,
     db.session.commit()
 
 
-def tallies(contest_id: int) -> dict[int, tuple[int, int]]:
-    """Practice answers per content area id: (answered, right), all days together."""
-    rows = db.session.execute(
-        sa.select(PracticeTally.content_area_id, sa.func.sum(PracticeTally.answered),
-                  sa.func.sum(PracticeTally.correct))
-        .where(PracticeTally.contest_id == contest_id)
-        .group_by(PracticeTally.content_area_id))
-    return {area_id: (int(answered or 0), int(right or 0)) for area_id, answered, right in rows}
-
-
 def open_whole_bank(contest: Contest, actor_id: int | None, now: datetime) -> None:
     """After the contest ended: open practice, on the whole bank. Caller commits."""
     if not contest.has_ended(now):
