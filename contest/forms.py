@@ -16,8 +16,10 @@ from wtforms import DateField, IntegerField, SelectChoice, SelectField, SelectMu
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from contest.errors import abort_vi
 from contest.helpers.text import is_digits
 from contest.models.base import MAX_DB_INT
+from contest.services.documents import signers
 
 CHOOSE_FROM_LIST = "Vui lòng chọn một mục trong danh sách."
 INVALID_CHOICE = "Lựa chọn không hợp lệ."
@@ -180,3 +182,15 @@ def check_year_range(field) -> None:
     if field.data is not None and not MIN_YEAR <= field.data.year <= MAX_YEAR:
         field.data = None
         raise ValueError(f"Hãy chọn ngày trong các năm từ {MIN_YEAR} đến {MAX_YEAR}.")
+
+
+def signing_from_query(base):
+    """``base`` (a ``signers.Signing``) with the number and signer the download form sent in the
+    query string (``number``, ``authority``, ``position``, ``signer``); a refused value is a 400
+    with its Vietnamese message."""
+    given = {name: request.args.get(name) for name, _label, _longest in signers.FIELDS
+             if name in request.args}
+    try:
+        return signers.override(base, given)
+    except signers.DocumentValueError as error:
+        abort_vi(400, str(error))

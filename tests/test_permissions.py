@@ -84,6 +84,7 @@ PARAM_VALUES = {
 }
 ENDPOINT_PARAM_VALUES = {
     "reports.export_csv": {"slug": "tong-hop"},
+    "admin.document_settings_save": {"kind": "ward_report"},
 }
 
 

@@ -21,7 +21,7 @@ from contest.activities import bp
 from contest.activities.forms import ActivityEntryForm, ReportNoteForm
 from contest.errors import abort_vi
 from contest.extensions import db
-from contest.forms import ActionForm, choices, query_int, show_error
+from contest.forms import ActionForm, choices, query_int, show_error, signing_from_query
 from contest.helpers.timeutil import now_utc, to_local
 from contest.services.activity_log import activities as svc
 from contest.services.activity_log import period_reports as reports
@@ -328,6 +328,7 @@ def report():
         "activities/report.html", report=data, form=form, can_edit_note=can_edit_note,
         period_args=_period_args(year, quarter, unit_id), years=svc.years_with_activities(_today()),
         units=svc.scoped_units(actor), actor=actor,
+        signing=reports.default_signing(data).form_values(),
     ), status
 
 
@@ -338,22 +339,36 @@ def _period_args(year: int, quarter: int | None, unit_id: int | None) -> dict:
     return args
 
 
+def _document_response(data: bytes, mimetype: str, name: str):
+    response = current_app.response_class(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.route("/report.pdf")
 def report_pdf():
     data = _build(*_report_params())
-    response = current_app.response_class(reports.render_pdf(data), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{data.file_stem}.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    signing = signing_from_query(reports.default_signing(data))
+    return _document_response(reports.render_pdf(data, signing), "application/pdf",
+                              f"{data.file_stem}.pdf")
+
+
+@bp.route("/report.docx")
+def report_docx():
+    """The report as a Word document, with the number and signer of the download form."""
+    data = _build(*_report_params())
+    signing = signing_from_query(reports.default_signing(data))
+    return _document_response(
+        reports.render_docx(data, signing),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        f"{data.file_stem}.docx")
 
 
 @bp.route("/report.xlsx")
 def report_xlsx():
     data = _build(*_report_params())
-    response = current_app.response_class(
+    return _document_response(
         reports.render_xlsx(data),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response.headers["Content-Disposition"] = f'attachment; filename="{data.file_stem}.xlsx"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"{data.file_stem}.xlsx")

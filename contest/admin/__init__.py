@@ -29,6 +29,7 @@ NAV_LINKS = [
     ("admin.units", "Đơn vị", BACK_OFFICE_ROLES),
     ("admin.entry_points", "Mã QR", BACK_OFFICE_ROLES),
     ("admin.results", "Kết quả", BACK_OFFICE_ROLES),
+    ("admin.document_settings", "Văn bản", BACK_OFFICE_ROLES),
     ("admin.users.index", "Tài khoản", ("admin",)),
     ("admin.audit_log", "Nhật ký", ("admin",)),
 ]
@@ -36,6 +37,7 @@ NAV_LINKS = [
 from contest.admin import (  # noqa: E402,F401
     audit_log,
     contests,
+    documents,
     entry_points,
     questions,
     results,

@@ -5,6 +5,7 @@ from contest.models.attempt import Attempt, AttemptItem, CachedResult, ResultPub
 from contest.models.bank import OPTION_LETTERS, Question, QuestionVersion
 from contest.models.base import Base, UTCDateTime, new_public_id, utcnow
 from contest.models.contest import Contest, Round, contest_category
+from contest.models.document import DocumentSetting
 from contest.models.people import ENTRY_POINT_KINDS, GENDERS, EntryPoint, Participant, Scan
 from contest.models.practice import PracticeTally
 from contest.models.rate_limit import RateLimitCounter
@@ -20,7 +21,7 @@ from contest.models.user import ROLES, AuditEntry, User
 __all__ = [
     "ENTRY_POINT_KINDS", "GENDERS", "OPTION_LETTERS", "ROLES", "UNIT_KINDS",
     "Activity", "ActivityForm", "Attempt", "AttemptItem", "AuditEntry", "Base",
-    "CachedResult", "ContentArea", "Contest", "EntryPoint", "Participant",
+    "CachedResult", "ContentArea", "Contest", "DocumentSetting", "EntryPoint", "Participant",
     "ParticipantCategory", "PracticeTally", "Question", "QuestionVersion", "RateLimitCounter",
     "ReportNote", "ResultPublication",
     "Round", "Scan", "UTCDateTime", "Unit", "User", "activity_content_area",

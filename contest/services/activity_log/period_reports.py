@@ -1,10 +1,12 @@
-"""Quarterly and annual outreach reports: the tables, the PDF and the workbook.
+"""Quarterly and annual outreach reports: the tables, the PDF, the Word document, the workbook.
 
-``build_report`` gathers plain rows from the database; ``render_pdf`` and
-``render_xlsx`` turn those rows into bytes and never query. The PDF follows the
-layout Nghị định 30/2020/NĐ-CP sets for administrative documents (A4, margins
-20–25 / 15–20 / 30–35 mm; issuing body and number on the left, national motto on
-the right, place and date in italics, title, body, recipients and signature).
+``build_report`` gathers plain rows from the database; ``render_pdf``, ``render_docx`` and
+``render_xlsx`` turn those rows into bytes (the first two read only the signer's setting when
+none is given). The PDF and the Word document are one description (``_body``) in the layout
+Nghị định 30/2020/NĐ-CP sets for administrative documents (``contest.helpers.nd30``): issuing
+body and number on the left, national motto on the right, place and date in italics, title,
+body, recipients and the signature with its title and name, kept on the page of the last
+section.
 """
 
 from __future__ import annotations
@@ -14,23 +16,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlalchemy.orm import joinedload, selectinload
 
 from contest.extensions import db
+from contest.helpers import nd30, pdf_layout
+from contest.helpers.docx_layout import OfficialDocument
 from contest.helpers.formatting import format_number
-from contest.helpers.pdf import SERIF, add_fonts
 from contest.helpers.timeutil import to_local
 from contest.helpers.xlsx import cell_text, keep_as_text
 from contest.models import Activity, ActivityForm, ContentArea, Unit, activity_content_area
 from contest.services.activity_log import activities as svc
+from contest.services.documents import signers
 
-NATIONAL_NAME = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-MOTTO = "Độc lập - Tự do - Hạnh phúc"
 PARENT_BODY_SHORT = "UBND PHƯỜNG PHÙ VÂN"
 
 
@@ -67,16 +66,6 @@ class Report:
     @property
     def title_line(self) -> str:
         return f"Kết quả thông tin, tuyên truyền cải cách hành chính {self.period}"
-
-    @property
-    def number_line(self) -> str:
-        # The number is given by the clerk at issue; the space is left for it, as in the plan.
-        return "Số:        /BC-UBND" if self.unit_id is None else "Số:        /BC"
-
-    @property
-    def place_date_line(self) -> str:
-        d = self.issued_on
-        return f"{self.ward_name}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
 
     @property
     def file_stem(self) -> str:
@@ -210,242 +199,161 @@ def build_report(year: int, quarter: int | None, unit_id: int | None, *, now: da
     )
 
 
-# --- PDF -----------------------------------------------------------------------------------
+# --- the document: one description, rendered as PDF and as Word -------------------------
 
 
 def _vn(value: int | float | None, decimals: int = 0) -> str:
     return "–" if value is None else format_number(value, decimals)
 
 
-class _ReportPDF(FPDF):
-    def header(self) -> None:
-        # ND 30: page numbers from the second page, centred in the top margin.
-        if self.page_no() > 1:
-            self.set_font(SERIF, "", 13)
-            self.set_y(10)
-            self.cell(0, 6, str(self.page_no()), align="C")
-            self.set_y(self.t_margin)
+EMPTY_NOTE = "……………………………………………………………"
 
 
-LEFT_COL = 70.0
-GAP = 3.0
-
-
-def _font(pdf: FPDF, style: str = "", size: float = 13) -> None:
-    pdf.set_font(SERIF, "B" if "B" in style else "", size)
-
-
-def _italic_cell(pdf: FPDF, x: float, w: float, h: float, text: str, bold: bool = False,
-                 size: float = 13, align: str = "C") -> None:
-    # The bundled fonts have no italic face; a slant is the usual stand-in.
-    _font(pdf, "B" if bold else "", size)
-    y = pdf.get_y()
-    with pdf.skew(ax=12, x=x + w / 2, y=y + h):
-        pdf.set_xy(x, y)
-        pdf.multi_cell(w, h, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
-def _fit_size(pdf: FPDF, text: str, width: float, size: float, style: str = "B") -> float:
-    while size > 9:
-        _font(pdf, style, size)
-        if pdf.get_string_width(text) <= width:
-            break
-        size -= 0.5
-    return size
-
-
-def _paragraph(pdf: FPDF, text: str) -> None:
-    _font(pdf, "", 13)
-    for line in (text or "").splitlines():
-        line = line.strip()
-        if line:
-            pdf.set_x(pdf.l_margin)
-            pdf.multi_cell(0, 6.5, line, align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
-def _heading(pdf: FPDF, text: str) -> None:
-    if pdf.get_y() > pdf.h - 45:  # no heading alone at the foot of a page
-        pdf.add_page()
-    pdf.ln(2)
-    _font(pdf, "B", 13)
-    pdf.multi_cell(0, 7, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
-def _table(pdf: FPDF, headings: list[str], rows: list[list[str]], widths: tuple,
-           numeric_from: int) -> None:
-    _font(pdf, "", 11)
-    align = tuple("L" if i < numeric_from else "R" for i in range(len(headings)))
-    heading_style = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
-    # Aligned to the left margin: centring would use the page, and ND 30 margins are uneven.
-    with pdf.table(col_widths=widths, text_align=align, line_height=5.5, align="LEFT",
-                   width=pdf.epw,
-                   headings_style=heading_style, first_row_as_headings=True) as table:
-        head = table.row()
-        for heading in headings:
-            head.cell(heading, align="C")
-        for values in rows:
-            row = table.row()
-            for value in values:
-                row.cell(value)
-    pdf.ln(2)
-
-
-def render_pdf(report: Report) -> bytes:
-    pdf = _ReportPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_margins(left=30, top=20, right=15)
-    pdf.set_auto_page_break(auto=True, margin=20)
-    add_fonts(pdf)
-    pdf.set_title(f"Báo cáo {report.title_line}")
-    pdf.set_author(report.issuing_body)
-    pdf.add_page()
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-    right_x = pdf.l_margin + LEFT_COL + GAP
-    right_w = width - LEFT_COL - GAP
-    top = pdf.get_y()
-
-    # Left: the issuing body (and, for a unit, the body it belongs to), a rule, the number.
-    pdf.set_xy(pdf.l_margin, top)
-    if report.parent_body:
-        _font(pdf, "", 12)
-        pdf.multi_cell(LEFT_COL, 5.5, report.parent_body, align="C",
-                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    _font(pdf, "B", 12)
-    body = report.issuing_body
-    if report.parent_body is None and body.startswith("ỦY BAN NHÂN DÂN "):
-        body = "ỦY BAN NHÂN DÂN\n" + body.removeprefix("ỦY BAN NHÂN DÂN ")
-    pdf.multi_cell(LEFT_COL, 5.5, body, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    rule_y = pdf.get_y() + 1.5
-    pdf.line(pdf.l_margin + LEFT_COL * 0.33, rule_y, pdf.l_margin + LEFT_COL * 0.67, rule_y)
-    pdf.set_y(rule_y + 2.5)
-    _font(pdf, "", 13)
-    pdf.cell(LEFT_COL, 6, report.number_line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    left_bottom = pdf.get_y()
-
-    # Right: Quốc hiệu, Tiêu ngữ underlined as long as itself, then place and date in italics.
-    pdf.set_xy(right_x, top)
-    size = _fit_size(pdf, NATIONAL_NAME, right_w, 12)
-    _font(pdf, "B", size)
-    pdf.cell(right_w, 5.5, NATIONAL_NAME, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    size = _fit_size(pdf, MOTTO, right_w, 13)
-    _font(pdf, "B", size)
-    pdf.cell(right_w, 6, MOTTO, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    motto_w = pdf.get_string_width(MOTTO)
-    rule_y = pdf.get_y() + 0.5
-    pdf.line(right_x + (right_w - motto_w) / 2, rule_y, right_x + (right_w + motto_w) / 2, rule_y)
-    pdf.set_xy(right_x, max(rule_y + 2.5, left_bottom))
-    _italic_cell(pdf, right_x, right_w, 6, report.place_date_line)
-    pdf.set_y(max(pdf.get_y(), left_bottom) + 6)
-
-    # Title and summary line.
-    _font(pdf, "B", 14)
-    pdf.cell(0, 7, "BÁO CÁO", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    _font(pdf, "B", 13)
+def _summary_lines(report: Report) -> list[str]:
     # Broken by hand so the period stays on one line.
     second = report.period + (f" trên địa bàn phường {report.ward_name}"
                               if report.unit_name is None else "")
-    for line in ("Kết quả thông tin, tuyên truyền cải cách hành chính", second):
-        pdf.multi_cell(0, 6.5, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    rule_y = pdf.get_y() + 1.5
-    pdf.line(pdf.l_margin + width * 0.4, rule_y, pdf.l_margin + width * 0.6, rule_y)
-    pdf.set_y(rule_y + 5)
+    return ["Kết quả thông tin, tuyên truyền cải cách hành chính", second]
 
+
+def _letterhead(report: Report, signing: signers.Signing) -> nd30.Letterhead:
+    return nd30.Letterhead(
+        issuing_body=report.issuing_body, parent_body=report.parent_body,
+        number=signing.number,
+        place_date=nd30.place_date_line(report.ward_name, report.issued_on))
+
+
+def _body(report: Report) -> list[tuple]:
+    """The report's text up to its last section, as ("heading" | "paragraph", text) and
+    ("table", headings, rows, widths in mm, first numeric column) parts."""
     t = report.totals
     who = report.unit_name or f"Ủy ban nhân dân phường {report.ward_name}"
-    intro = (
+    parts: list[tuple] = [("paragraph", (
         f"Thực hiện Kế hoạch thông tin, tuyên truyền cải cách hành chính năm {report.year}, "
-        f"{who} "
-        f"báo cáo kết quả thực hiện {report.period} "
-        f"(từ ngày {report.date_from:%d/%m/%Y} đến ngày {report.date_to:%d/%m/%Y}) như sau:"
-    )
-    _paragraph(pdf, intro)
-
-    _heading(pdf, "I. KẾT QUẢ THỰC HIỆN")
-    _heading(pdf, "1. Hoạt động theo hình thức tuyên truyền (mục II.2 của Kế hoạch)")
-    summary = (f"Tổng số {_vn(t['activities'])} hoạt động, sử dụng {t['forms_used']}/"
-               f"{t['form_count']} hình thức tuyên truyền; "
-               + ("đã có hoạt động thuộc hình thức cuộc thi, hội thảo/tọa đàm, sân khấu hóa "
-                  "(mục II.2.e)." if t["contest_form_done"] else
-                  "chưa có hoạt động thuộc hình thức cuộc thi, hội thảo/tọa đàm, sân khấu hóa "
-                  "(mục II.2.e)."))
-    _paragraph(pdf, summary)
-    _table(pdf, ["Mục", "Hình thức", "Số hoạt động", "Số người"],
-           [[r["code"], r["title"], _vn(r["count"]), _vn(r["people"])] for r in report.by_form]
-           + [["", "Tổng cộng", _vn(t["activities"]), _vn(t["people"])]],
-           (12, 93, 30, 30), numeric_from=2)
-
+        f"{who} báo cáo kết quả thực hiện {report.period} "
+        f"(từ ngày {report.date_from:%d/%m/%Y} đến ngày {report.date_to:%d/%m/%Y}) như sau:"))]
+    parts += [("heading", "I. KẾT QUẢ THỰC HIỆN"),
+              ("heading", "1. Hoạt động theo hình thức tuyên truyền (mục II.2 của Kế hoạch)")]
+    done = "đã có" if t["contest_form_done"] else "chưa có"
+    parts.append(("paragraph",
+                  f"Tổng số {_vn(t['activities'])} hoạt động, sử dụng {t['forms_used']}/"
+                  f"{t['form_count']} hình thức tuyên truyền; {done} hoạt động thuộc hình thức "
+                  "cuộc thi, hội thảo/tọa đàm, sân khấu hóa (mục II.2.e)."))
+    parts.append(("table", ["Mục", "Hình thức", "Số hoạt động", "Số người"],
+                  [[r["code"], r["title"], _vn(r["count"]), _vn(r["people"])]
+                   for r in report.by_form]
+                  + [["", "Tổng cộng", _vn(t["activities"]), _vn(t["people"])]],
+                  (12, 93, 30, 30), 2))
     section = 2
     if report.unit_name is None:
-        _heading(pdf, f"{section}. Hoạt động theo cơ quan, đơn vị (mục IV.2 của Kế hoạch)")
-        _paragraph(pdf, f"{t['responsible_reported']}/{t['responsible_units']} cơ quan, đơn vị "
-                        f"có trách nhiệm đã ghi nhận hoạt động trong kỳ"
-                        + (f"; chưa có hoạt động: {', '.join(t['units_missing'])}."
-                           if t["units_missing"] else "."))
-        _table(pdf, ["Cơ quan, đơn vị", "Số hoạt động", "Số hình thức", "Số người"],
-               [[r["name"], _vn(r["count"]), _vn(r["forms"]), _vn(r["people"])]
-                for r in report.by_unit]
-               + [["Tổng cộng", _vn(sum(r["count"] for r in report.by_unit)), "",
-                   _vn(sum(r["people"] for r in report.by_unit))]],
-               (75, 30, 30, 30), numeric_from=1)
+        parts.append(("heading",
+                      f"{section}. Hoạt động theo cơ quan, đơn vị (mục IV.2 của Kế hoạch)"))
+        parts.append(("paragraph",
+                      f"{t['responsible_reported']}/{t['responsible_units']} cơ quan, đơn vị "
+                      "có trách nhiệm đã ghi nhận hoạt động trong kỳ"
+                      + (f"; chưa có hoạt động: {', '.join(t['units_missing'])}."
+                         if t["units_missing"] else ".")))
+        parts.append(("table", ["Cơ quan, đơn vị", "Số hoạt động", "Số hình thức", "Số người"],
+                      [[r["name"], _vn(r["count"]), _vn(r["forms"]), _vn(r["people"])]
+                       for r in report.by_unit]
+                      + [["Tổng cộng", _vn(sum(r["count"] for r in report.by_unit)), "",
+                          _vn(sum(r["people"] for r in report.by_unit))]],
+                      (75, 30, 30, 30), 1))
         section += 1
-
-    _heading(pdf, f"{section}. Phạm vi tác động")
-    _paragraph(pdf, f"Số lượt người được tuyên truyền: {_vn(t['people'])}.")
+    parts.append(("heading", f"{section}. Phạm vi tác động"))
+    parts.append(("paragraph", f"Số lượt người được tuyên truyền: {_vn(t['people'])}."))
     if report.quantities:
-        _table(pdf, ["Đơn vị tính", "Số lượng", "Số hoạt động"],
-               [[q["unit"] or "(không ghi)", _vn(q["quantity"]), _vn(q["activities"])]
-                for q in report.quantities], (85, 40, 40), numeric_from=1)
+        parts.append(("table", ["Đơn vị tính", "Số lượng", "Số hoạt động"],
+                      [[q["unit"] or "(không ghi)", _vn(q["quantity"]), _vn(q["activities"])]
+                       for q in report.quantities], (85, 40, 40), 1))
     section += 1
-
     c = report.contest
-    _heading(pdf, f"{section}. Kết quả Cuộc thi tìm hiểu về cải cách hành chính")
-    _paragraph(pdf, f"Số người đăng ký mới: {_vn(c['registrations'])}; số người dự thi: "
-                    f"{_vn(c['participants'])}; số lượt thi: {_vn(c['attempts'])}; "
-                    f"số bài đã nộp: {_vn(c['completed'])}.")
+    parts.append(("heading", f"{section}. Kết quả Cuộc thi tìm hiểu về cải cách hành chính"))
+    parts.append(("paragraph",
+                  f"Số người đăng ký mới: {_vn(c['registrations'])}; số người dự thi: "
+                  f"{_vn(c['participants'])}; số lượt thi: {_vn(c['attempts'])}; "
+                  f"số bài đã nộp: {_vn(c['completed'])}."))
     if c["areas"]:
-        _table(pdf, ["Mục", "Nội dung (lĩnh vực)", "Số câu trả lời", "Tỷ lệ đúng (%)"],
-               [[a["code"], a["title"], _vn(a["answered"]), _vn(a["percent_correct"], 1)]
-                for a in c["areas"]], (12, 93, 30, 30), numeric_from=2)
+        parts.append(("table", ["Mục", "Nội dung (lĩnh vực)", "Số câu trả lời",
+                                "Tỷ lệ đúng (%)"],
+                      [[a["code"], a["title"], _vn(a["answered"]), _vn(a["percent_correct"], 1)]
+                       for a in c["areas"]], (12, 93, 30, 30), 2))
     section += 1
-
-    _heading(pdf, f"{section}. Nội dung cần tăng cường tuyên truyền")
+    parts.append(("heading", f"{section}. Nội dung cần tăng cường tuyên truyền"))
     if report.areas_to_strengthen:
-        _table(pdf, ["Mục", "Nội dung (mục II.1)", "Lý do"],
-               [[a["code"], a["title"], a["reason"]] for a in report.areas_to_strengthen],
-               (12, 88, 65), numeric_from=3)
+        parts.append(("table", ["Mục", "Nội dung (mục II.1)", "Lý do"],
+                      [[a["code"], a["title"], a["reason"]] for a in report.areas_to_strengthen],
+                      (12, 88, 65), None))
     else:
-        _paragraph(pdf, "Các nội dung đều đã được tuyên truyền trong kỳ.")
-
-    _heading(pdf, "II. ĐÁNH GIÁ CHUNG")
+        parts.append(("paragraph", "Các nội dung đều đã được tuyên truyền trong kỳ."))
+    parts.append(("heading", "II. ĐÁNH GIÁ CHUNG"))
     for number, (label, key) in enumerate(
         [("Ưu điểm", "strengths"), ("Hạn chế", "limitations")], start=1
     ):
-        _heading(pdf, f"{number}. {label}")
-        _paragraph(pdf, report.note.get(key) or "……………………………………………………………")
-    _heading(pdf, "III. ĐỀ XUẤT, KIẾN NGHỊ")
-    _paragraph(pdf, report.note.get("proposals") or "……………………………………………………………")
+        parts.append(("heading", f"{number}. {label}"))
+        parts.append(("paragraph", report.note.get(key) or EMPTY_NOTE))
+    return parts
 
-    # Recipients on the left, signature on the right, kept together on one page.
-    if pdf.get_y() > pdf.h - 75:
-        pdf.add_page()
-    pdf.ln(6)
-    top = pdf.get_y()
+
+def _last_section(report: Report) -> list[tuple]:
+    """The section the signature is kept with."""
+    return [("heading", "III. ĐỀ XUẤT, KIẾN NGHỊ"),
+            ("paragraph", report.note.get("proposals") or EMPTY_NOTE)]
+
+
+def _closing(report: Report, signing: signers.Signing) -> nd30.Closing:
     recipients = (["- Sở Nội vụ;", "- TT Đảng ủy, HĐND;", "- Lãnh đạo UBND phường;",
                    "- Các phòng, ban, ngành, hội, đoàn thể;", "- Lưu: VT, VH-XH."]
                   if report.unit_name is None else
                   ["- UBND phường (qua phòng Văn hóa – Xã hội);", "- Lưu: VT."])
-    _italic_cell(pdf, pdf.l_margin, LEFT_COL, 5.5, "Nơi nhận:", bold=True, size=12, align="L")
-    _font(pdf, "", 11)
-    for line in recipients:
-        pdf.set_x(pdf.l_margin)
-        pdf.multi_cell(LEFT_COL, 5, line, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_xy(right_x, top)
-    signature = (["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
-                 if report.unit_name is None else ["THỦ TRƯỞNG ĐƠN VỊ"])
-    _font(pdf, "B", 13)
-    for line in signature:
-        pdf.set_x(right_x)
-        pdf.cell(right_w, 6.5, line, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    return nd30.Closing(signature=signing.signature, recipients=recipients)
+
+
+def default_signing(report: Report) -> signers.Signing:
+    """The ward's report is signed for the People's Committee; a unit's by its head."""
+    return signers.current("ward_report") if report.unit_id is None else signers.unit_report()
+
+
+def _draw_pdf(pdf, parts: list[tuple]) -> None:
+    for part in parts:
+        if part[0] == "heading":
+            pdf_layout.heading(pdf, part[1])
+        elif part[0] == "paragraph":
+            pdf_layout.paragraph(pdf, part[1])
+        else:
+            _kind, headings, rows, widths, numeric_from = part
+            pdf_layout.table(pdf, headings, rows, widths, numeric_from=numeric_from)
+
+
+def render_pdf(report: Report, signing: signers.Signing | None = None) -> bytes:
+    """The report as PDF; ``signing`` (number and signer) defaults to the office's setting."""
+    signing = signing or default_signing(report)
+    pdf = pdf_layout.new_document(title=f"Báo cáo {report.title_line}",
+                                  author=report.issuing_body)
+    pdf_layout.letterhead(pdf, _letterhead(report, signing))
+    pdf_layout.title(pdf, "BÁO CÁO", _summary_lines(report))
+    _draw_pdf(pdf, _body(report))
+    pdf_layout.closing_with(pdf, _closing(report, signing),
+                            before=lambda target: _draw_pdf(target, _last_section(report)))
     return bytes(pdf.output())
+
+
+def render_docx(report: Report, signing: signers.Signing | None = None) -> bytes:
+    """The same report as a Word document the office can number, edit and sign."""
+    signing = signing or default_signing(report)
+    document = OfficialDocument(title=f"Báo cáo {report.title_line}", author=report.issuing_body)
+    document.letterhead(_letterhead(report, signing))
+    document.title("BÁO CÁO", _summary_lines(report))
+    for part in _body(report) + _last_section(report):
+        if part[0] == "heading":
+            document.heading(part[1])
+        elif part[0] == "paragraph":
+            document.paragraph(part[1])
+        else:
+            _kind, headings, rows, widths, numeric_from = part
+            document.table(headings, rows, widths, numeric_from=numeric_from)
+    document.closing(_closing(report, signing))
+    return document.to_bytes()
 
 
 # --- workbook ------------------------------------------------------------------------------

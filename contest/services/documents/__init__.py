@@ -1,0 +1,1 @@
+"""The documents the office signs: who signs them and under what number."""
