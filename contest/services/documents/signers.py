@@ -17,6 +17,7 @@ from contest.helpers import audit
 from contest.helpers.nd30 import Signature
 from contest.helpers.text import clean, control_characters_message, has_control_characters
 from contest.models import DocumentSetting
+from contest.services.errors import DomainError
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,8 @@ FIELDS = (
 MAX_AUTHORITY_LINES = 3
 
 
-class DocumentValueError(ValueError):
+class DocumentValueError(DomainError):
     """A setting or a download's value refused, with a Vietnamese message and its field."""
-
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)
