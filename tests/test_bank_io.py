@@ -77,37 +77,37 @@ def find(report, row=None, column=None, contains=""):
 def test_starter_bank_imports_with_zero_errors(app_ctx):
     report = bank_io.import_files(starter_files(), dry_run=False, actor_id=None)
     assert report.errors == [], report.lines()
-    assert report.ok and report.added == 86 and question_count() == 86
+    assert report.ok and report.added == 112 and question_count() == 112
     # Every question got its first frozen version.
-    assert db.session.scalar(sa.select(sa.func.count(QuestionVersion.id))) == 86
+    assert db.session.scalar(sa.select(sa.func.count(QuestionVersion.id))) == 112
     per_area = dict(db.session.execute(
         sa.select(ContentArea.code, sa.func.count(Question.id))
         .join(Question).group_by(ContentArea.code)
     ).all())
     assert set(per_area) == {"a", "b", "c", "d", "đ", "e", "f", "g", "h", "i", "k"}
-    assert min(per_area.values()) >= 6
+    assert min(per_area.values()) >= 10
     # dd.csv holds area đ, d.csv area d: the two letters never mix.
     dd_texts = {r[1] for r in csv.reader(io.StringIO((QUESTIONS_DIR / "dd.csv").read_text()))}
     for q in db.session.scalars(sa.select(Question)):
         assert len(q.options) == 4
         assert (q.content_area.code == "đ") == (q.text in dd_texts)
-    assert report.lines()[-1].startswith("Đã thêm 86 câu hỏi")
+    assert report.lines()[-1].startswith("Đã thêm 112 câu hỏi")
 
 
 def test_reimport_adds_nothing_and_is_ok(app_ctx):
     bank_io.import_files(starter_files(), dry_run=False, actor_id=None)
     again = bank_io.import_files(starter_files(), dry_run=False, actor_id=None)
-    assert again.ok and again.added == 0 and len(again.skipped) == 86
+    assert again.ok and again.added == 0 and len(again.skipped) == 112
     assert not any(s.differs for s in again.skipped)
-    assert question_count() == 86
-    assert "bỏ qua 86 câu" in again.lines()[-1]
+    assert question_count() == 112
+    assert "bỏ qua 112 câu" in again.lines()[-1]
 
 
 def test_dry_run_writes_nothing(app_ctx):
     report = bank_io.import_files(starter_files(), dry_run=True, actor_id=None)
-    assert report.ok and report.dry_run and len(report.to_add) == 86
+    assert report.ok and report.dry_run and len(report.to_add) == 112
     assert report.added == 0 and question_count() == 0
-    assert "Chạy thử" in report.lines()[-1] and "sẽ thêm 86" in report.lines()[-1]
+    assert "Chạy thử" in report.lines()[-1] and "sẽ thêm 112" in report.lines()[-1]
 
 
 def test_import_by_an_organiser_writes_one_audit_entry(app_ctx):
@@ -371,7 +371,7 @@ def test_export_then_import_into_an_empty_bank_gives_the_same_bank(app_ctx):
     factories.make_question("d", text="Câu đã ngừng dùng?", active=False, difficulty=2)
     before = bank_snapshot()
     data, count = bank_io.export_bank()
-    assert count == 89
+    assert count == 115
 
     db.session.execute(sa.delete(QuestionVersion))
     db.session.execute(sa.delete(Question))
@@ -379,7 +379,7 @@ def test_export_then_import_into_an_empty_bank_gives_the_same_bank(app_ctx):
     assert question_count() == 0
 
     report = bank_io.import_files([("xuat.xlsx", data)], dry_run=False, actor_id=None)
-    assert report.ok and report.added == 89, report.lines()
+    assert report.ok and report.added == 115, report.lines()
     assert bank_snapshot() == before
 
 
@@ -418,4 +418,4 @@ def test_template_has_headers_one_example_and_reimports(app_ctx):
     assert second.ok and second.added == 0 and len(second.skipped) == 1
     # The example is the starter bank's first question: leaving it in adds nothing.
     bank = bank_io.import_files(starter_files(), dry_run=False, actor_id=None)
-    assert bank.added == 85 and not any(s.differs for s in bank.skipped)
+    assert bank.added == 111 and not any(s.differs for s in bank.skipped)

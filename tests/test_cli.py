@@ -119,11 +119,11 @@ def test_ensure_admin_prints_the_login_only_the_first_time(app, runner):
 def test_bank_import_folder_then_again_adds_nothing(app, runner):
     first = runner.invoke(args=["bank", "import", str(QUESTIONS_DIR)])
     assert first.exit_code == 0, first.output
-    assert "Đã thêm 86 câu hỏi" in first.output and "Lỗi" not in first.output
+    assert "Đã thêm 112 câu hỏi" in first.output and "Lỗi" not in first.output
     second = runner.invoke(args=["bank", "import", str(QUESTIONS_DIR)])
     assert second.exit_code == 0, second.output
-    assert "Đã thêm 0 câu hỏi; bỏ qua 86 câu" in second.output
-    assert count(app, Question) == 86
+    assert "Đã thêm 0 câu hỏi; bỏ qua 112 câu" in second.output
+    assert count(app, Question) == 112
 
 
 def test_bank_import_dry_run_writes_nothing(app, runner):
@@ -167,10 +167,10 @@ def test_bank_export_writes_xlsx_that_reimports(app, runner, tmp_path):
     target = tmp_path / "ngan-hang.xlsx"
     result = runner.invoke(args=["bank", "export", str(target)])
     assert result.exit_code == 0, result.output
-    assert f"Đã xuất 86 câu hỏi ra {target}." in result.output
-    assert load_workbook(target).active.max_row == 87
+    assert f"Đã xuất 112 câu hỏi ra {target}." in result.output
+    assert load_workbook(target).active.max_row == 113
     again = runner.invoke(args=["bank", "import", str(target)])
-    assert again.exit_code == 0 and "bỏ qua 86 câu" in again.output
+    assert again.exit_code == 0 and "bỏ qua 112 câu" in again.output
 
 
 def test_bank_export_needs_xlsx_suffix(app, runner, tmp_path):

@@ -742,23 +742,20 @@ def export_bank(questions: Iterable[Question] | None = None) -> tuple[bytes, int
     return _to_bytes(wb), count
 
 
-#: The template's example: a starter-bank question (plan II.1.a), so leaving it in adds nothing.
+#: The template's example: the starter bank's first question, so leaving it in adds nothing.
 TEMPLATE_EXAMPLE = [
     "a",
-    "Theo Kế hoạch, nội dung thông tin, tuyên truyền trọng tâm đầu tiên (mục II.1.a) là gì?",
-    "Tình hình hoạt động, kết quả giải quyết thủ tục hành chính tại Trung tâm Phục vụ hành "
-    "chính công",
-    "Đạo đức công vụ, văn hóa giao tiếp và tinh thần trách nhiệm của cán bộ, công chức",
-    "Các quan điểm, chủ trương của Đảng, chính sách pháp luật của Nhà nước, các chương trình, "
-    "kế hoạch cải cách hành chính của Trung ương và của tỉnh",
-    "Nội dung, kết quả các Chỉ số PAR INDEX, SIPAS, PCI, PAPI và DTI",
+    "Kế hoạch tuyên truyền cải cách hành chính năm 2026 của phường mong muốn điều gì ở người dân?",
+    "Đóng góp kinh phí để sửa chữa trụ sở các cơ quan hành chính của phường",
+    "Hiểu và đồng thuận với các mục tiêu, nhiệm vụ cải cách hành chính",
+    "Tự soạn thảo các thủ tục hành chính mới cho phường",
+    "Thay cán bộ tiếp nhận hồ sơ tại các buổi họp tổ dân phố",
     "",
     "",
-    "C",
-    "Mục II.1.a nêu nội dung đầu tiên là các quan điểm, chủ trương của Đảng, chính sách pháp "
-    "luật của Nhà nước, các chương trình, kế hoạch cải cách hành chính của Trung ương và của "
-    "tỉnh. Các phương án còn lại lần lượt thuộc các mục II.1.đ, II.1.h và II.1.d.",
-    "Kế hoạch TTCCHC 2026 phường Phù Vân, mục II.1.a",
+    "B",
+    "Kế hoạch đặt mục tiêu nâng cao nhận thức, sự đồng thuận của người dân, tổ chức, xã hội về "
+    "việc thực hiện các mục tiêu, nhiệm vụ cải cách hành chính của phường.",
+    "Kế hoạch thông tin, tuyên truyền cải cách hành chính năm 2026 của UBND phường Phù Vân",
     1,
 ]
 
