@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import sys
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from flask.cli import AppGroup, with_appcontext
 from contest.extensions import db
 from contest.helpers.timeutil import now_utc
 from contest.models import ROLES, Unit, User
-from contest.models.user import MIN_PASSWORD_LENGTH
 
 users_cli = AppGroup("users", help="Tài khoản Ban tổ chức.")
 bank_cli = AppGroup("bank", help="Ngân hàng câu hỏi: nhập, xuất.")
@@ -54,9 +52,13 @@ def demo_command() -> None:
         click.echo(f"Đường dẫn dự thi (mã QR mẫu): {base}/q/{result.entry_code}")
 
 
-def _validate_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.")
+def _validate_password(password: str, username: str) -> None:
+    from contest.services.people.users import UserError, check_password_rules
+
+    try:
+        check_password_rules(password, username)
+    except UserError as error:
+        raise click.ClickException(error.message) from error
 
 
 @users_cli.command("create")
@@ -79,7 +81,7 @@ def create_user_command(username, role, password, full_name, unit_name) -> None:
             raise click.ClickException(f"Không có đơn vị '{unit_name}'.")
     if password is None:
         password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
-    _validate_password(password)
+    _validate_password(password, username)
     user = User(username=username, role=role, full_name=full_name, unit=unit)
     user.set_password(password)
     db.session.add(user)
@@ -94,8 +96,11 @@ def ensure_admin_command(username: str) -> None:
     if db.session.scalar(sa.select(User).where(User.role == "admin", User.active)):
         click.echo("Đã có tài khoản quản trị; không tạo mới.")
         return
-    password = secrets.token_urlsafe(12)
-    user = User(username=username, role="admin", full_name="Quản trị hệ thống")
+    from contest.services.people.users import generate_password
+
+    password = generate_password()
+    user = User(username=username, role="admin", full_name="Quản trị hệ thống",
+                must_change_password=True)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()

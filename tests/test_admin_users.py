@@ -68,7 +68,7 @@ def test_admin_may_set_the_first_password(app, client, login_as):
     ({"username": "ab"}, "dài 3–60 ký tự"),
     ({"full_name": "  "}, "Vui lòng nhập họ và tên."),
     ({"role": "superuser"}, "Vui lòng chọn một mục trong danh sách."),
-    ({"password": "ngan"}, f"Mật khẩu phải có từ {MIN_PASSWORD_LENGTH}"),
+    ({"password": "ngan"}, f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự."),
     ({"role": "unit_reporter", "unit_id": ""}, "phải chọn đơn vị"),
     ({"unit_id": "abc"}, "Lựa chọn không hợp lệ."),
 ])
@@ -216,7 +216,7 @@ def test_users_change_their_own_password(app, client, login_as):
         "current_password": factories.PASSWORD, "new_password": "ngan",
         "confirm": "ngan"})
     assert response.status_code == 422
-    assert f"từ {MIN_PASSWORD_LENGTH} ký tự" in response.get_data(as_text=True)
+    assert f"ít nhất {MIN_PASSWORD_LENGTH} ký tự" in response.get_data(as_text=True)
     response = client.post("/account/password", data={
         "current_password": "sai-mat-khau", "new_password": "mat-khau-moi-dai",
         "confirm": "mat-khau-moi-dai"})

@@ -77,7 +77,7 @@ def test_users_create_refuses_bad_role(app, runner):
 def test_users_create_refuses_short_password(app, runner):
     result = runner.invoke(args=["users", "create", "x2", "--role", "admin", "--password", "ngan"])
     assert result.exit_code == 1
-    assert "Mật khẩu phải có ít nhất 10 ký tự." in result.output
+    assert "Mật khẩu phải có ít nhất 12 ký tự." in result.output
     assert count(app, User) == 0
 
 

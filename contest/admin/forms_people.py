@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from contest.admin.forms import BackOfficeForm
 from contest.forms import (
@@ -83,9 +83,8 @@ class UserCreateForm(BackOfficeForm):
     unit_id = IdSelectField("Đơn vị (bắt buộc với cán bộ báo cáo của đơn vị)")
     password = PasswordField(
         f"Mật khẩu (để trống để hệ thống tạo; tối thiểu {MIN_PASSWORD_LENGTH} ký tự)",
-        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=200,
-                                       message=f"Mật khẩu phải có từ {MIN_PASSWORD_LENGTH} "
-                                               "đến 200 ký tự.")],
+        # The rules (length, common passwords...) are the service's: users.check_password_rules.
+        validators=[Optional()],
     )
 
 

@@ -1,9 +1,8 @@
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo
 
 from contest.forms import max_length
-from contest.models.user import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -17,17 +16,13 @@ class LoginForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Mật khẩu hiện tại", validators=[DataRequired("Vui lòng nhập mật khẩu hiện tại.")]
+        "Mật khẩu hiện tại",
+        validators=[DataRequired("Vui lòng nhập mật khẩu hiện tại."), max_length(200)],
     )
     new_password = PasswordField(
         "Mật khẩu mới",
-        validators=[
-            DataRequired("Vui lòng nhập mật khẩu mới."),
-            Length(
-                min=MIN_PASSWORD_LENGTH, max=200,
-                message=f"Mật khẩu mới phải có từ {MIN_PASSWORD_LENGTH} ký tự.",
-            ),
-        ],
+        # The rules (length, common passwords...) are the service's: users.check_password_rules.
+        validators=[DataRequired("Vui lòng nhập mật khẩu mới.")],
     )
     confirm = PasswordField(
         "Nhập lại mật khẩu mới",

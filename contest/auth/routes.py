@@ -12,6 +12,7 @@ from contest.extensions import db, limiter
 from contest.forms import show_error
 from contest.helpers.timeutil import now_utc
 from contest.models import User
+from contest.models.user import MIN_PASSWORD_LENGTH
 from contest.services.people import users as user_service
 from contest.services.people.users import UserError
 
@@ -78,6 +79,8 @@ def login():
             user.last_login_at = now_utc()
             db.session.commit()
             flash(f"Xin chào {user.full_name or user.username}.", "success")
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password"))
             return redirect(safe_next_url(request.args.get("next")) or home_for(user))
     # Like every form: what was refused comes back with a 4xx and says what to fix.
     status = 422 if request.method == "POST" else 200
@@ -112,4 +115,5 @@ def change_password():
             flash("Đã đổi mật khẩu.", "success")
             return redirect(home_for(user))
     status = 422 if request.method == "POST" else 200
-    return render_template("auth/change_password.html", form=form), status
+    return render_template("auth/change_password.html", form=form,
+                           min_length=MIN_PASSWORD_LENGTH), status

@@ -18,7 +18,7 @@ ROLES = {
     "viewer": "Lãnh đạo, văn phòng (chỉ xem)",
     "unit_reporter": "Cán bộ báo cáo của đơn vị",
 }
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
 
 
 def hash_password(password: str) -> str:

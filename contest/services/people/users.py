@@ -20,6 +20,7 @@ from contest.helpers.text import clean, has_control_characters
 from contest.models import ROLES, Unit, User
 from contest.models.user import MIN_PASSWORD_LENGTH, hash_password, password_matches
 from contest.services.errors import DomainError
+from contest.services.people import passwords
 
 USER_FIELDS = ["username", "full_name", "role", "unit_id", "active"]
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,59}")
@@ -44,11 +45,21 @@ def generate_password(length: int = GENERATED_PASSWORD_LENGTH) -> str:
     return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
 
 
-def check_password_rules(password: str, field: str = "password") -> None:
+def check_password_rules(password: str, username: str, field: str = "password") -> None:
+    """A password nobody guesses first (ASVS 2.1.1, 2.1.7): long enough, not on the list
+    of common passwords, not the username inside, not one character or run repeated."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.", field)
     if len(password) > 200:
         raise UserError("Mật khẩu dài tối đa 200 ký tự.", field)
+    if passwords.is_repetition(password):
+        raise UserError("Mật khẩu không được chỉ là một ký tự hoặc một cụm ký tự lặp lại "
+                        "(như “aaaa…” hay “abab…”).", field)
+    if username and username.lower() in password.lower():
+        raise UserError("Mật khẩu không được chứa tên đăng nhập.", field)
+    if passwords.is_common(password):
+        raise UserError("Mật khẩu này nằm trong danh sách mật khẩu phổ biến, rất dễ bị đoán; "
+                        "vui lòng chọn mật khẩu khác.", field)
 
 
 def _check_role_and_unit(role: str, unit_id: int | None, keep_unit_id: int | None = None
@@ -86,7 +97,9 @@ def _guard_last_admin(user: User, *, losing_admin: bool) -> None:
 
 def create_user(data: UserData, actor_id: int | None,
                 password: str | None = None) -> tuple[User, str]:
-    """Create an account; returns it with its password (generated when none is given)."""
+    """Create an account; returns it with its password (generated when none is given).
+
+    The owner must change that first password at their first sign-in."""
     username = clean(data.username).lower()
     if not USERNAME_PATTERN.fullmatch(username):
         raise UserError(
@@ -102,10 +115,12 @@ def create_user(data: UserData, actor_id: int | None,
         raise UserError("Họ và tên dài tối đa 120 ký tự.", "full_name")
     unit_id = _check_role_and_unit(data.role, data.unit_id)
     if password:
-        check_password_rules(password)
+        check_password_rules(password, username)
     else:
         password = generate_password()
-    user = User(username=username, full_name=full_name, role=data.role, unit_id=unit_id)
+    # Whoever creates the account knows its first password: its owner chooses their own.
+    user = User(username=username, full_name=full_name, role=data.role, unit_id=unit_id,
+                must_change_password=True)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -171,7 +186,7 @@ def change_own_password(user: User, current: str, new: str) -> None:
     """
     if not user.check_password(current):
         raise UserError("Mật khẩu hiện tại không đúng.", "current_password")
-    check_password_rules(new, "new_password")
+    check_password_rules(new, user.username, "new_password")
     user.set_password(new)
     user.must_change_password = False
     user.end_sessions()
