@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -40,14 +39,14 @@ def _area(code: str = "a") -> ContentArea:
 
 def make_activity(unit: Unit, *, day: date = date(2026, 2, 10), form: str = "b",
                   areas: str = "a", title: str = "Treo pano tuyên truyền",
-                  attachment: bytes | None = None, directory=None) -> Activity:
+                  attachment: bytes | None = None) -> Activity:
     upload = svc.Upload("anh.png", attachment) if attachment else None
     return svc.create_activity(
         svc.Actor(None, "admin"),
         svc.ActivityData(date_start=day, unit_id=unit.id, form_id=_form(form).id,
                          content_area_ids=[_area(c).id for c in areas], title=title,
                          people_reached=50, quantity=2, quantity_unit="pano"),
-        directory=directory, max_bytes=5 * 1024 * 1024, upload=upload,
+        max_bytes=5 * 1024 * 1024, upload=upload,
     )
 
 
@@ -162,7 +161,7 @@ def test_two_presses_racing_past_the_check_record_once(app_ctx, monkeypatch, tmp
                             form_id=_form("b").id, content_area_ids=[_area("a").id],
                             title="Treo pano", submission_id="ab" * 16)
     actor = svc.Actor(None, "admin")
-    first = svc.create_activity(actor, data, directory=tmp_path, max_bytes=1024)
+    first = svc.create_activity(actor, data, max_bytes=1024)
     real_lookup, calls = svc._recorded_submission, []
 
     def missed_then_found(submission_id):
@@ -172,7 +171,7 @@ def test_two_presses_racing_past_the_check_record_once(app_ctx, monkeypatch, tmp
 
     monkeypatch.setattr(svc, "_recorded_submission", missed_then_found)
     with pytest.raises(svc.AlreadyRecorded) as repeat:
-        svc.create_activity(actor, data, directory=tmp_path, max_bytes=1024)
+        svc.create_activity(actor, data, max_bytes=1024)
     assert repeat.value.activity.id == first.id
     assert _count() == 1
 
@@ -201,21 +200,21 @@ def test_reporter_posting_another_units_id_is_refused(client, reporter_units):
 ])
 def test_reporter_cannot_reach_another_units_record(client, reporter_units, app, method, path):
     reporter, other = reporter_units
-    foreign = make_activity(other, attachment=PNG,
-                            directory=Path(app.config["ACTIVITY_UPLOAD_DIR"]))
-    before = svc.audit.snapshot(foreign, ["title", "unit_id", "attachment_path"])
+    foreign = make_activity(other, attachment=PNG)
+    before = svc.audit.snapshot(foreign, ["title", "unit_id", "attachment_name"])
     url = path.format(id=foreign.id)
     response = getattr(client, method)(url, data=payload(reporter.id, title="Đã bị sửa"))
     assert response.status_code in (403, 404)
     db.session.expire_all()
     still = db.session.get(Activity, foreign.id)
     assert still is not None
-    assert svc.audit.snapshot(still, ["title", "unit_id", "attachment_path"]) == before
+    assert svc.audit.snapshot(still, ["title", "unit_id", "attachment_name"]) == before
+    assert still.attachment_file.data == PNG
 
 
 def test_reporter_cannot_move_own_record_to_another_unit(client, reporter_units):
     reporter, other = reporter_units
-    mine = make_activity(reporter, directory=None)
+    mine = make_activity(reporter)
     response = client.post(f"/activities/{mine.id}/edit", data=payload(other.id, title="Chuyển"))
     assert response.status_code == 403
     db.session.expire_all()

@@ -27,7 +27,15 @@ from werkzeug.security import generate_password_hash
 
 from contest import create_app
 from contest.extensions import db
-from contest.models import Activity, ActivityForm, Attempt, ResultPublication, Unit, User
+from contest.models import (
+    Activity,
+    ActivityAttachment,
+    ActivityForm,
+    Attempt,
+    ResultPublication,
+    Unit,
+    User,
+)
 from contest.services.results import prizes
 from contest.services.results import publication as publication_service
 from tests import factories
@@ -153,14 +161,12 @@ def world(app, tmp_path) -> dict:
         publication = ResultPublication(contest_id=contest.id, round_id=round_.id,
                                         snapshot=snapshot)
         db.session.add(publication)
-        upload_dir = tmp_path / "uploads"
-        upload_dir.mkdir(exist_ok=True)
-        stored = secrets.token_hex(16) + ".pdf"
-        (upload_dir / stored).write_bytes(b"%PDF-1.4\n%%EOF\n")
         form = db.session.scalars(sa.select(ActivityForm)).first()
         activity = Activity(unit_id=unit.id, form_id=form.id, date_start=date.today(),
-                            title="Tuyên truyền CCHC tại tổ dân phố", attachment_path=stored,
+                            title="Tuyên truyền CCHC tại tổ dân phố",
                             attachment_name="bien-ban.pdf", attachment_type="application/pdf")
+        pdf = b"%PDF-1.4\n%%EOF\n"
+        activity.attachment_file = ActivityAttachment(data=pdf, size=len(pdf))
         db.session.add(activity)
         db.session.commit()
         target = make_user("viewer", username="nguoi-duoc-sua")

@@ -133,7 +133,7 @@ def test_report_workbook_with_control_characters_in_stored_text(app, client, log
             svc.Actor(None, "admin"),
             svc.ActivityData(date_start=date(2026, 2, 10), unit_id=unit.id, form_id=_form_id(),
                              content_area_ids=[_area_id()], title="Treo pano"),
-            directory=app.config["ACTIVITY_UPLOAD_DIR"], max_bytes=1024)
+            max_bytes=1024)
         activity = db.session.scalar(sa.select(Activity))
         activity.title = "=Treo\x03 pano"
         db.session.commit()

@@ -1,4 +1,4 @@
-"""Activity attachments: only real images and PDFs, within the size limit, inside uploads/."""
+"""Activity attachments: only real images and PDFs, within the size limit, kept in the database."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from contest.extensions import db
-from contest.models import Activity, ActivityForm, ContentArea, Unit
+from contest.models import Activity, ActivityAttachment, ActivityForm, ContentArea, Unit
 from contest.services.activity_log import activities as svc
 
 LIMIT = 4096
@@ -62,8 +62,13 @@ def _non_db_files(root: Path) -> set[Path]:
     return {p for p in _files(root) if ".sqlite3" not in p.name}
 
 
+def _stored_files() -> list[ActivityAttachment]:
+    return list(db.session.scalars(sa.select(ActivityAttachment)))
+
+
 def _nothing_stored(uploads: Path) -> bool:
-    return db.session.scalar(sa.select(sa.func.count(Activity.id))) == 0 and not _files(uploads)
+    return (db.session.scalar(sa.select(sa.func.count(Activity.id))) == 0
+            and not _stored_files() and not _files(uploads))
 
 
 @pytest.mark.parametrize("data,name,ctype", [
@@ -72,17 +77,22 @@ def _nothing_stored(uploads: Path) -> bool:
     (WEBP, "anh.webp", "image/webp"),
     (PDF, "Biên bản hội nghị.pdf", "application/pdf"),
 ])
-def test_real_images_and_pdfs_are_kept_under_a_random_name(client, organiser, uploads,
-                                                            data, name, ctype):
+def test_real_images_and_pdfs_are_kept_in_the_database(client, organiser, uploads,
+                                                       data, name, ctype):
     response = _post(client, data, name)
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     activity = db.session.scalar(sa.select(Activity))
     assert activity.attachment_type == ctype
     assert activity.attachment_name.rsplit(".", 1)[0] == name.rsplit(".", 1)[0]
-    stored = _files(uploads)
-    assert [p.name for p in stored] == [activity.attachment_path]
-    assert name not in activity.attachment_path
-    assert stored[0].read_bytes() == data
+    assert [(f.activity_id, f.data, f.size) for f in _stored_files()] == [
+        (activity.id, data, len(data))]
+    assert _files(uploads) == []  # nothing on this server's disk
+    download = client.get(f"/activities/{activity.id}/attachment")
+    assert download.status_code == 200
+    assert download.data == data
+    assert download.mimetype == ctype
+    assert download.headers["Cache-Control"] == "private, no-store"
+    assert "sandbox" in download.headers["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize("data,name", [
@@ -140,28 +150,18 @@ def test_service_refuses_path_like_names_without_writing(app_ctx, tmp_path, name
     unit = db.session.scalar(sa.select(Unit).order_by(Unit.id))
     form = db.session.scalar(sa.select(ActivityForm))
     area = db.session.scalar(sa.select(ContentArea))
-    target = tmp_path / "deep" / "uploads"
     with pytest.raises(svc.ActivityInvalid) as error:
         svc.create_activity(
             svc.Actor(None, "admin"),
             svc.ActivityData(date_start=date(2026, 1, 5),
                              unit_id=unit.id, form_id=form.id, content_area_ids=[area.id],
                              title="Thử"),
-            directory=target, max_bytes=LIMIT, upload=svc.Upload(name, PDF),
+            max_bytes=LIMIT, upload=svc.Upload(name, PDF),
         )
     assert "attachment" in error.value.errors
-    assert not target.exists() or not _files(target)
+    assert not _stored_files()
     assert not (tmp_path / "etc").exists()
     assert db.session.scalar(sa.select(sa.func.count(Activity.id))) == 0
-
-
-def test_stored_path_accepts_only_generated_names(tmp_path):
-    good = "0123456789abcdef0123456789abcdef.png"
-    assert svc.stored_path(tmp_path, good) == (tmp_path / good).resolve()
-    for bad in ["../x.png", "/etc/passwd", "0123456789abcdef0123456789abcdef.html",
-                "..%2f..%2fetc.png", ""]:
-        with pytest.raises(ValueError):
-            svc.stored_path(tmp_path, bad)
 
 
 def test_display_names_are_sanitised():
@@ -173,27 +173,32 @@ def test_display_names_are_sanitised():
     assert shown == "tai-lieu.pdf"  # the extension follows the real content
 
 
-def test_replacing_and_removing_an_attachment_cleans_the_folder(client, organiser, uploads):
+def _file_of(activity_id: int) -> bytes | None:
+    db.session.expire_all()
+    stored = db.session.get(ActivityAttachment, activity_id)
+    return None if stored is None else stored.data
+
+
+def test_replacing_and_removing_an_attachment_keeps_only_the_current_file(client, organiser):
     assert _post(client, PNG, "a.png").status_code == 302
     activity = db.session.scalar(sa.select(Activity))
-    first = activity.attachment_path
     response = client.post(f"/activities/{activity.id}/edit",
                            data={**_fields(), "attachment": (io.BytesIO(PDF), "b.pdf")},
                            content_type="multipart/form-data")
     assert response.status_code == 302
-    db.session.expire_all()
-    activity = db.session.get(Activity, activity.id)
-    assert activity.attachment_path != first
-    assert [p.name for p in _files(uploads)] == [activity.attachment_path]
+    assert _file_of(activity.id) == PDF
+    assert len(_stored_files()) == 1
+    assert db.session.get(Activity, activity.id).attachment_name == "b.pdf"
     response = client.post(f"/activities/{activity.id}/edit",
                            data={**_fields(), "remove_attachment": "y"})
     assert response.status_code == 302
-    db.session.expire_all()
-    assert db.session.get(Activity, activity.id).attachment_path is None
-    assert _files(uploads) == []
+    assert _file_of(activity.id) is None
+    assert db.session.get(Activity, activity.id).attachment_name is None
+    assert _stored_files() == []
+    assert client.get(f"/activities/{activity.id}/attachment").status_code == 404
 
 
-def test_a_refused_replacement_keeps_the_old_file(client, organiser, uploads):
+def test_a_refused_replacement_keeps_the_old_file(client, organiser):
     assert _post(client, PNG, "a.png").status_code == 302
     activity = db.session.scalar(sa.select(Activity))
     response = client.post(f"/activities/{activity.id}/edit",
@@ -204,11 +209,53 @@ def test_a_refused_replacement_keeps_the_old_file(client, organiser, uploads):
     db.session.expire_all()
     kept = db.session.get(Activity, activity.id)
     assert kept.title == "Treo băng rôn tuyên truyền"
-    assert [p.name for p in _files(uploads)] == [kept.attachment_path]
+    assert _file_of(kept.id) == PNG
 
 
-def test_deleting_an_activity_removes_its_file(client, organiser, uploads):
+def test_deleting_an_activity_removes_its_file(client, organiser):
     assert _post(client, PNG, "a.png").status_code == 302
     activity = db.session.scalar(sa.select(Activity))
     assert client.post(f"/activities/{activity.id}/delete").status_code == 302
-    assert _files(uploads) == []
+    db.session.expire_all()
+    assert _stored_files() == []
+
+
+def test_the_migration_moves_files_from_the_upload_folder_into_the_database(app, uploads):
+    """Files uploaded before 0190 lived in instance/uploads: the upgrade copies them into
+    the database and leaves the originals for the operator to remove."""
+    from flask_migrate import upgrade
+
+    from contest.services.setup.seed import seed_reference_data
+
+    kept_name = "0123456789abcdef0123456789abcdef.png"
+    lost_name = "fedcba9876543210fedcba9876543210.pdf"
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(revision="0003")
+        seed_reference_data()
+        unit = db.session.scalar(sa.select(Unit.id).order_by(Unit.id))
+        form = db.session.scalar(sa.select(ActivityForm.id))
+        db.session.remove()
+        uploads.mkdir(parents=True, exist_ok=True)
+        (uploads / kept_name).write_bytes(PNG)
+        with db.engine.begin() as conn:
+            for activity_id, stored, shown, ctype in [
+                (1, kept_name, "pano.png", "image/png"),
+                (2, lost_name, "bien-ban.pdf", "application/pdf"),  # its file is gone
+            ]:
+                conn.execute(sa.text(
+                    "INSERT INTO activity (id, unit_id, form_id, date_start, title, description,"
+                    " place, quantity_unit, evidence_url, attachment_path, attachment_name,"
+                    " attachment_type, created_at, updated_at) VALUES (:id, :unit, :form,"
+                    " '2026-04-02', 'Treo pano', '', '', '', '', :stored, :shown, :ctype,"
+                    " '2026-04-02 08:00:00', '2026-04-02 08:00:00')"),
+                    {"id": activity_id, "unit": unit, "form": form, "stored": stored,
+                     "shown": shown, "ctype": ctype})
+        upgrade()
+        assert _file_of(1) == PNG
+        assert db.session.get(Activity, 1).attachment_name == "pano.png"
+        assert _file_of(2) is None
+        assert db.session.get(Activity, 2).attachment_name is None
+        assert (uploads / kept_name).read_bytes() == PNG  # the original stays

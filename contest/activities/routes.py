@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import secrets
 from datetime import date
-from pathlib import Path
 
 from flask import (
     current_app,
@@ -36,15 +36,6 @@ def _actor() -> svc.Actor:
 
 def _today() -> date:
     return to_local(now_utc()).date()
-
-
-def _upload_dir():
-    # ACTIVITY_UPLOAD_DIR lets tests (and unusual deployments) move the folder; the
-    # default is instance/uploads, outside the static folder so nothing is served directly.
-    configured = current_app.config.get("ACTIVITY_UPLOAD_DIR")
-    if configured:
-        return Path(configured).resolve()
-    return svc.upload_dir(current_app.instance_path)
 
 
 def _year_arg() -> int:
@@ -96,8 +87,7 @@ def _save(form: ActivityEntryForm, actor: svc.Actor, activity=None):
     if not form.validate_on_submit():
         return None
     try:
-        kwargs = {"directory": _upload_dir(),
-                  "max_bytes": current_app.config["MAX_ATTACHMENT_BYTES"],
+        kwargs = {"max_bytes": current_app.config["MAX_ATTACHMENT_BYTES"],
                   "upload": _upload_from(form)}
         if activity is None:
             return svc.create_activity(actor, _data_from(form, actor), **kwargs)
@@ -223,7 +213,7 @@ def delete(activity_id: int):
         abort_vi(400, "Biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")
     title = activity.title
     try:
-        svc.delete_activity(actor, activity, directory=_upload_dir())
+        svc.delete_activity(actor, activity)
     except svc.PermissionDenied as error:
         abort_vi(403, error.message)
     flash(f"Đã xóa hoạt động “{title}”.", "success")
@@ -232,12 +222,13 @@ def delete(activity_id: int):
 
 @bp.route("/<int:activity_id>/attachment")
 def attachment(activity_id: int):
-    found = svc.attachment_for_download(_actor(), activity_id, _upload_dir())
+    found = svc.attachment_for_download(_actor(), activity_id)
     if found is None:
         abort_vi(404, "Không tìm thấy tệp đính kèm, hoặc bạn không được xem tệp này.")
-    activity, path = found
-    response = send_file(path, mimetype=activity.attachment_type, as_attachment=True,
-                         download_name=activity.attachment_name or path.name, max_age=0)
+    activity, data = found
+    response = send_file(io.BytesIO(data), mimetype=activity.attachment_type,
+                         as_attachment=True, max_age=0,
+                         download_name=activity.attachment_name or "tep-dinh-kem")
     response.headers["Cache-Control"] = "private, no-store"
     # Even if a browser were tricked into rendering it, the file may run nothing.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -1,6 +1,11 @@
 """All models, importable from one place: ``from contest.models import Round``."""
 
-from contest.models.activity import Activity, ReportNote, activity_content_area
+from contest.models.activity import (
+    Activity,
+    ActivityAttachment,
+    ReportNote,
+    activity_content_area,
+)
 from contest.models.attempt import Attempt, AttemptItem, CachedResult, ResultPublication
 from contest.models.bank import OPTION_LETTERS, Question, QuestionVersion
 from contest.models.base import Base, UTCDateTime, new_public_id, utcnow
@@ -18,12 +23,40 @@ from contest.models.reference import (
 )
 from contest.models.user import ROLES, AuditEntry, User
 
+# One name a line, so models added in parallel branches merge without conflicts.
 __all__ = [
-    "ENTRY_POINT_KINDS", "GENDERS", "OPTION_LETTERS", "ROLES", "UNIT_KINDS",
-    "Activity", "ActivityForm", "Attempt", "AttemptItem", "AuditEntry", "Base",
-    "CachedResult", "ContentArea", "Contest", "DocumentSetting", "EntryPoint", "Participant",
-    "ParticipantCategory", "PracticeTally", "Question", "QuestionVersion", "RateLimitCounter",
-    "ReportNote", "ResultPublication",
-    "Round", "Scan", "UTCDateTime", "Unit", "User", "activity_content_area",
-    "contest_category", "new_public_id", "utcnow",
+    "ENTRY_POINT_KINDS",
+    "GENDERS",
+    "OPTION_LETTERS",
+    "ROLES",
+    "UNIT_KINDS",
+    "Activity",
+    "ActivityAttachment",
+    "ActivityForm",
+    "Attempt",
+    "AttemptItem",
+    "AuditEntry",
+    "Base",
+    "CachedResult",
+    "ContentArea",
+    "Contest",
+    "DocumentSetting",
+    "EntryPoint",
+    "Participant",
+    "ParticipantCategory",
+    "PracticeTally",
+    "Question",
+    "QuestionVersion",
+    "RateLimitCounter",
+    "ReportNote",
+    "ResultPublication",
+    "Round",
+    "Scan",
+    "UTCDateTime",
+    "Unit",
+    "User",
+    "activity_content_area",
+    "contest_category",
+    "new_public_id",
+    "utcnow",
 ]

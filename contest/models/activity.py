@@ -36,8 +36,8 @@ class Activity(Base):
     #: Unit of measure for ``quantity``: "pano", "tin bài", "video"...
     quantity_unit: Mapped[str] = mapped_column(sa.String(60), default="")
     evidence_url: Mapped[str] = mapped_column(sa.String(500), default="")
-    #: Stored file name under instance/uploads (random, never the uploader's name).
-    attachment_path: Mapped[str | None] = mapped_column(sa.String(200))
+    #: The evidence file's name as shown (cleaned), and its type judged by content;
+    #: its bytes are in :class:`ActivityAttachment`.
     attachment_name: Mapped[str | None] = mapped_column(sa.String(200))
     attachment_type: Mapped[str | None] = mapped_column(sa.String(60))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
@@ -51,10 +51,27 @@ class Activity(Base):
     content_areas: Mapped[list[ContentArea]] = relationship(
         secondary=activity_content_area, order_by="ContentArea.position"
     )
+    #: Loaded only when asked for: lists of activities never carry the files.
+    attachment_file: Mapped[ActivityAttachment | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="select"
+    )
 
     __table_args__ = (
         sa.CheckConstraint("date_end IS NULL OR date_end >= date_start", name="date_order"),
     )
+
+
+class ActivityAttachment(Base):
+    """The evidence file of an activity, kept in the database rather than on one server's
+    disk: every server behind a load balancer serves it, and a database backup holds it."""
+
+    __tablename__ = "activity_attachment"
+
+    activity_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("activity.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    size: Mapped[int]
 
 
 class ReportNote(Base):

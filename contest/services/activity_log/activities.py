@@ -10,14 +10,11 @@ activities; organisers and admins write for any unit; viewers read all.
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -30,6 +27,7 @@ from contest.helpers.text import clean, without_control_characters
 from contest.helpers.timeutil import local_to_utc
 from contest.models import (
     Activity,
+    ActivityAttachment,
     ActivityForm,
     ContentArea,
     ReportNote,
@@ -56,8 +54,6 @@ ATTACHMENT_TYPES = {
     "application/pdf": (".pdf", "tệp PDF"),
 }
 ATTACHMENT_HELP = "ảnh (JPEG, PNG, WebP) hoặc tệp PDF"
-UPLOAD_SUBDIR = "uploads"
-_STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp|pdf)$")
 
 TITLE_MAX = 300
 TEXT_MAX = 5000
@@ -393,38 +389,6 @@ def check_upload(upload: Upload, max_bytes: int) -> tuple[str, str]:
     return content_type, (stem or "tep-dinh-kem") + ext
 
 
-def upload_dir(instance_path: str | os.PathLike) -> Path:
-    return Path(instance_path).resolve() / UPLOAD_SUBDIR
-
-
-def stored_path(directory: Path, stored_name: str) -> Path:
-    """The absolute path of a stored file; ValueError if the name is not one we generate."""
-    if not _STORED_NAME.match(stored_name or ""):
-        raise ValueError("not a stored attachment name")
-    path = (directory / stored_name).resolve()
-    if path.parent != directory.resolve():
-        raise ValueError("attachment outside the upload folder")
-    return path
-
-
-def _write_file(directory: Path, content_type: str, data: bytes) -> str:
-    directory.mkdir(parents=True, exist_ok=True)
-    name = secrets.token_hex(16) + ATTACHMENT_TYPES[content_type][0]
-    path = stored_path(directory, name)
-    with open(path, "xb") as handle:  # "x": never overwrite an existing file
-        handle.write(data)
-    return name
-
-
-def _remove_file(directory: Path, stored_name: str | None) -> None:
-    if not stored_name:
-        return
-    try:
-        stored_path(directory, stored_name).unlink(missing_ok=True)
-    except (ValueError, OSError):  # a missing or odd file must not block the change
-        pass
-
-
 # --- writes --------------------------------------------------------------------------------
 
 _AUDIT_FIELDS = ["unit_id", "form_id", "date_start", "date_end", "title", "description",
@@ -447,12 +411,24 @@ def _prepare_upload(upload: Upload | None, max_bytes: int) -> tuple[str, str] | 
         raise ActivityInvalid({"attachment": str(error)}) from error
 
 
+def _attach(activity: Activity, file_info: tuple[str, str] | None, data: bytes | None,
+            remove: bool = False) -> None:
+    """Put the uploaded file on the activity (replacing any), or take it off."""
+    if file_info is not None and data is not None:
+        activity.attachment_type, activity.attachment_name = file_info
+        activity.attachment_file = ActivityAttachment(data=data, size=len(data))
+    elif remove:
+        activity.attachment_name = activity.attachment_type = None
+        activity.attachment_file = None
+
+
 def create_activity(
-    actor: Actor, data: ActivityData, *, directory: Path, max_bytes: int,
-    upload: Upload | None = None,
+    actor: Actor, data: ActivityData, *, max_bytes: int, upload: Upload | None = None,
 ) -> Activity:
     """Record an activity (and its file) and commit; nothing is kept if anything is refused.
 
+    The file is stored in the database with the activity, in the same transaction:
+    every server behind the load balancer sees it, and a database backup holds it.
     The same entry form sent twice (its submission id already recorded, or recorded by
     the other request in the meantime) raises :class:`AlreadyRecorded` with the first.
     """
@@ -466,12 +442,8 @@ def create_activity(
     file_info = _prepare_upload(upload, max_bytes)
     activity = Activity(author_id=actor.id, submission_id=submission_id, **cleaned)
     activity.content_areas = areas
-    stored = None
     try:
-        if file_info is not None:
-            stored = _write_file(directory, file_info[0], upload.data)
-            activity.attachment_path = stored
-            activity.attachment_type, activity.attachment_name = file_info
+        _attach(activity, file_info, upload.data if upload else None)
         db.session.add(activity)
         db.session.flush()
         audit.record(actor.id, "activity.create", object_type="activity", object_id=activity.id,
@@ -479,75 +451,53 @@ def create_activity(
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        _remove_file(directory, stored)
         if (earlier := _recorded_submission(submission_id)) is not None:
             raise AlreadyRecorded(earlier) from None
         raise
     except Exception:
         db.session.rollback()
-        _remove_file(directory, stored)
         raise
     return activity
 
 
 def update_activity(
-    actor: Actor, activity: Activity, data: ActivityData, *, directory: Path, max_bytes: int,
+    actor: Actor, activity: Activity, data: ActivityData, *, max_bytes: int,
     upload: Upload | None = None, remove_attachment: bool = False,
 ) -> Activity:
-    """Change an activity; a new file replaces the old one, which is removed after the commit."""
+    """Change an activity; a new file replaces the old one in the same transaction."""
     _require_edit(actor, activity)
     cleaned, areas = _validate(actor, data)
     file_info = _prepare_upload(upload, max_bytes)
     before = _snapshot(activity)
-    old_file = activity.attachment_path
-    stored = None
     try:
         for name, value in cleaned.items():
             setattr(activity, name, value)
         activity.content_areas = areas
-        if file_info is not None:
-            stored = _write_file(directory, file_info[0], upload.data)
-            activity.attachment_path = stored
-            activity.attachment_type, activity.attachment_name = file_info
-        elif remove_attachment:
-            activity.attachment_path = activity.attachment_name = activity.attachment_type = None
+        _attach(activity, file_info, upload.data if upload else None, remove=remove_attachment)
         audit.record(actor.id, "activity.update", object_type="activity", object_id=activity.id,
                      summary=f"Sửa hoạt động: {activity.title}", before=before,
                      after=_snapshot(activity))
         db.session.commit()
     except Exception:
         db.session.rollback()
-        _remove_file(directory, stored)
         raise
-    if old_file and old_file != activity.attachment_path:
-        _remove_file(directory, old_file)
     return activity
 
 
-def delete_activity(actor: Actor, activity: Activity, *, directory: Path) -> None:
+def delete_activity(actor: Actor, activity: Activity) -> None:
     _require_edit(actor, activity)
-    old_file = activity.attachment_path
     audit.record(actor.id, "activity.delete", object_type="activity", object_id=activity.id,
                  summary=f"Xóa hoạt động: {activity.title}", before=_snapshot(activity))
     db.session.delete(activity)
     db.session.commit()
-    _remove_file(directory, old_file)
 
 
-def attachment_for_download(
-    actor: Actor, activity_id: int, directory: Path
-) -> tuple[Activity, Path] | None:
-    """The activity and its file path when the actor may read it and the file exists."""
+def attachment_for_download(actor: Actor, activity_id: int) -> tuple[Activity, bytes] | None:
+    """The activity and its file's bytes when the actor may read it and it has a file."""
     activity = get_for_read(actor, activity_id)
-    if activity is None or not activity.attachment_path:
+    if activity is None or activity.attachment_file is None:
         return None
-    try:
-        path = stored_path(directory, activity.attachment_path)
-    except ValueError:
-        return None
-    if not path.is_file():
-        return None
-    return activity, path
+    return activity, activity.attachment_file.data
 
 
 # --- reads ---------------------------------------------------------------------------------
