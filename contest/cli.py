@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -183,14 +184,28 @@ def backup_command(path: Path) -> None:
     click.echo(f"Đã sao lưu cơ sở dữ liệu vào {path} ({size_mb:.1f} MB).")
 
 
+#: Cron starts the sweep each minute on every server; within this interval only the
+#: first one to claim it works (a little under a minute, for clocks and cron jitter).
+SWEEP_EVERY = timedelta(seconds=50)
+
+
 @attempts_cli.command("sweep")
-def attempts_sweep_command() -> None:
+@click.option("--force", is_flag=True,
+              help="Quét ngay cả khi máy chủ khác vừa quét trong phút này.")
+def attempts_sweep_command(force: bool) -> None:
     """Grade attempts left open past their deadline (finish time = their deadline), then fix
-    the prediction figure of rounds that have closed."""
+    the prediction figure of rounds that have closed.
+
+    Safe to schedule every minute on every server: one of them does the work.
+    """
+    from contest.helpers.scheduling import claim_run
     from contest.services.results.ranking import fix_closed_rounds
     from contest.services.taking.attempts import expire_overdue
 
     now = now_utc()
+    if not claim_run("attempts.sweep", now, SWEEP_EVERY) and not force:
+        click.echo("Máy chủ khác vừa quét trong phút này; bỏ qua.")
+        return
     graded = expire_overdue(now, current_app.config["SUBMIT_GRACE_SECONDS"])
     db.session.commit()
     click.echo(f"Đã chấm {graded} bài thi quá hạn.")

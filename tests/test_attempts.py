@@ -470,6 +470,35 @@ def test_sweep_command(app, runner):
         assert db.session.get(Attempt, attempt_id).finished_by == "timeout"
 
 
+def test_sweep_scheduled_on_every_server_runs_once_a_minute(app, runner):
+    """Cron runs `attempts sweep` each minute on each of N servers: one does the work."""
+    with app.app_context():
+        now = factories.now()
+        contest, round_, participant = _setup(opens_at=now - timedelta(hours=3))
+        attempt_id = svc.start_attempt(participant.id, round_.id, now - timedelta(hours=1)).id
+    first = runner.invoke(args=["attempts", "sweep"])
+    assert "Đã chấm 1 bài thi quá hạn" in first.output
+    second = runner.invoke(args=["attempts", "sweep"])  # the other server, same minute
+    assert second.exit_code == 0
+    assert "Máy chủ khác vừa quét" in second.output
+    forced = runner.invoke(args=["attempts", "sweep", "--force"])
+    assert "Đã chấm 0 bài thi quá hạn" in forced.output
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).finished_by == "timeout"
+
+
+def test_a_sweep_claim_lasts_one_interval(app_ctx):
+    from contest.helpers.scheduling import claim_run
+
+    now = factories.now()
+    every = timedelta(seconds=50)
+    assert claim_run("attempts.sweep", now, every) is True
+    assert claim_run("attempts.sweep", now + timedelta(seconds=10), every) is False
+    assert claim_run("attempts.sweep", now + timedelta(seconds=49), every) is False
+    assert claim_run("attempts.sweep", now + timedelta(seconds=50), every) is True
+    assert claim_run("another.job", now, every) is True  # jobs are claimed separately
+
+
 def test_grading_uses_the_served_version_not_a_later_edit(app_ctx):
     contest, round_, participant = _setup(quota={"a": 1}, per_area=1, codes="a")
     now = factories.now()

@@ -159,3 +159,14 @@ def test_the_same_phone_registering_twice_at_once_makes_one_participant(app):
     assert len(set(results)) == 1
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Participant.id))) == 1
+
+
+def test_servers_sweeping_at_the_same_moment_claim_the_minute_once(app):
+    """N servers' cron fire `attempts sweep` together: exactly one claim succeeds."""
+    from datetime import timedelta
+
+    from contest.helpers.scheduling import claim_run
+
+    now = datetime.now(UTC)
+    results = _race(app, 8, lambda i: claim_run("attempts.sweep", now, timedelta(seconds=50)))
+    assert sorted(results) == [False] * 7 + [True]

@@ -11,6 +11,7 @@ from contest.models.bank import OPTION_LETTERS, Question, QuestionVersion
 from contest.models.base import Base, UTCDateTime, new_public_id, utcnow
 from contest.models.contest import Contest, Round, contest_category
 from contest.models.document import DocumentSetting
+from contest.models.jobs import ScheduledRun
 from contest.models.people import ENTRY_POINT_KINDS, GENDERS, EntryPoint, Participant, Scan
 from contest.models.practice import PracticeTally
 from contest.models.rate_limit import RateLimitCounter
@@ -52,6 +53,7 @@ __all__ = [
     "ResultPublication",
     "Round",
     "Scan",
+    "ScheduledRun",
     "UTCDateTime",
     "Unit",
     "User",
