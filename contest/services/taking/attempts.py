@@ -700,9 +700,6 @@ def expire_overdue(now: datetime, grace_seconds: int | None = None) -> int:
     return graded
 
 
-
-
-
 def attempts_left(round_: Round, participant_id: int) -> int:
     used = db.session.scalar(
         sa.select(sa.func.count(Attempt.id)).where(Attempt.participant_id == participant_id,
