@@ -197,9 +197,9 @@ def sign_in_as(app, client, role: str | None, unit_id: int) -> None:
         return
     with app.app_context():
         unit = db.session.get(Unit, unit_id) if role == "unit_reporter" else None
-        user_id = make_user(role, unit_id=unit.id if unit else None).id
+        session_id = make_user(role, unit_id=unit.id if unit else None).get_id()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
 
 
