@@ -7,7 +7,7 @@ them (docs/deploy.md §6). A stored name whose file is gone loses its attachment
 (it could not be downloaded before either).
 
 Revision ID: 0190
-Revises: 0180
+Revises: 0170
 """
 import re
 import secrets
@@ -18,7 +18,7 @@ from alembic import op
 from flask import current_app
 
 revision = "0190"
-down_revision = "0180"
+down_revision = "0170"
 branch_labels = None
 depends_on = None
 
