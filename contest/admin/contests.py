@@ -124,6 +124,10 @@ def _contest_values(form: ContestForm) -> rounds_service.ContestValues:
         rank_by_category_group=form.rank_by_category_group.data,
         study_material=form.study_material.data or "",
         practice_enabled=form.practice_enabled.data,
+        purpose=(form.purpose.data or "").strip(),
+        contact_phone=(form.contact_phone.data or "").strip(),
+        contact_address=(form.contact_address.data or "").strip(),
+        participation_certificates=form.participation_certificates.data,
         category_ids=list(form.category_ids.data or []),
     )
 

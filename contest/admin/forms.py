@@ -41,8 +41,12 @@ from contest.models.bank import (
     SOURCE_MAX_LENGTH,
 )
 from contest.models.contest import (
+    CONTACT_ADDRESS_MAX_LENGTH,
+    CONTACT_PHONE_MAX_LENGTH,
     COUNTED_ATTEMPT_RULES,
     PREDICTION_TARGETS,
+    PRIZE_VALUE_MAX_LENGTH,
+    PURPOSE_MAX_LENGTH,
     REVEAL_POLICIES,
     STUDY_MAX_LENGTH,
 )
@@ -177,11 +181,22 @@ class ContestForm(BackOfficeForm):
         max_length(STUDY_MAX_LENGTH, "Tài liệu tìm hiểu")])
     practice_enabled = BooleanField(
         "Cho phép mọi người ôn tập (không cần đăng ký) với các câu hỏi ôn tập")
+    purpose = StringField("Mục đích cuộc thi (một câu)", validators=[
+        max_length(PURPOSE_MAX_LENGTH, "Mục đích cuộc thi")])
+    contact_phone = StringField("Số điện thoại đường dây nóng / Zalo của Ban tổ chức", validators=[
+        max_length(CONTACT_PHONE_MAX_LENGTH, "Số điện thoại liên hệ")],
+        render_kw={"inputmode": "tel"})
+    contact_address = StringField("Địa chỉ liên hệ Ban tổ chức", validators=[
+        max_length(CONTACT_ADDRESS_MAX_LENGTH, "Địa chỉ liên hệ")])
+    participation_certificates = BooleanField(
+        "Người đã nộp bài được tải Giấy chứng nhận tham gia (PDF)")
 
 
 class PrizeTierForm(Form):
     name = StringField("Tên giải", validators=[Optional(), max_length(100)])
     count = VnIntegerField("Số lượng", validators=[Optional()])
+    value = StringField("Giải thưởng gồm", validators=[
+        Optional(), max_length(PRIZE_VALUE_MAX_LENGTH, "Giải thưởng gồm")])
 
 
 class RoundForm(BackOfficeForm):
@@ -217,8 +232,12 @@ class RoundForm(BackOfficeForm):
         for entry in self.prize_tiers.entries:
             name = (entry.form.name.data or "").strip()
             count = entry.form.count.data
-            if name or count is not None:
-                tiers.append({"name": name, "count": count})
+            value = (entry.form.value.data or "").strip()
+            if name or count is not None or value:
+                tier = {"name": name, "count": count}
+                if value:
+                    tier["value"] = value
+                tiers.append(tier)
         return tiers
 
 

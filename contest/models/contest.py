@@ -13,6 +13,12 @@ from contest.models.reference import ParticipantCategory
 #: The longest study text (Tài liệu tìm hiểu) an organiser may save, in characters.
 STUDY_MAX_LENGTH = 50_000
 
+#: Lengths of what organisers tell residents on the contest page.
+PURPOSE_MAX_LENGTH = 300
+CONTACT_PHONE_MAX_LENGTH = 30
+CONTACT_ADDRESS_MAX_LENGTH = 300
+PRIZE_VALUE_MAX_LENGTH = 200
+
 #: How an optional registration field is asked: not at all, optional, or required.
 FIELD_MODES = ("hidden", "optional", "required")
 
@@ -56,6 +62,18 @@ class Contest(Base):
     practice_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: After the contest ended, organisers opened the whole bank to practice.
     practice_whole_bank: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: One sentence on why the contest is held, at the top of the contest page.
+    purpose: Mapped[str] = mapped_column(sa.String(PURPOSE_MAX_LENGTH), default="",
+                                         server_default="")
+    #: The organisers' hotline or Zalo number, shown to residents ("liên hệ Ban tổ chức").
+    contact_phone: Mapped[str] = mapped_column(sa.String(CONTACT_PHONE_MAX_LENGTH), default="",
+                                               server_default="")
+    #: Where to find the organisers (office, room), shown beside the number.
+    contact_address: Mapped[str] = mapped_column(sa.String(CONTACT_ADDRESS_MAX_LENGTH),
+                                                 default="", server_default="")
+    #: A resident who submitted may download a Giấy chứng nhận tham gia.
+    participation_certificates: Mapped[bool] = mapped_column(default=False,
+                                                             server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     rounds: Mapped[list[Round]] = relationship(
@@ -123,7 +141,8 @@ class Round(Base):
     prediction_target: Mapped[str] = mapped_column(sa.String(20), default="full_marks")
     #: When residents see the answer key: "after_close", "after_submit" or "never".
     reveal_answers: Mapped[str] = mapped_column(sa.String(20), default="after_close")
-    #: Prize tiers down the ranking, e.g. [{"name": "Giải Nhất", "count": 1}, ...].
+    #: Prize tiers down the ranking, e.g. [{"name": "Giải Nhất", "count": 1,
+    #: "value": "Giấy khen và 1.000.000 đồng"}, ...]; "value" (what the prize is) is optional.
     prize_tiers: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
     #: The prediction's actual figure, fixed once when the round closes.
     prediction_actual: Mapped[int | None]

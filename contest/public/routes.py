@@ -41,9 +41,11 @@ from contest.models import (
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS
 from contest.public import bp, identity
 from contest.public.forms import ActionForm, ConfirmForm, RegistrationForm
+from contest.public.sharing import share_meta
 from contest.services.contests import entry_points
 from contest.services.results.ranking import RULE_TEXT as RANKING_RULE_TEXT
 from contest.services.results.ranking import counted_attempt
+from contest.services.statistics import participation
 from contest.services.taking import attempts as attempt_service
 from contest.services.taking import registration
 from contest.services.taking.registration import UNIT_OTHER, RegistrationInput
@@ -190,7 +192,8 @@ def contest(slug: str):
         attempts_left=attempts_left, form=ActionForm(),
         registration_open=contest.takes_registrations(now), contest_ended=contest.has_ended(now),
         counted_rules=COUNTED_ATTEMPT_RULES, has_results=has_results,
-        ranking_rule=RANKING_RULE_TEXT,
+        ranking_rule=RANKING_RULE_TEXT, share=share_meta(contest),
+        entries=participation.entry_count(contest.id),
     )
 
 

@@ -6,6 +6,7 @@ are embedded because the PDF core fonts have no Vietnamese letters.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -173,3 +174,80 @@ def sticker_sheet_pdf(*, title: str, stickers: Sequence[Sticker], columns: int =
         pdf.set_x(x + 3)
         pdf.cell(inner, 4.4, sticker.url, align="C")
     return bytes(pdf.output())
+
+
+# --- the link preview: the poster as a picture for chat apps --------------------------------
+
+#: Open Graph's recommended size: Zalo and Facebook crop other shapes.
+PREVIEW_SIZE = (1200, 630)
+
+
+def _wrap(draw, text: str, font, width: int) -> list[str]:
+    """Lines of ``text`` no wider than ``width`` pixels, broken between words."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if line and draw.textlength(candidate, font=font) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    if line:
+        lines.append(line)
+    return lines
+
+
+def poster_preview_png(*, title: str, url: str, organiser: str, dates: RoundDates | None,
+                       slogan: str = SLOGAN) -> bytes:
+    """The poster's content (organiser, title, round dates, QR code, address, slogan) as a
+    1200×630 PNG, for the link preview (og:image) of the contest and its entry pages."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from contest.helpers.pdf import FONT_DIR
+
+    width, height = PREVIEW_SIZE
+    image = Image.new("RGB", PREVIEW_SIZE, "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((12, 12, width - 13, height - 13), outline=RED, width=8)
+
+    def font(name: str, size: int):
+        return ImageFont.truetype(str(FONT_DIR / name), size)
+
+    qr_side = 330
+    qr = qr_image(url, box_size=10).convert("RGB").resize((qr_side, qr_side), Image.NEAREST)
+    image.paste(qr, (width - qr_side - 50, 90))
+    text_width = width - qr_side - 50 - 60 - 40
+    x, y = 60, 50
+    bold = font("DejaVuSans-Bold.ttf", 26)
+    for line in _wrap(draw, organiser.upper(), bold, text_width)[:2]:
+        draw.text((x, y), line, fill=DARK, font=bold)
+        y += 34
+    y += 16
+    size = 54 if len(title) < 60 else 44 if len(title) < 110 else 36
+    title_font = font("DejaVuSans-Bold.ttf", size)
+    lines = _wrap(draw, title, title_font, text_width)
+    if len(lines) > 5:
+        lines = [*lines[:4], lines[4] + "…"]
+    for line in lines:
+        draw.text((x, y), line, fill=RED, font=title_font)
+        y += int(size * 1.2)
+    y += 14
+    regular = font("DejaVuSans.ttf", 26)
+    if dates is not None:
+        for line in _wrap(draw, round_line(dates), regular, text_width)[:2]:
+            draw.text((x, y), line, fill=DARK, font=regular)
+            y += 34
+    url_font = font("DejaVuSans-Bold.ttf", 24)
+    draw.text((width - qr_side - 50 + qr_side / 2, 90 + qr_side + 16), "Quét mã để dự thi",
+              fill=DARK, font=url_font, anchor="mt")
+    slogan_font = font("DejaVuSerif-Bold.ttf", 22)
+    slogan_lines = _wrap(draw, f"“{slogan}”", slogan_font, width - 120)[:2]
+    y = height - 40 - 30 * len(slogan_lines)
+    for line in slogan_lines:
+        draw.text((width / 2, y), line, fill=RED, font=slogan_font, anchor="mt")
+        y += 30
+    out = io.BytesIO()
+    # A few flat colours: a palette keeps the picture small for slow connections.
+    image.quantize(colors=32).save(out, format="PNG", optimize=True)
+    return out.getvalue()

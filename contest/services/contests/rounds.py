@@ -73,14 +73,22 @@ class ContestValues:
     rank_by_category_group: bool = False
     study_material: str = ""
     practice_enabled: bool = False
+    purpose: str = ""
+    contact_phone: str = ""
+    contact_address: str = ""
+    participation_certificates: bool = False
     category_ids: list[int] = field(default_factory=list)
 
 
 CONTEST_FIELDS = [
     "title", "slug", "rules", "status", "organiser", "birth_year_mode", "gender_mode",
     "citizen_id_mode", "min_age", "max_age", "one_prize_per_contest", "rank_by_category_group",
-    "study_material", "practice_enabled",
+    "study_material", "practice_enabled", "purpose", "contact_phone", "contact_address",
+    "participation_certificates",
 ]
+
+#: A hotline or Zalo number as organisers write it: digits, spaces, dots, dashes, a leading +.
+_CONTACT_PHONE = re.compile(r"\+?[0-9][0-9 .\-]{6,24}[0-9]")
 
 
 def slug_errors(slug: str, taken: bool) -> list[str]:
@@ -128,6 +136,10 @@ def validate_contest(values: ContestValues, *, slug_taken: bool,
         _add(errors, "category_ids", "Vui lòng chọn ít nhất một đối tượng dự thi.")
     elif not set(values.category_ids) <= known:
         _add(errors, "category_ids", "Đối tượng dự thi không hợp lệ.")
+    if values.contact_phone and not _CONTACT_PHONE.fullmatch(values.contact_phone):
+        _add(errors, "contact_phone",
+             "Số điện thoại liên hệ chỉ gồm chữ số (có thể cách nhau bằng dấu cách hoặc dấu "
+             "chấm), ví dụ 0229 3871 234 hoặc 0912 345 678.")
     if values.rank_by_category_group and not values.category_ids:
         _add(errors, "rank_by_category_group", "Cần chọn đối tượng dự thi để xếp hạng riêng.")
     return errors

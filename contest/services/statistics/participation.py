@@ -667,3 +667,13 @@ def describe(f: StatsFilter) -> list[tuple[str, str]]:
         ("Đơn vị", unit.name if unit else "Tất cả đơn vị"),
         ("Đối tượng", category.name if category else "Tất cả đối tượng"),
     ]
+
+
+def entry_count(contest_id: int) -> int:
+    """Lượt dự thi of a contest: submitted attempts in all its rounds (the contest page's
+    "Đã có 1.234 lượt dự thi"); attempts still in progress are not counted yet."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Attempt.id))
+        .join(Round, Round.id == Attempt.round_id)
+        .where(Round.contest_id == contest_id, Attempt.status == "submitted")
+    ) or 0
