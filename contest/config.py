@@ -64,6 +64,11 @@ class DefaultConfig:
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 
+    #: Strict-Transport-Security max-age (seconds), sent in production on requests that came
+    #: over HTTPS; 0 sends none. Start lower (e.g. 300) the first time HTTPS is turned on.
+    HSTS_MAX_AGE = 31536000
+    HSTS_INCLUDE_SUBDOMAINS = False
+
     #: werkzeug ProxyFix: how many proxies in front set each X-Forwarded-* header.
     #: 0 = do not trust the header. Behind one nginx: X_FOR=1, X_PROTO=1 (see docs/deploy.md).
     PROXY_FIX_X_FOR = 0
