@@ -352,3 +352,23 @@ def test_practice_counts_appear_in_statistics_beside_the_contest(client, login_a
     page = _text(client.get(f"/reports/items?contest={other.id}"))
     table = page[page.index('id="practice-areas"'):]
     assert re.findall(r'<td class="num">([^<]*)</td>', table)[2] == "0"
+
+
+# --------------------------------------------------------------------------- starter material
+
+
+def test_demo_contest_ships_the_starter_study_material_and_practice(app, runner):
+    from contest.services.setup.study_material import STARTER_STUDY_MATERIAL
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        contest = db.session.scalar(sa.select(Contest))
+        assert contest.study_material == STARTER_STUDY_MATERIAL and contest.practice_enabled
+    blocks = study.parse(STARTER_STUDY_MATERIAL)
+    headings = [b.text for b in blocks if b.kind == "h2"]
+    assert len(headings) == 4 and headings[1] == "II. Mười một nội dung tuyên truyền"
+    assert len([b for b in blocks if b.kind == "h3" and b.text[0].isdigit()]) == 11
+    client = app.test_client()
+    assert "Nghị định số 118/2025/NĐ-CP" in _text(client.get(f"/c/{contest.slug}/tai-lieu"))
+    pdf = client.get(f"/c/{contest.slug}/tai-lieu.pdf")
+    assert pdf.status_code == 200 and len(PdfReader(io.BytesIO(pdf.data)).pages) >= 2

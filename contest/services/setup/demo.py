@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from contest.extensions import db
 from contest.helpers.timeutil import LOCAL_TZ
 from contest.models import Contest, EntryPoint, ParticipantCategory, Round, Unit
+from contest.services.setup.study_material import STARTER_STUDY_MATERIAL
 
 DEMO_SLUG = "cchc-2026"
 DEMO_ENTRY_CODE = "PHUVAN"
@@ -82,6 +83,10 @@ def create_demo(now: datetime) -> DemoResult:
     """Create the demo contest unless it exists; idempotent."""
     existing = db.session.scalar(sa.select(Contest).where(Contest.slug == DEMO_SLUG))
     if existing is not None:
+        if not existing.study_material:
+            # A demo made before study material existed gets the starter text.
+            existing.study_material = STARTER_STUDY_MATERIAL
+            db.session.commit()
         code = db.session.scalar(
             sa.select(EntryPoint.code).where(EntryPoint.contest_id == existing.id).limit(1)
         )
@@ -99,6 +104,8 @@ def create_demo(now: datetime) -> DemoResult:
         status="published",
         organiser="UBND phường Phù Vân",
         min_age=14,
+        study_material=STARTER_STUDY_MATERIAL,
+        practice_enabled=True,
     )
     contest.categories = list(
         db.session.scalars(sa.select(ParticipantCategory).order_by(ParticipantCategory.position))
