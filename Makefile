@@ -29,6 +29,7 @@ run: $(VENV)/.installed-app
 	$(FLASK) db upgrade
 	$(FLASK) seed
 	$(FLASK) bank import questions/
+	if [ -d questions/practice ]; then $(FLASK) bank import questions/practice --practice; fi
 	$(FLASK) demo
 	$(FLASK) users ensure-admin
 	@echo ""

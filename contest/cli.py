@@ -113,8 +113,13 @@ def ensure_admin_command(username: str) -> None:
 @bank_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra, không ghi gì.")
-def bank_import_command(path: Path, dry_run: bool) -> None:
-    """Import questions from an .xlsx/.csv file or a folder of them (all or nothing)."""
+@click.option("--practice", is_flag=True,
+              help="Câu hỏi ôn tập: không bao giờ rút vào đề thi (trừ dòng ghi «Ôn tập: Không»).")
+def bank_import_command(path: Path, dry_run: bool, practice: bool) -> None:
+    """Import questions from an .xlsx/.csv file or a folder of them (all or nothing).
+
+    With --practice they go to the practice pool (e.g. questions/practice/).
+    """
     from contest.services.bank import import_export as bank_io
     # Old Excel/other sheet files are passed on so the import refuses them with a message
     # instead of skipping them silently; Excel's "~$" lock files and hidden files are skipped.
@@ -126,7 +131,8 @@ def bank_import_command(path: Path, dry_run: bool) -> None:
     if not files:
         raise click.ClickException(f"Không có tệp .csv hoặc .xlsx nào trong {path}.")
     report = bank_io.import_files(
-        [(p.name, p.read_bytes()) for p in files], dry_run=dry_run, actor_id=None
+        [(p.name, p.read_bytes()) for p in files], dry_run=dry_run, actor_id=None,
+        practice=practice,
     )
     for line in report.lines():
         click.echo(line)

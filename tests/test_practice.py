@@ -354,7 +354,47 @@ def test_practice_counts_appear_in_statistics_beside_the_contest(client, login_a
     assert re.findall(r'<td class="num">([^<]*)</td>', table)[2] == "0"
 
 
-# --------------------------------------------------------------------------- starter material
+# --------------------------------------------------------------------------- bank files
+
+HEADER = ("Lĩnh vực,Câu hỏi,Phương án A,Phương án B,Đáp án đúng,Giải thích,Căn cứ,"
+          "Mức độ,Ôn tập\n")
+
+
+def test_import_marks_questions_for_practice_by_column(app_ctx):
+    from contest.services.bank import import_export as bank_io
+
+    data = (HEADER
+            + "a,Câu ôn tập thứ nhất?,Có,Không,A,Vì thế.,Kế hoạch,1,Có\n"
+            + "a,Câu dự thi thứ hai?,Có,Không,A,Vì thế.,Kế hoạch,1,\n"
+            + "a,Câu sai cột ôn tập?,Có,Không,A,Vì thế.,Kế hoạch,1,Hình như\n")
+    report = bank_io.import_files([("bank.csv", data.encode())])
+    assert not report.ok
+    assert any("Ôn tập" in str(e) or "câu hỏi ôn tập" in str(e) for e in report.errors)
+    report = bank_io.import_files([("bank.csv", data.rsplit("a,Câu sai", 1)[0].encode())])
+    assert report.ok and report.added == 2
+    practice = dict(db.session.execute(sa.select(Question.text, Question.practice)).all())
+    assert practice == {"Câu ôn tập thứ nhất?": True, "Câu dự thi thứ hai?": False}
+    # The export writes the column back, so a round trip keeps the practice pool.
+    exported, _ = bank_io.export_bank()
+    import openpyxl
+    ws = openpyxl.load_workbook(io.BytesIO(exported)).active
+    headers = [c.value for c in ws[1]]
+    assert headers[-1] == "Ôn tập"
+    assert {row[1]: row[-1] for row in ws.iter_rows(min_row=2, values_only=True)} == {
+        "Câu ôn tập thứ nhất?": "Có", "Câu dự thi thứ hai?": "Không"}
+
+
+def test_cli_imports_a_folder_into_the_practice_pool(app, runner, tmp_path):
+    folder = tmp_path / "practice"
+    folder.mkdir()
+    (folder / "a.csv").write_text(
+        HEADER.replace(",Ôn tập", "")
+        + "a,Câu ôn tập qua dòng lệnh?,Có,Không,A,Vì thế.,Kế hoạch,1\n", encoding="utf-8")
+    result = runner.invoke(args=["bank", "import", str(folder), "--practice"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        question = db.session.scalar(sa.select(Question))
+        assert question.practice and not question.in_round_pool
 
 
 def test_demo_contest_ships_the_starter_study_material_and_practice(app, runner):

@@ -81,7 +81,9 @@ COLUMNS: list[Column] = [
 ]
 #: Optional extra column written by the export so an export keeps deactivated questions so.
 ACTIVE_COLUMN = Column("active", "Đang dùng")
-ALL_COLUMNS = [*COLUMNS, ACTIVE_COLUMN]
+#: Optional: «Có» puts the question in the practice pool (never drawn in a round).
+PRACTICE_COLUMN = Column("practice", "Ôn tập")
+ALL_COLUMNS = [*COLUMNS, ACTIVE_COLUMN, PRACTICE_COLUMN]
 COLUMN_BY_KEY = {column.key: column for column in ALL_COLUMNS}
 TEMPLATE_HEADERS = [column.header for column in COLUMNS]
 EXPORT_HEADERS = [column.header for column in ALL_COLUMNS]
@@ -278,9 +280,10 @@ def _parse_difficulty(value: Any, text: str) -> int | None:
     return None
 
 
-def _parse_active(text: str) -> bool | None:
+def _parse_active(text: str, default: bool = True) -> bool | None:
+    """«Có»/«Không» (and the usual spellings); empty is ``default``; anything else None."""
     if text == "":
-        return True
+        return default
     word = search_key(text)
     if word in _YES:
         return True
@@ -299,6 +302,8 @@ class _Context:
     by_title: dict[str, ContentArea]
     #: fingerprint → (file, row) of the first row with that question text.
     seen: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: Practice pool for rows whose «Ôn tập» cell is empty or absent.
+    practice: bool = False
 
 
 @dataclass
@@ -479,6 +484,15 @@ def _validate_row(
         else:
             active = parsed_active
 
+    practice = ctx.practice
+    if "practice" in values and usable("practice"):
+        parsed_practice = _parse_active(values["practice"], default=ctx.practice)
+        if parsed_practice is None:
+            error("practice", f"«{values['practice'][:20]}» không hợp lệ. Hãy ghi «Có» (câu "
+                              "hỏi ôn tập) hoặc «Không»; để trống là «Không».")
+        else:
+            practice = parsed_practice
+
     # Duplicates inside the files: every row must be a different question.
     if text and usable("text"):
         key = fingerprint(text)
@@ -496,6 +510,7 @@ def _validate_row(
         content_area_id=area.id, text=text, options=[o for o in options if o],
         correct_option=correct, explanation=values.get("explanation", ""),
         source=values.get("source", ""), difficulty=difficulty, active=active,
+        practice=practice,
     ))
 
 
@@ -576,6 +591,7 @@ def _content_differs(question: Question, planned: QuestionData) -> bool:
         or question.source != planned.source
         or question.difficulty != planned.difficulty
         or question.active != planned.active
+        or question.practice != planned.practice
     )
 
 
@@ -596,8 +612,12 @@ def check_files(
     *,
     max_bytes: int | None = None,
     max_rows: int = MAX_IMPORT_ROWS,
+    practice: bool = False,
 ) -> ImportReport:
-    """Validate files without writing: the report of what an import would do."""
+    """Validate files without writing: the report of what an import would do.
+
+    ``practice``: rows without an «Ôn tập» value go to the practice pool.
+    """
     if max_bytes is None:
         max_bytes = current_app.config.get("MAX_IMPORT_BYTES", DEFAULT_MAX_IMPORT_BYTES)
     areas = list(db.session.scalars(sa.select(ContentArea).order_by(ContentArea.position)))
@@ -606,6 +626,7 @@ def check_files(
         report=report,
         by_code={area.code: area for area in areas},
         by_title={search_key(area.title): area for area in areas},
+        practice=practice,
     )
     if not files:
         report.errors.append(ImportIssue("(không có tệp)", "chưa chọn tệp nào để nhập."))
@@ -633,12 +654,13 @@ def import_files(
     *,
     max_bytes: int | None = None,
     max_rows: int = MAX_IMPORT_ROWS,
+    practice: bool = False,
 ) -> ImportReport:
     """Validate ``(file name, bytes)`` pairs and, when all is well and not a dry run, add them.
 
     All or nothing: one bad row anywhere and nothing is written. Commits on success.
     """
-    report = check_files(files, max_bytes=max_bytes, max_rows=max_rows)
+    report = check_files(files, max_bytes=max_bytes, max_rows=max_rows, practice=practice)
     report.dry_run = dry_run
     if dry_run or not report.ok or not report.to_add:
         return report
@@ -681,7 +703,7 @@ _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _WIDTHS = {"area": 10, "text": 60, "answer": 12, "explanation": 50, "source": 32,
-           "difficulty": 9, "active": 11}
+           "difficulty": 9, "active": 11, "practice": 9}
 _OPTION_WIDTH = 32
 
 
@@ -716,6 +738,7 @@ def _row_values(question: Question) -> list[Any]:
         question.content_area.code, question.text, *options, question.correct_letter,
         question.explanation, question.source, question.difficulty,
         "Có" if question.active else "Không",
+        "Có" if question.practice else "Không",
     ]
 
 
