@@ -7,6 +7,7 @@ ids; an attempt that is not the browser's own is answered as not found.
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -43,6 +45,7 @@ from contest.public import bp, identity
 from contest.public.forms import ActionForm, ConfirmForm, RegistrationForm
 from contest.public.sharing import share_meta
 from contest.services.contests import entry_points
+from contest.services.results import certificates
 from contest.services.results.ranking import RULE_TEXT as RANKING_RULE_TEXT
 from contest.services.results.ranking import counted_attempt
 from contest.services.statistics import participation
@@ -616,6 +619,34 @@ def result(public_id: str):
         attempts_left=left if round_.is_open(now) else 0, form=ActionForm(),
         counted_rule=COUNTED_ATTEMPT_RULES.get(round_.counted_attempt, ""),
     )
+
+
+@bp.route("/a/<public_id>/certificate.pdf")
+def certificate(public_id: str):
+    """Giấy chứng nhận tham gia for a submitted attempt, when the organisers give them."""
+    attempt, refusal = _own_attempt(public_id)
+    if refusal:
+        return refusal
+    round_ = attempt.round
+    if not round_.contest.participation_certificates:
+        return notice("Không có giấy chứng nhận",
+                      "Ban tổ chức không cấp giấy chứng nhận tham gia cho cuộc thi này.", 404,
+                      contest=round_.contest)
+    if not attempt.is_submitted:
+        return notice("Chưa nộp bài",
+                      "Giấy chứng nhận tham gia được cấp sau khi bạn nộp bài.", 409,
+                      contest=round_.contest)
+    participant = db.session.get(Participant, attempt.participant_id)
+    config = current_app.config
+    data = certificates.participation_certificate_pdf(
+        full_name=participant.full_name, unit=participant.unit_name,
+        contest_title=round_.contest.title, round_name=round_.name,
+        correct=attempt.correct_count or 0, total=attempt.question_count,
+        organisation=config["ORGANISATION_NAME"],
+        organisation_full=config["ORGANISATION_FULL_NAME"], ward=config["WARD_NAME"],
+        submitted_at=attempt.submitted_at)
+    return send_file(io.BytesIO(data), mimetype="application/pdf",
+                     download_name=f"giay-chung-nhan-tham-gia-{public_id}.pdf")
 
 
 @bp.route("/c/<slug>/me")

@@ -116,3 +116,57 @@ def certificates_pdf(snapshot: dict, *, organisation: str, organisation_full: st
         pdf.set_font("DejaVuSerif", "", 14)
         pdf.cell(0, 10, "Đợt thi này không có người đạt giải.", align="C")
     return bytes(pdf.output())
+
+
+def participation_certificate_pdf(*, full_name: str, unit: str, contest_title: str,
+                                  round_name: str, correct: int, total: int, organisation: str,
+                                  organisation_full: str, ward: str,
+                                  submitted_at: datetime) -> bytes:
+    """Giấy chứng nhận tham gia: one A4 landscape page for a resident who submitted.
+
+    Name, unit, contest, round and score (số câu đúng). Only the letters used are
+    embedded (fpdf2 subsets the fonts), so the file stays a few tens of KB.
+    """
+    pdf = _pdf("L")
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_title(f"Giấy chứng nhận tham gia - {full_name}")
+    pdf.add_page()
+    pdf.set_draw_color(165, 14, 14)
+    pdf.set_line_width(1.2)
+    pdf.rect(10, 10, 277, 190)
+    pdf.set_line_width(0.4)
+    pdf.rect(13, 13, 271, 184)
+    pdf.set_xy(20, 20)
+    pdf.set_font("DejaVuSerif", "B", 12)
+    pdf.cell(110, 6, organisation_full, align="C")
+    pdf.cell(0, 6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C", **NEXT_LINE)
+    pdf.set_x(130)
+    pdf.cell(0, 6, "Độc lập - Tự do - Hạnh phúc", align="C", **NEXT_LINE)
+    pdf.set_y(50)
+    pdf.set_text_color(165, 14, 14)
+    pdf.set_font("DejaVuSerif", "B", 28)
+    pdf.cell(0, 14, "GIẤY CHỨNG NHẬN THAM GIA", align="C", **NEXT_LINE)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("DejaVuSerif", "", 14)
+    pdf.ln(4)
+    pdf.cell(0, 9, f"{organisation} chứng nhận", align="C", **NEXT_LINE)
+    pdf.set_font("DejaVuSerif", "B", 22)
+    pdf.cell(0, 13, full_name, align="C", **NEXT_LINE)
+    pdf.set_font("DejaVuSerif", "", 14)
+    if unit:
+        pdf.cell(0, 9, f"Đơn vị: {unit}", align="C", **NEXT_LINE)
+    pdf.cell(0, 9, "đã tham gia", align="C", **NEXT_LINE)
+    pdf.set_font("DejaVuSerif", "B", 15)
+    pdf.set_x(30)
+    pdf.multi_cell(237, 8, contest_title, align="C", **NEXT_LINE)
+    pdf.set_font("DejaVuSerif", "", 14)
+    pdf.cell(0, 9, f"{round_name} · Kết quả: {correct}/{total} câu trả lời đúng", align="C",
+             **NEXT_LINE)
+    day = to_local(submitted_at)
+    pdf.set_xy(150, 165)
+    pdf.set_font("DejaVuSerif", "", 12)
+    pdf.cell(120, 7, f"{ward}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}",
+             align="C", new_x="LEFT", new_y="NEXT")
+    pdf.set_font("DejaVuSerif", "B", 12)
+    pdf.cell(120, 7, "TM. BAN TỔ CHỨC", align="C")
+    return bytes(pdf.output())
