@@ -412,3 +412,14 @@ def test_demo_contest_ships_the_starter_study_material_and_practice(app, runner)
     assert "Nghị định số 118/2025/NĐ-CP" in _text(client.get(f"/c/{contest.slug}/tai-lieu"))
     pdf = client.get(f"/c/{contest.slug}/tai-lieu.pdf")
     assert pdf.status_code == 200 and len(PdfReader(io.BytesIO(pdf.data)).pages) >= 2
+
+
+def test_a_practice_set_spreads_over_the_areas(app_ctx):
+    practice = [factories.make_question(code, practice=True) for code in "abcde"
+                for _ in range(3)]
+    contest = factories.make_contest(practice_enabled=True)
+    areas = {q.id: q.content_area_id for q in practice}
+    for seed in range(5):
+        ids = pool.draw_set(contest, factories.now(), random.Random(seed), size=5)
+        assert len(set(ids)) == 5 and len({areas[i] for i in ids}) == 5
+    assert len(pool.draw_set(contest, factories.now(), size=50)) == 15

@@ -84,11 +84,31 @@ def pool_size(contest: Contest, now: datetime) -> int:
 
 def draw_set(contest: Contest, now: datetime, rng: random.Random | None = None,
              size: int = SET_SIZE) -> list[int]:
-    """Question ids of a new practice set, spread over the areas as evenly as chance allows."""
+    """Question ids of a new practice set, spread over the content areas.
+
+    Areas come in random order and each gives one question in turn, so a set of ten
+    from eleven areas touches ten of them; the questions and their order are random.
+    """
     rng = rng or random.SystemRandom()
-    ids = list(db.session.scalars(
-        sa.select(Question.id).where(pool_condition(contest, now)).order_by(Question.id)))
-    return rng.sample(ids, min(size, len(ids)))
+    by_area: dict[int, list[int]] = {}
+    for question_id, area_id in db.session.execute(
+            sa.select(Question.id, Question.content_area_id)
+            .where(pool_condition(contest, now)).order_by(Question.id)):
+        by_area.setdefault(area_id, []).append(question_id)
+    queues = list(by_area.values())
+    for queue in queues:
+        rng.shuffle(queue)
+    rng.shuffle(queues)
+    drawn: list[int] = []
+    while queues and len(drawn) < size:
+        for queue in list(queues):
+            if len(drawn) == size:
+                break
+            drawn.append(queue.pop())
+            if not queue:
+                queues.remove(queue)
+    rng.shuffle(drawn)
+    return drawn
 
 
 def question_in_pool(contest: Contest, question_id: int, now: datetime) -> Question | None:

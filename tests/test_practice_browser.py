@@ -1,0 +1,90 @@
+"""Practice (Ôn tập) in headless Chromium at 360×740: with JavaScript off and on."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from contest import create_app
+from contest.extensions import db
+from tests import factories
+from tests.conftest import make_test_config
+from tests.test_browser import _assert_fits_the_phone, _driver, _require_browser, _wait
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def practice_server():
+    _require_browser()
+    from werkzeug.serving import make_server
+
+    tmp = Path(tempfile.mkdtemp(prefix="browser-practice-"))
+    app = create_app(make_test_config(
+        "sqlite:///" + str(tmp / "browser.sqlite3"), str(tmp), WTF_CSRF_ENABLED=True,
+    ))
+    with app.app_context():
+        db.create_all()
+        factories.seed()
+        factories.make_bank(per_area=3, codes="ab")
+        for code in "ab":
+            for n in range(2):
+                factories.make_question(
+                    code, practice=True,
+                    text=f"Câu hỏi ôn tập {n + 1} của lĩnh vực {code}: người dân có thể nộp "
+                         "hồ sơ thủ tục hành chính ở đâu?",
+                    options=["Tại Bộ phận Một cửa hoặc trên Cổng Dịch vụ công quốc gia",
+                             "Chỉ tại trụ sở Ủy ban nhân dân tỉnh",
+                             "Chỉ qua đường bưu điện", "Chỉ tại nhà tổ trưởng tổ dân phố"])
+        contest = factories.make_contest(slug="on-tap-trinh-duyet", practice_enabled=True,
+                                         study_material="I. Tìm hiểu\n- Một cửa\n- Dịch vụ công")
+        factories.make_round(contest, quota={"a": 2, "b": 2})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield {"url": f"http://127.0.0.1:{server.server_port}"}
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["js-off", "js-on"])
+def test_practice_set_on_a_phone(practice_server, javascript):
+    from selenium.webdriver.common.by import By
+
+    driver, profile = _driver(javascript=javascript)
+    try:
+        driver.get(practice_server["url"] + "/c/on-tap-trinh-duyet")
+        driver.find_element(By.LINK_TEXT, "Ôn tập").click()
+        _assert_fits_the_phone(driver)
+        driver.find_element(By.XPATH, "//button[contains(., 'Bắt đầu ôn tập')]").click()
+        for number in range(1, 5):
+            _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "label.option"),
+                  f"question {number} not shown")
+            assert f"Câu {number}/4" in driver.page_source
+            _assert_fits_the_phone(driver)
+            heights = [el.size["height"]
+                       for el in driver.find_elements(By.CSS_SELECTOR, "label.option")]
+            assert min(heights) >= 44, heights
+            # Options keep their authored order here: A is right for every practice question.
+            driver.find_elements(By.CSS_SELECTOR, "label.option")[number % 2].click()
+            driver.find_element(By.XPATH, "//button[contains(., 'Trả lời')]").click()
+            verdict = "Đúng." if number % 2 == 0 else "Sai."
+            _wait(driver, lambda d, v=verdict: v in d.page_source, f"no verdict for {number}")
+            assert "Căn cứ:" in driver.page_source and "Giải thích:" in driver.page_source
+            _assert_fits_the_phone(driver)
+            driver.find_element(By.CSS_SELECTOR, "a.button.primary.big").click()
+        _wait(driver, lambda d: "Kết quả ôn tập" in d.page_source, "no summary")
+        assert "2/4" in driver.page_source
+        _assert_fits_the_phone(driver)
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
