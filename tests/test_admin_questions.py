@@ -229,8 +229,8 @@ def test_create_edit_deactivate_with_audit_and_versions(app, client, sign_in):
 
 @pytest.mark.parametrize("overrides, message", [
     ({"options-1": "", "options-2": ""}, "Cần ít nhất 2 phương án"),
-    ({"options-1": "", "options-3": "Lẻ loi"}, "liên tiếp từ A"),
-    ({"correct_option": "4"}, "Đáp án đúng phải là một phương án đã điền"),
+    ({"options-1": "", "options-3": "Lẻ loi"}, "liền nhau từ A"),
+    ({"correct_option": "4"}, "đáp án đúng phải là một phương án đã điền"),
     ({"correct_option": "9"}, "Vui lòng chọn một mục trong danh sách"),
     ({"text": ""}, "Vui lòng nhập nội dung câu hỏi"),
     ({"content_area_id": "abc"}, "Vui lòng chọn một mục trong danh sách"),
@@ -352,7 +352,8 @@ def test_oversize_and_wrong_type_uploads_are_refused(app, client, sign_in):
 
         response = upload(client, [("cau-hoi.docx", b"PK\x03\x04 not a bank")])
         assert response.status_code == 400
-        assert "không phải tệp Excel (.xlsx) hoặc CSV (.csv)" in response.get_data(as_text=True)
+        page = response.get_data(as_text=True)
+        assert "không phải tệp Excel (.xlsx, .xls) hoặc CSV (.csv)" in page
 
         response = upload(client, [("gia.xlsx", b"just text, not a workbook")])
         assert response.status_code == 400
@@ -414,5 +415,5 @@ def test_options_equal_but_for_spacing_are_refused_as_duplicates(app, client, si
             token(client, "/admin/questions/new"), area_id,
             **{"options-0": "Cải  cách hành chính", "options-1": "cải cách hành chính"}))
         assert response.status_code in (400, 422)
-        assert "Hai phương án trả lời trùng nhau" in response.get_data(as_text=True)
+        assert "Phương án B trùng với phương án A" in response.get_data(as_text=True)
         assert count(Question) == 0

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from urllib.parse import unquote
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from contest.extensions import db
 from contest.models import Activity, ActivityForm, AuditEntry, Participant, Unit, User
@@ -40,6 +41,20 @@ def xlsx_bytes(rows: list[list[object]]) -> bytes:
     book = Workbook()
     for row in rows:
         book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def xls_bytes(rows: list[list[object]]) -> bytes:
+    """A legacy Excel 97-2003 workbook, as old ward files are."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Sheet1")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -227,9 +242,7 @@ def test_import_preview_writes_nothing_then_confirm_writes_all(app, client, logi
     assert "Cập nhật: <strong>1</strong>" in text
     with app.app_context():
         assert unit_count() == before  # a preview writes nothing
-    payload = text.split('name="payload" type="hidden" value="')[1].split('"')[0]
-    response = client.post("/admin/units/import/confirm",
-                           data={"payload": payload, "filename": "don-vi.xlsx"})
+    response = client.post("/admin/units/import/confirm")
     assert response.status_code == 302
     with app.app_context():
         assert unit_count() == before + 3
@@ -261,19 +274,20 @@ def test_import_with_any_bad_row_writes_nothing_and_reports_each_row(app, client
     assert "trùng với dòng 2 trong tệp" in text
     assert "Cột “Tên đơn vị”: bỏ trống." in text
     assert "“khoảng 500” phải là số nguyên" in text
-    assert 'name="payload"' not in text  # nothing to confirm
+    assert "/admin/units/import/confirm" not in text  # nothing to confirm
     with app.app_context():
         assert unit_count() == before
         assert unit_named("Tổ dân phố số 10") is None
 
 
 @pytest.mark.parametrize(("filename", "data", "message"), [
-    ("don-vi.txt", b"Ten don vi\n", "Chỉ nhận tệp .xlsx hoặc .csv (UTF-8)."),
+    ("don-vi.txt", b"Ten don vi\n", "Chỉ nhận tệp .xlsx, .xls hoặc .csv (UTF-8)."),
     ("don-vi.xlsx", b"this is not a zip",
      "Không đọc được tệp .xlsx (tệp hỏng hoặc không phải Excel)."),
     # "Tên đơn vị,Loại" as a Windows code page writes it: not UTF-8.
     ("don-vi.csv", b"T\xean \xf0\xf5n v\xf2,Lo\xe0i\n", "UTF-8"),
-    ("don-vi.csv", b"Ten,So\nA,1\n", "Thiếu cột: Loại"),
+    ("don-vi.csv", b"Ten,So\nA,1\n", "không biết “A” là tổ dân phố hay cơ quan, đơn vị"),
+    ("don-vi.csv", b"STT,So\n1,1\n", "Thiếu cột: Tên đơn vị"),
     ("don-vi.csv", "Tên đơn vị,Loại\n".encode(), "không có dòng đơn vị nào"),
 ])
 def test_import_refuses_wrong_files(app, client, login_as, filename, data, message):
@@ -294,29 +308,77 @@ def test_oversize_import_is_refused(app, client, login_as):
         assert unit_named("Tổ dân phố 1") is None
 
 
-def test_tampered_confirm_is_refused(app, client, login_as):
+def test_confirm_without_a_pending_upload_is_refused(app, client, login_as):
     login_as("organiser")
     with app.app_context():
         before = unit_count()
     response = client.post("/admin/units/import/confirm",
                            data={"payload": "eyJuYW1lIjoiWCJ9.forged", "filename": "x.csv"})
     assert response.status_code == 302
-    assert "hết hạn hoặc không hợp lệ" in client.get(response.location).get_data(as_text=True)
+    assert "Không tìm thấy tệp đang chờ nhập" in client.get(response.location).get_data(
+        as_text=True)
     with app.app_context():
         assert unit_count() == before
 
 
-def test_confirm_checks_again_against_the_current_list(app_ctx):
-    report = units_io.parse_units("a.csv", "Tên đơn vị,Loại\nTổ 9,Tổ dân phố\n".encode(), 10_000)
-    assert report.ok and report.count("add") == 1
-    # Someone adds the same unit between preview and confirm: it becomes an update, not a clash.
-    unit_service.create_unit(UnitData("Tổ 9", "residential_group", 10), None)
-    db.session.commit()
-    again = units_io.revalidate("a.csv", report.to_rows())
-    assert again.ok and again.count("unchanged") == 1
-    units_io.apply_rows(again, None)
-    db.session.commit()
-    assert db.session.scalar(sa.select(sa.func.count(Unit.id)).where(Unit.name == "Tổ 9")) == 1
+def test_confirm_checks_again_against_the_current_list(app, client, login_as):
+    login_as("organiser")
+    preview = upload(client, "a.csv", "Tên đơn vị,Loại\nTổ 9,Tổ dân phố\n".encode())
+    assert "Thêm mới: <strong>1</strong>" in preview.get_data(as_text=True)
+    with app.app_context():
+        # Someone adds the same unit between preview and confirm: no clash, no second unit.
+        unit_service.create_unit(UnitData("Tổ 9", "residential_group", 10), None)
+        db.session.commit()
+    assert client.post("/admin/units/import/confirm").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(
+            sa.select(sa.func.count(Unit.id)).where(Unit.name == "Tổ 9")) == 1
+
+
+def ward_list(*rows) -> bytes:
+    """The ward's own list as it is kept: a title, STT, names, households, population."""
+    return xlsx_bytes([["DANH SÁCH TỔ DÂN PHỐ PHƯỜNG PHÙ VÂN"], [],
+                       ["STT", "Tên tổ dân phố", "Số hộ", "Số nhân khẩu"], *rows])
+
+
+def test_the_wards_own_list_of_to_dan_pho_imports(app, client, login_as):
+    login_as("organiser")
+    preview = upload(client, "to-dan-pho.xlsx", ward_list(
+        [1, "Tổ dân phố Mới 1", 212, 845], [2, "TDP Mới 2", "198", "1.002"]))
+    text = preview.get_data(as_text=True)
+    assert preview.status_code == 200, text
+    assert "Bỏ qua các cột không dùng: “STT”." in text and "(theo tên)" in text
+    assert client.post("/admin/units/import/confirm").status_code == 302
+    with app.app_context():
+        first, second = unit_named("Tổ dân phố Mới 1"), unit_named("TDP Mới 2")
+        assert (first.kind, first.households, first.population) == (
+            "residential_group", 212, 845)
+        assert (second.kind, second.households, second.population) == (
+            "residential_group", 198, 1002)
+
+
+def test_kind_chosen_for_the_whole_file(app, client, login_as):
+    login_as("organiser")
+    data = "Tên đơn vị,Số người\nTrường Mầm non Hoa Sen,30\n".encode()
+    refused = upload(client, "cq.csv", data)
+    assert refused.status_code == 422
+    response = client.post("/admin/units/import", data={
+        "file": (io.BytesIO(data), "cq.csv"), "kind": "agency"},
+        content_type="multipart/form-data")
+    assert response.status_code == 200 and "(chọn cho cả tệp)" in response.get_data(as_text=True)
+    assert client.post("/admin/units/import/confirm").status_code == 302
+    with app.app_context():
+        assert unit_named("Trường Mầm non Hoa Sen").kind == "agency"
+
+
+def test_a_legacy_xls_list_imports(app_ctx):
+    report = units_io.parse_units("ds.xls", xls_bytes(
+        [["STT", "Tên tổ dân phố", "Số hộ", "Số nhân khẩu"], [1, "Tổ dân phố 21", 100, 400]]),
+        10**6)
+    assert report.ok, report.lines()
+    [row] = report.rows
+    assert (row.name, row.kind, row.households, row.population) == (
+        "Tổ dân phố 21", "residential_group", 100, 400)
 
 
 def test_import_template_downloads_and_imports_cleanly(app, client, login_as):
@@ -327,6 +389,9 @@ def test_import_template_downloads_and_imports_cleanly(app, client, login_as):
         report = units_io.parse_units("mau.xlsx", response.data, 10**6)
     assert report.ok, report.lines()
     assert [r.kind for r in report.rows] == ["residential_group", "agency"]
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["Danh sách đơn vị", "Hướng dẫn"]
+    assert "Mẫu danh sách đơn vị.xlsx" in unquote(response.headers["Content-Disposition"])
 
 
 # --- CSRF -----------------------------------------------------------------------------------

@@ -41,8 +41,10 @@ def with_cached_value(data: bytes, formula: str, value: str) -> bytes:
         for info in src.infolist():
             body = src.read(info.filename)
             if info.filename.startswith("xl/worksheets/"):
-                body = body.replace(f"<f>{formula}</f><v />".encode(),
-                                    f"<f>{formula}</f><v>{value}</v>".encode())
+                # "<v />" without lxml, "<v></v>" with it (python-docx brings lxml).
+                for empty in ("<v />", "<v></v>"):
+                    body = body.replace(f"<f>{formula}</f>{empty}".encode(),
+                                        f"<f>{formula}</f><v>{value}</v>".encode())
             dst.writestr(info, body)
     return out.getvalue()
 
@@ -67,19 +69,23 @@ def refusal(name: str, data: bytes, **options) -> str:
 
 
 @pytest.mark.parametrize(("name", "data", "message"), [
-    ("a.xls", OLE2, "tệp Excel 97-2003 (.xls) không được hỗ trợ"),
-    # An .xls by its name even when it is not one inside: the name is what the user chose.
-    ("a.xls", "Lĩnh vực,Câu hỏi\n".encode(), "tệp Excel 97-2003 (.xls) không được hỗ trợ"),
-    ("a.csv", OLE2, "tệp Excel 97-2003 (.xls) không được hỗ trợ"),
+    # An .xls by its name that is not one inside: the name is what the user chose.
+    ("a.xls", "Lĩnh vực,Câu hỏi\n".encode(), "tệp có đuôi .xls nhưng không phải tệp Excel 97"),
+    ("a.csv", OLE2, "thực chất là tệp Excel 97-2003 (.xls)"),
     ("a.xlsx", OLE2, "có thể tệp đang đặt mật khẩu"),
     ("a.csv", xlsx(("Sheet", [["x"]])), "thực chất là tệp Excel (.xlsx)"),
-    ("a.ods", b"PK\x03\x04", "chỉ nhận tệp .xlsx hoặc .csv (UTF-8)"),
-    ("a", b"x,y\n", "chỉ nhận tệp .xlsx hoặc .csv (UTF-8)"),
+    ("a.ods", b"PK\x03\x04", "chỉ nhận tệp .xlsx, .xls hoặc .csv (UTF-8)"),
+    ("a", b"x,y\n", "chỉ nhận tệp .xlsx, .xls hoặc .csv (UTF-8)"),
 ])
 def test_wrong_kinds_are_refused_with_what_to_do(name, data, message):
     assert message in refusal(name, data)
     with pytest.raises(TableRefused):
         file_kind(name, data)
+
+
+def test_a_damaged_xls_is_refused_with_what_to_do():
+    assert file_kind("a.xls", OLE2) == "xls"
+    assert "không đọc được tệp .xls" in refusal("a.xls", OLE2)
 
 
 def test_kind_goes_by_the_name_in_any_case():
@@ -238,7 +244,7 @@ def test_column_cap(kind):
 
 
 @pytest.mark.parametrize(("name", "data", "message"), [
-    ("don-vi.xls", OLE2, "Tệp Excel 97-2003 (.xls) không được hỗ trợ."),
+    ("don-vi.xls", OLE2, "Không đọc được tệp .xls"),
     ("don-vi.csv", "Tên đơn vị,Loại\n".encode("utf-16"), "Tệp CSV đang ở mã UTF-16"),
     ("don-vi.csv", xlsx(("Sheet", [["Tên đơn vị", "Loại"]])), "Tệp có đuôi .csv nhưng"),
 ])

@@ -34,7 +34,6 @@ from contest.helpers.text import clean, control_characters_message, has_control_
 from contest.models.bank import (
     EXPLANATION_MAX_LENGTH,
     MAX_OPTIONS,
-    MIN_OPTIONS,
     OPTION_LETTERS,
     OPTION_MAX_LENGTH,
     QUESTION_MAX_LENGTH,
@@ -50,6 +49,7 @@ from contest.models.contest import (
     REVEAL_POLICIES,
     STUDY_MAX_LENGTH,
 )
+from contest.services.bank.questions import question_problems
 
 DIFFICULTIES = {1: "Dễ", 2: "Trung bình", 3: "Khó"}
 FIELD_MODE_LABELS = {"hidden": "Không hỏi", "optional": "Không bắt buộc",
@@ -126,28 +126,29 @@ class QuestionForm(BackOfficeForm):
         return [clean(entry.data) for entry in self.options.entries]
 
     def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks, then the bank's one rule for a question."""
         ok = super().validate(extra_validators)
-        values = self.filled_options()
-        used = [i for i, v in enumerate(values) if v]
-        if len(used) < MIN_OPTIONS:
-            self.correct_option.errors.append(
-                f"Cần ít nhất {MIN_OPTIONS} phương án trả lời, điền từ phương án A trở đi.")
-            return False
-        if used != list(range(len(used))):
-            self.correct_option.errors.append(
-                "Các phương án phải điền liên tiếp từ A, không bỏ trống ở giữa.")
-            return False
-        if len({v.casefold() for v in values if v}) != len(used):
-            self.correct_option.errors.append("Hai phương án trả lời trùng nhau.")
-            return False
-        if self.correct_option.data is None or self.correct_option.data >= len(used):
-            self.correct_option.errors.append("Đáp án đúng phải là một phương án đã điền.")
-            return False
+        fields = {"text": self.text, "answer": self.correct_option,
+                  "explanation": self.explanation, "source": self.source,
+                  "difficulty": self.difficulty,
+                  **{f"option_{letter}": entry
+                     for letter, entry in zip(OPTION_LETTERS, self.options.entries, strict=False)}}
+        problems = question_problems(
+            self.text.data or "", self.filled_options(), self.correct_option.data,
+            explanation=self.explanation.data or "", source=self.source.data or "",
+            difficulty=self.difficulty.data)
+        for problem in problems:
+            target = fields.get(problem.field, self.correct_option)
+            if not target.errors:  # a field's own message (required, too long) comes first
+                target.errors = [*target.errors, problem.sentence()]
+            ok = False
         return ok
 
 
 class ImportForm(BackOfficeForm):
-    files = MultipleFileField("Tệp câu hỏi (.xlsx hoặc .csv)")
+    files = MultipleFileField("Tệp câu hỏi (.docx, .xlsx, .xls hoặc .csv)")
+    #: Choices (the content areas) are set by the view; blank: each question names its own.
+    area = VnSelectField("Lĩnh vực cho cả tệp", default="")
 
 
 # --- contests and rounds --------------------------------------------------------------

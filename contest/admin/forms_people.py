@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from contest.admin.forms import BackOfficeForm
@@ -46,13 +46,11 @@ class UnitMergeForm(BackOfficeForm):
 
 
 class UnitImportForm(BackOfficeForm):
-    file = FileField("Tệp danh sách đơn vị (.xlsx hoặc .csv)",
+    file = FileField("Tệp danh sách đơn vị (.xlsx, .xls hoặc .csv)",
                      validators=[FileRequired("Vui lòng chọn tệp để nhập.")])
-
-
-class UnitImportConfirmForm(BackOfficeForm):
-    payload = HiddenField(validators=[DataRequired("Thiếu dữ liệu xác nhận; hãy tải tệp lại.")])
-    filename = HiddenField()
+    kind = VnSelectField("Loại cho các dòng không ghi loại",
+                         choices=choices(UNIT_KINDS, first=("", "— Theo tên (“Tổ dân phố …”) —")),
+                         default="")
 
 
 # --- entry points ---------------------------------------------------------------------------

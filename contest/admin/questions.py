@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import secrets
-import shutil
-import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -16,13 +12,13 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     url_for,
 )
 from flask_login import current_user
 
 from contest.admin import bp
 from contest.admin.forms import DIFFICULTIES, ImportForm, QuestionForm
+from contest.admin.pending_imports import PendingImport
 from contest.extensions import db
 from contest.forms import ActionForm, choices, query_int
 from contest.helpers import audit
@@ -30,17 +26,15 @@ from contest.helpers.text import without_control_characters
 from contest.helpers.timeutil import format_local, now_utc
 from contest.models import ContentArea, Question, QuestionVersion
 from contest.models.bank import MAX_OPTIONS, OPTION_LETTERS
+from contest.services.bank import import_export as bank_io
 from contest.services.bank import questions as questions_service
 from contest.services.bank.listing import STATUS_FILTERS, area_overview, filtered_query
 from contest.services.bank.questions import AUDIT_FIELDS, QuestionData, QuestionInUse
 
-IMPORT_TYPES = {".xlsx": "Excel (.xlsx)", ".csv": "CSV (.csv)"}
+#: What the import page takes; a Word file is read by the Word import, the others as tables.
+IMPORT_TYPES = {".xlsx": "Excel (.xlsx)",
+                ".xls": "Excel 97-2003 (.xls)", ".csv": "CSV (.csv)"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: The session key holding the token of the upload waiting for confirmation.
-IMPORT_SESSION_KEY = "bank_import"
-IMPORT_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-#: Uploads left unconfirmed are removed after this long.
-IMPORT_MAX_AGE_SECONDS = 2 * 3600
 MAX_IMPORT_FILES = 20
 
 
@@ -202,60 +196,23 @@ def question_delete(question_id: int):
 # --- import ---------------------------------------------------------------------------
 
 
-def _import_root() -> Path:
-    root = Path(current_app.instance_path) / "imports"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+#: The one preview-then-confirm mechanism, for the bank's uploads (spreadsheets and Word).
+_pending = PendingImport("bank")
 
 
-def _sweep_old_imports(root: Path) -> None:
-    limit = time.time() - IMPORT_MAX_AGE_SECONDS
-    for path in root.iterdir():
-        try:
-            if path.is_dir() and path.stat().st_mtime < limit:
-                shutil.rmtree(path, ignore_errors=True)
-        except OSError:
-            continue
+def _import_form() -> ImportForm:
+    form = ImportForm()
+    form.area.choices = choices(((a.code, f"{a.code}) {a.title}") for a in _areas()),
+                                first=("", "— Theo cột «Lĩnh vực» hoặc tiêu đề trong tệp —"))
+    return form
 
 
-def _pending_dir() -> Path | None:
-    """The folder of the upload this session is previewing, from the session only."""
-    token = (session.get(IMPORT_SESSION_KEY) or {}).get("token", "")
-    if not IMPORT_TOKEN_RE.match(token):
-        return None
-    path = _import_root() / token
-    return path if path.is_dir() else None
-
-
-def _discard_pending() -> None:
-    path = _pending_dir()
-    if path is not None:
-        shutil.rmtree(path, ignore_errors=True)
-    session.pop(IMPORT_SESSION_KEY, None)
-
-
-def _store_pending(files: list[tuple[str, bytes]]) -> str:
-    root = _import_root()
-    _sweep_old_imports(root)
-    token = secrets.token_urlsafe(24)
-    folder = root / token
-    folder.mkdir()
-    # Stored under numbered names: the uploader's file name is kept only in the session.
-    for index, (_name, content) in enumerate(files):
-        (folder / f"{index}.bin").write_bytes(content)
-    session[IMPORT_SESSION_KEY] = {"token": token, "names": [name for name, _ in files]}
-    return token
-
-
-def _load_pending() -> list[tuple[str, bytes]] | None:
-    folder = _pending_dir()
-    if folder is None:
-        return None
-    names = session[IMPORT_SESSION_KEY].get("names") or []
-    try:
-        return [(name, (folder / f"{i}.bin").read_bytes()) for i, name in enumerate(names)]
-    except OSError:
-        return None
+def _import_page(form: ImportForm, status: int = 200, **context):
+    context.setdefault("report", None)
+    return render_template(
+        "admin/questions/import.html", form=form,
+        limit=current_app.config["MAX_IMPORT_BYTES"],
+        mapping_choices=bank_io.mapping_choices(), **context), status
 
 
 def _read_uploads(form: ImportForm) -> tuple[list[tuple[str, bytes]], list[str], int]:
@@ -263,7 +220,7 @@ def _read_uploads(form: ImportForm) -> tuple[list[tuple[str, bytes]], list[str],
     limit = current_app.config["MAX_IMPORT_BYTES"]
     uploads = [f for f in (form.files.data or []) if f and f.filename]
     if not uploads:
-        return [], ["Vui lòng chọn tệp .xlsx hoặc .csv để nhập."], 400
+        return [], ["Vui lòng chọn tệp Excel (.xlsx, .xls) hoặc CSV để nhập."], 400
     if len(uploads) > MAX_IMPORT_FILES:
         return [], [f"Mỗi lần nhập tối đa {MAX_IMPORT_FILES} tệp."], 400
     files, problems, status = [], [], 400
@@ -273,8 +230,8 @@ def _read_uploads(form: ImportForm) -> tuple[list[tuple[str, bytes]], list[str],
         name = name[:200] or "tep"
         suffix = Path(name).suffix.lower()
         if suffix not in IMPORT_TYPES:
-            problems.append(f"Tệp “{name}” không phải tệp Excel (.xlsx) hoặc CSV (.csv). "
-                            "Hãy lưu lại bảng câu hỏi theo một trong hai dạng này.")
+            problems.append(f"Tệp “{name}” không phải tệp Excel (.xlsx, .xls) hoặc CSV (.csv). "
+                            "Hãy lưu lại bảng câu hỏi theo một trong các dạng này.")
             continue
         content = upload.stream.read(limit + 1)
         if len(content) > limit:
@@ -292,57 +249,89 @@ def _read_uploads(form: ImportForm) -> tuple[list[tuple[str, bytes]], list[str],
     return files, problems, status
 
 
+def _mappings(options: dict) -> dict[str, dict[int, str]]:
+    """Column mappings as kept in the session (JSON keys are strings) → as the import takes."""
+    return {signature: {int(index): key for index, key in mapping.items()}
+            for signature, mapping in (options.get("mappings") or {}).items()}
+
+
+def _check(files, options: dict):
+    report = bank_io.import_files(files, dry_run=True, actor_id=current_user.id,
+                                  area_code=options.get("area") or None,
+                                  mappings=_mappings(options))
+    db.session.rollback()  # a dry run leaves nothing behind, whatever the service did
+    return report
+
+
+def _preview(form: ImportForm, files, options: dict):
+    report = _check(files, options)
+    if report.ok or report.mapping_requests:
+        _pending.store(files, options)
+    return _import_page(form, 200 if report.ok else 422, report=report,
+                        confirm_form=ActionForm(), file_names=[name for name, _ in files])
+
+
 @bp.route("/questions/import", methods=["GET", "POST"])
 def questions_import():
-    from contest.services.bank import import_export as bank_io
-    form = ImportForm()
+    form = _import_form()
     if request.method == "GET":
-        return render_template("admin/questions/import.html", form=form, report=None,
-                               limit=current_app.config["MAX_IMPORT_BYTES"])
+        return _import_page(form)
     if not form.validate_on_submit():
-        # Only the CSRF check can fail here; CSRFProtect answers that before us.
-        return render_template("admin/questions/import.html", form=form, report=None,
-                               limit=current_app.config["MAX_IMPORT_BYTES"]), 400
+        return _import_page(form, 400)
     files, problems, status = _read_uploads(form)
     if problems:
-        return render_template("admin/questions/import.html", form=form, report=None,
-                               problems=problems,
-                               limit=current_app.config["MAX_IMPORT_BYTES"]), status
-    _discard_pending()
-    report = bank_io.import_files(files, dry_run=True, actor_id=current_user.id)
-    db.session.rollback()  # a dry run leaves nothing behind, whatever the service did
-    if report.ok:
-        _store_pending(files)
-    return render_template(
-        "admin/questions/import.html", form=form, report=report,
-        confirm_form=ActionForm(), file_names=[name for name, _ in files],
-        limit=current_app.config["MAX_IMPORT_BYTES"],
-    ), 200 if report.ok else 422
+        return _import_page(form, status, problems=problems)
+    return _preview(form, files, {"area": form.area.data or ""})
+
+
+@bp.route("/questions/import/mapping", methods=["POST"])
+def questions_import_mapping():
+    """The organiser said which column is which: check again with that mapping."""
+    form = ActionForm()
+    pending = _pending.load()
+    if not form.validate_on_submit() or pending is None:
+        flash("Không tìm thấy tệp đang chờ nhập (có thể đã quá hạn). Vui lòng tải tệp lên lại.",
+              "warning")
+        return redirect(url_for("admin.questions_import"))
+    files, options = pending
+    requests = _check(files, {**options, "mappings": {}}).mapping_requests
+    allowed = {key for key, _ in bank_io.mapping_choices() if key}
+    mappings = dict(options.get("mappings") or {})
+    for number, wanted in enumerate(requests):
+        chosen = {}
+        for index, _letter, _written in wanted.columns:
+            key = request.form.get(f"map-{number}-{index}", "")
+            if key in allowed:
+                chosen[str(index)] = key
+        mappings[wanted.signature] = chosen
+    options = {**options, "mappings": mappings}
+    import_form = _import_form()
+    import_form.area.data = options.get("area", "")
+    return _preview(import_form, files, options)
 
 
 @bp.route("/questions/import/confirm", methods=["POST"])
 def questions_import_confirm():
-    from contest.services.bank import import_export as bank_io
     form = ActionForm()
     if not form.validate_on_submit():
         return redirect(url_for("admin.questions_import"))
-    files = _load_pending()
-    if files is None:
+    pending = _pending.load()
+    if pending is None:
         flash("Không tìm thấy tệp đang chờ nhập (có thể đã nhập xong hoặc đã quá hạn). "
               "Vui lòng tải tệp lên lại.", "warning")
         return redirect(url_for("admin.questions_import"))
-    report = bank_io.import_files(files, dry_run=False, actor_id=current_user.id)
+    files, options = pending
+    report = bank_io.import_files(files, dry_run=False, actor_id=current_user.id,
+                                  area_code=options.get("area") or None,
+                                  mappings=_mappings(options))
     if not report.ok:
         # The bank changed since the preview (e.g. someone added the same questions).
         db.session.rollback()
-        _discard_pending()
-        return render_template(
-            "admin/questions/import.html", form=ImportForm(), report=report,
-            confirm_form=None, file_names=[name for name, _ in files],
-            limit=current_app.config["MAX_IMPORT_BYTES"], confirm_failed=True,
-        ), 409
+        _pending.discard()
+        return _import_page(_import_form(), 409, report=report, confirm_form=None,
+                            file_names=[name for name, _ in files], confirm_failed=True)
     db.session.commit()
-    _discard_pending()
+    _pending.discard()
     flash("Đã nhập xong: " + "; ".join(report.lines()), "success")
     return redirect(url_for("admin.questions"))
 
@@ -351,7 +340,7 @@ def questions_import_confirm():
 def questions_import_cancel():
     form = ActionForm()
     if form.validate_on_submit():
-        _discard_pending()
+        _pending.discard()
         flash("Đã hủy nhập câu hỏi; ngân hàng không thay đổi.", "info")
     return redirect(url_for("admin.questions_import"))
 
@@ -361,7 +350,6 @@ def questions_import_cancel():
 
 @bp.route("/questions/export.xlsx")
 def questions_export():
-    from contest.services.bank import import_export as bank_io
     filters = _filters()
     if request.args.get("all") == "1":
         questions_list = None
@@ -376,8 +364,7 @@ def questions_export():
 
 @bp.route("/questions/template.xlsx")
 def questions_template():
-    from contest.services.bank import import_export as bank_io
-    return _send_xlsx(bank_io.template_xlsx(), "mau-nhap-cau-hoi.xlsx")
+    return _send_xlsx(bank_io.template_xlsx(), "Mẫu nhập câu hỏi.xlsx")
 
 
 def _send_xlsx(content: bytes, filename: str):

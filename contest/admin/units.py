@@ -5,15 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from contest.admin import bp
-from contest.admin.forms_people import (
-    UnitForm,
-    UnitImportConfirmForm,
-    UnitImportForm,
-    UnitMergeForm,
-)
+from contest.admin.forms_people import UnitForm, UnitImportForm, UnitMergeForm
+from contest.admin.pending_imports import PendingImport
 from contest.extensions import db
 from contest.forms import ActionForm, choices, show_error
 from contest.helpers.text import search_key
@@ -21,13 +16,6 @@ from contest.models import UNIT_KINDS, Participant, Unit, User
 from contest.services.people import unit_import as units_io
 from contest.services.people import units as unit_service
 from contest.services.people.units import UnitData, UnitError
-
-#: A preview stays confirmable for an hour; after that the file must be uploaded again.
-IMPORT_PREVIEW_MAX_AGE = 3600
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="units-import")
 
 
 @bp.route("/units/")
@@ -167,6 +155,10 @@ def unit_merge(unit_id: int):
         422 if form.errors else 200)
 
 
+#: The one preview-then-confirm mechanism of every import (see contest/admin/pending_imports).
+_pending = PendingImport("units")
+
+
 @bp.route("/units/import", methods=["GET", "POST"])
 def unit_import():
     form = UnitImportForm()
@@ -175,37 +167,34 @@ def unit_import():
         limit = current_app.config["MAX_IMPORT_BYTES"]
         # Read one byte past the limit: enough to know it is too big without reading it all.
         data = upload.read(limit + 1)
-        report = units_io.parse_units(upload.filename or "", data, limit)
-        confirm = None
+        options = {"kind": form.kind.data or ""}
+        report = units_io.parse_units(upload.filename or "", data, limit,
+                                      default_kind=options["kind"] or None)
         if report.ok:
-            confirm = UnitImportConfirmForm(
-                formdata=None, filename=report.filename,
-                payload=_serializer().dumps(report.to_rows()),
-            )
-        return _import_page(form, report, confirm), (200 if report.ok else 422)
-    return _import_page(form, None, None), (422 if form.errors else 200)
+            _pending.store([(report.filename, data)], options)
+        return _import_page(form, report, report.ok), (200 if report.ok else 422)
+    return _import_page(form, None, False), (422 if form.errors else 200)
 
 
-def _import_page(form, report, confirm):
+def _import_page(form, report, confirmable: bool):
     return render_template("admin/units/import.html", kinds=UNIT_KINDS, form=form,
-                           report=report, confirm=confirm)
+                           report=report, confirm=ActionForm() if confirmable else None)
 
 
 @bp.route("/units/import/confirm", methods=["POST"])
 def unit_import_confirm():
-    form = UnitImportConfirmForm()
-    if not form.validate_on_submit():
-        flash("Thiếu dữ liệu xác nhận; hãy tải tệp lên lại.", "error")
+    pending = _pending.load()
+    if not ActionForm().validate_on_submit() or pending is None:
+        flash("Không tìm thấy tệp đang chờ nhập (có thể đã nhập xong hoặc đã quá hạn); "
+              "hãy tải tệp lên lại.", "error")
         return redirect(url_for("admin.unit_import"))
-    try:
-        rows = _serializer().loads(form.payload.data, max_age=IMPORT_PREVIEW_MAX_AGE)
-    except BadSignature:
-        flash("Bản xem trước đã hết hạn hoặc không hợp lệ; hãy tải tệp lên lại.", "error")
-        return redirect(url_for("admin.unit_import"))
-    # The list may have changed since the preview: check again, then all or nothing.
-    report = units_io.revalidate(form.filename.data or "tệp đã tải lên", rows)
+    [(filename, data)], options = pending
+    # The list may have changed since the preview: the same check again, then all or nothing.
+    report = units_io.parse_units(filename, data, current_app.config["MAX_IMPORT_BYTES"],
+                                  default_kind=options.get("kind") or None)
+    _pending.discard()
     if not report.ok:
-        return _import_page(UnitImportForm(formdata=None), report, None), 409
+        return _import_page(UnitImportForm(formdata=None), report, False), 409
     units_io.apply_rows(report, current_user.id)
     db.session.commit()
     flash(f"Đã nhập danh sách đơn vị: thêm {report.count('add')}, cập nhật "
@@ -219,6 +208,6 @@ def unit_import_template():
 
     return send_file(
         BytesIO(units_io.template_xlsx()), as_attachment=True,
-        download_name="mau-danh-sach-don-vi.xlsx",
+        download_name="Mẫu danh sách đơn vị.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )

@@ -1,4 +1,4 @@
-"""Reading an uploaded table (.xlsx or .csv) into rows of cell values, with no Flask in it.
+"""Reading an uploaded table (.xlsx, legacy .xls or .csv) into rows of cell values, no Flask.
 
 Shared by the question-bank import and the unit import. Every file that cannot be
 read raises :class:`TableRefused`, whose message says what is wrong and what to do
@@ -22,9 +22,8 @@ from contest.services.errors import DomainError
 #: Columns read from a sheet: far more than any import template has (the bank's has 13).
 DEFAULT_MAX_COLUMNS = 60
 
-_XLS_REFUSED = (
-    "tệp Excel 97-2003 (.xls) không được hỗ trợ. Hãy mở bằng Excel và chọn "
-    "Lưu thành → Sổ làm việc Excel (.xlsx) hoặc CSV UTF-8."
+_KINDS_ACCEPTED = (
+    "chỉ nhận tệp .xlsx, .xls hoặc .csv (UTF-8). Hãy lưu lại đúng một trong các dạng này."
 )
 
 
@@ -52,16 +51,26 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
 def file_kind(name: str, data: bytes) -> str:
-    """'xlsx' or 'csv', judged on the name and the first bytes; refuses anything else."""
+    """'xlsx', 'xls' or 'csv', judged on the name and the first bytes; refuses anything else."""
     lower = name.lower()
-    if data[:4] == b"\xd0\xcf\x11\xe0":  # OLE2: Excel 97-2003, or an encrypted .xlsx
+    if data[:4] == OLE2_MAGIC:  # OLE2: Excel 97-2003, or an encrypted .xlsx
         if lower.endswith(".xlsx"):
             raise TableRefused(
                 "tệp không đọc được như .xlsx: có thể tệp đang đặt mật khẩu hoặc là tệp .xls "
                 "đổi đuôi. Hãy bỏ mật khẩu và lưu lại bằng Excel dạng .xlsx."
             )
-        raise TableRefused(_XLS_REFUSED)
+        if lower.endswith(".csv"):
+            raise TableRefused(
+                "tệp có đuôi .csv nhưng thực chất là tệp Excel 97-2003 (.xls). Hãy đổi đuôi "
+                "thành .xls hoặc lưu lại dạng CSV UTF-8."
+            )
+        if lower.endswith(".xls"):
+            return "xls"
+        raise TableRefused(_KINDS_ACCEPTED)
     if lower.endswith(".xlsx"):
         return "xlsx"
     if lower.endswith(".csv"):
@@ -72,8 +81,11 @@ def file_kind(name: str, data: bytes) -> str:
             )
         return "csv"
     if lower.endswith(".xls"):
-        raise TableRefused(_XLS_REFUSED)
-    raise TableRefused("chỉ nhận tệp .xlsx hoặc .csv (UTF-8). Hãy lưu lại đúng một trong hai dạng.")
+        raise TableRefused(
+            "tệp có đuôi .xls nhưng không phải tệp Excel 97-2003. Hãy mở bằng Excel và lưu "
+            "lại dạng .xlsx."
+        )
+    raise TableRefused(_KINDS_ACCEPTED)
 
 
 def read_table(
@@ -98,8 +110,11 @@ def read_table(
     gigabytes is refused before openpyxl expands it. ``content`` names what the table
     holds ("câu hỏi"), for that message.
     """
-    if file_kind(name, data) == "csv":
+    kind = file_kind(name, data)
+    if kind == "csv":
         return _read_csv(data, max_rows, max_columns)
+    if kind == "xls":
+        return _read_xls(data, max_rows, max_columns, preferred_sheet)
     return _read_xlsx(data, max_rows, max_columns, preferred_sheet, mark_formulas,
                       max_unzipped_bytes, content)
 
@@ -253,3 +268,59 @@ def _read_xlsx(
         ) from None
     finally:
         workbook.close()
+
+
+def _xls_value(cell: Any, datemode: int) -> Any:
+    import xlrd
+
+    kind = cell.ctype
+    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if kind == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate.xldate_as_datetime(cell.value, datemode)
+        except Exception:  # an out-of-range date: give the number as Excel stores it
+            return cell.value
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    if kind == xlrd.XL_CELL_ERROR:
+        return None
+    return cell.value
+
+
+def _read_xls(
+    data: bytes, max_rows: int | None, max_columns: int, preferred_sheet: str | None
+) -> Table:
+    """A legacy Excel 97-2003 workbook through xlrd; formulas give their last computed value."""
+    import xlrd
+
+    try:
+        # ragged_rows: a row is as long as its last cell, not padded to the widest row.
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, ragged_rows=True)
+    except Exception:  # xlrd raises many kinds on a damaged or encrypted file
+        raise TableRefused(
+            "không đọc được tệp .xls (tệp hỏng hoặc đặt mật khẩu). Hãy mở bằng Excel và lưu "
+            "lại dạng .xlsx."
+        ) from None
+    try:
+        names = book.sheet_names()
+        if not names:
+            raise TableRefused("tệp .xls không có trang tính nào.")
+        wanted = search_key(preferred_sheet) if preferred_sheet else None
+        index = next((i for i, title in enumerate(names) if search_key(title) == wanted), 0)
+        sheet = book.sheet_by_index(index)
+        rows = _Rows(max_rows)
+        for r in range(sheet.nrows):
+            width = min(sheet.row_len(r), max_columns)
+            cells = [_xls_value(sheet.cell(r, c), book.datemode) for c in range(width)]
+            if not rows.add(r + 1, cells):
+                break
+        return rows.table
+    except TableRefused:
+        raise
+    except Exception:
+        raise TableRefused(
+            "không đọc được nội dung tệp .xls (tệp hỏng). Hãy mở bằng Excel và lưu lại."
+        ) from None
+    finally:
+        book.release_resources()

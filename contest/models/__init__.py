@@ -7,7 +7,7 @@ from contest.models.activity import (
     activity_content_area,
 )
 from contest.models.attempt import Attempt, AttemptItem, CachedResult, ResultPublication
-from contest.models.bank import OPTION_LETTERS, Question, QuestionVersion
+from contest.models.bank import OPTION_LETTERS, ColumnMapping, Question, QuestionVersion
 from contest.models.base import Base, UTCDateTime, new_public_id, utcnow
 from contest.models.contest import Contest, Round, contest_category
 from contest.models.document import DocumentSetting
@@ -39,6 +39,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CachedResult",
+    "ColumnMapping",
     "ContentArea",
     "Contest",
     "DocumentSetting",

@@ -107,3 +107,20 @@ class QuestionVersion(Base):
             postgresql_where=sa.text("is_current"),
         ),
     )
+
+
+class ColumnMapping(Base):
+    """How an organiser said a sheet's columns map to the bank's, kept for the same headers.
+
+    A ward's spreadsheets come from the same hands, so the next file with the same header
+    row imports without asking again.
+    """
+
+    __tablename__ = "column_mapping"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The header row, normalised (see ``import_export.header_signature``), hashed.
+    signature_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: 0-based column index (as text, JSON keys are strings) → column key ("text", "option_A").
+    mapping: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

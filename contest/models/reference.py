@@ -51,6 +51,8 @@ class Unit(Base):
     kind: Mapped[str] = mapped_column(sa.String(30), default="residential_group")
     #: Population (tổ dân phố) or headcount (cơ quan), for participation rates.
     population: Mapped[int | None]
+    #: Households (số hộ) of a tổ dân phố, kept when the ward's own list gives it.
+    households: Mapped[int | None]
     #: Named in plan IV.2 as responsible for outreach (reports quarterly).
     is_plan_responsible: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)

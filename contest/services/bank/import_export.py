@@ -13,6 +13,7 @@ nothing the second time.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections.abc import Iterable
@@ -30,19 +31,18 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.tables import Formula, Table, TableRefused, is_empty, read_table
-from contest.helpers.text import clean, fingerprint, has_control_characters, search_key
+from contest.helpers.text import clean, fingerprint, search_key
 from contest.helpers.xlsx import cell_text
-from contest.models import ContentArea, Question
+from contest.models import ColumnMapping, ContentArea, Question
 from contest.models.bank import (
     EXPLANATION_MAX_LENGTH,
     MAX_OPTIONS,
-    MIN_OPTIONS,
     OPTION_LETTERS,
     OPTION_MAX_LENGTH,
     QUESTION_MAX_LENGTH,
     SOURCE_MAX_LENGTH,
 )
-from contest.services.bank.questions import QuestionData, create_question
+from contest.services.bank.questions import QuestionData, create_question, question_problems
 from contest.services.setup.seed import CONTENT_AREAS
 
 #: More rows than this in one import is almost certainly a wrong file (the plan's bank is ~100).
@@ -90,14 +90,20 @@ EXPORT_HEADERS = [column.header for column in ALL_COLUMNS]
 
 #: Other spellings organisers use for the same headers (compared after _header_key).
 _HEADER_ALIASES = {
-    "malinhvuc": "area",
-    "noidungcauhoi": "text",
-    "noidung": "text",
-    "dapan": "answer",
-    "phuongandung": "answer",
-    "dokho": "difficulty",
+    "malinhvuc": "area", "linhvuc": "area", "chude": "area",
+    "noidungcauhoi": "text", "noidung": "text", "cauhoi": "text",
+    "dapan": "answer", "phuongandung": "answer", "dapandung": "answer", "traloi": "answer",
+    "cautraloidung": "answer", "dapanchon": "answer",
+    "dokho": "difficulty", "mucdo": "difficulty",
+    "cancu": "source", "nguon": "source",
+    "giaithich": "explanation",
     "trangthai": "active",
 }
+for _number, _letter in enumerate(OPTION_LETTERS, start=1):
+    for _spelling in (_letter.lower(), f"phuongan{_letter.lower()}", f"phuongan{_number}",
+                      f"pa{_letter.lower()}", f"pa{_number}", f"dapan{_letter.lower()}",
+                      f"luachon{_letter.lower()}", f"luachon{_number}"):
+        _HEADER_ALIASES[_spelling] = f"option_{_letter}"
 
 _AREA_CODE = re.compile(r"^(dd|[a-zđ])(?=$|[\s).:\-–])")
 _DIFFICULTY_WORDS = {"de": 1, "trung binh": 2, "kho": 3}
@@ -115,6 +121,8 @@ class ImportIssue:
     file: str
     message: str
     row: int | None = None
+    #: A question of a Word document: "Câu 12 «Theo Kế hoạch, nội dung…»".
+    question: str = ""
     #: The template's header name of the column ("Phương án C"), or the header as written.
     column: str = ""
     #: The spreadsheet column letter ("E"), when known.
@@ -122,6 +130,8 @@ class ImportIssue:
 
     def where(self) -> str:
         parts = [self.file]
+        if self.question:
+            parts.append(self.question)
         if self.row is not None:
             parts.append(f"dòng {self.row}")
         if self.column:
@@ -143,10 +153,36 @@ class PlannedQuestion:
     row: int
     area_code: str
     content: QuestionData
+    #: Why this option is taken as the right one ("in đậm", "đáp án cuối tệp", a column).
+    how: str = ""
+    #: Where it is, when not a spreadsheet row ("Câu 12").
+    place: str = ""
 
     @property
     def correct_letter(self) -> str:
         return OPTION_LETTERS[self.content.correct_option]
+
+    @property
+    def where(self) -> str:
+        return self.place or f"dòng {self.row}"
+
+    @property
+    def lettered_options(self) -> list[tuple[str, str, bool]]:
+        return [(OPTION_LETTERS[i], option, i == self.content.correct_option)
+                for i, option in enumerate(self.content.options)]
+
+
+@dataclass
+class MappingRequest:
+    """A sheet whose headers were not understood: its columns, for the organiser to map."""
+
+    file: str
+    row: int
+    signature: str
+    #: (0-based index, column letter, header as written).
+    columns: list[tuple[int, str, str]]
+    #: What each column seems to be, to preselect.
+    guess: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -159,6 +195,11 @@ class SkippedRow:
     existing_id: int
     #: The file's answer/options/... differ from the bank's (the import never updates).
     differs: bool = False
+    place: str = ""
+
+    @property
+    def where(self) -> str:
+        return self.place or f"dòng {self.row}"
 
 
 @dataclass
@@ -169,8 +210,10 @@ class ImportReport:
     to_add: list[PlannedQuestion] = field(default_factory=list)
     skipped: list[SkippedRow] = field(default_factory=list)
     errors: list[ImportIssue] = field(default_factory=list)
-    #: Harmless things worth saying (empty rows skipped).
+    #: Harmless things worth saying (empty rows skipped, columns ignored).
     notes: list[ImportIssue] = field(default_factory=list)
+    #: Sheets whose columns the organiser must map before anything can be checked.
+    mapping_requests: list[MappingRequest] = field(default_factory=list)
     dry_run: bool = False
     #: Questions actually written (0 on a dry run or when there are errors).
     added: int = 0
@@ -185,7 +228,7 @@ class ImportReport:
         out = [f"Lỗi – {issue}" for issue in self.errors]
         out += [f"Lưu ý – {note}" for note in self.notes]
         out += [
-            f"Lưu ý – {s.file}, dòng {s.row}: câu hỏi đã có trong ngân hàng "
+            f"Lưu ý – {s.file}, {s.where}: câu hỏi đã có trong ngân hàng "
             f"(mã {s.existing_id}) nhưng nội dung khác; bản trong ngân hàng được giữ nguyên, "
             "hãy sửa trong trang quản trị."
             for s in self.skipped if s.differs
@@ -255,11 +298,20 @@ def _parse_area(text: str, by_code: dict[str, ContentArea], by_title: dict[str, 
     return by_title.get(search_key(text))
 
 
-def _parse_answer(text: str) -> int | None:
-    letter = clean(text).upper().rstrip(").").strip()
+def parse_answer(text: str, options: list[str], raw: Any = None) -> int | None:
+    """The right option's index from a letter ("B", "b)"), a number 1–6 or the option's text."""
+    written = clean(text)
+    letter = written.upper().strip("().: ")
     if len(letter) == 1 and letter in OPTION_LETTERS:
         return OPTION_LETTERS.index(letter)
-    return None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        number = float(raw)
+        return int(number) - 1 if number.is_integer() and 1 <= number <= MAX_OPTIONS else None
+    if letter.isdigit() and 1 <= int(letter) <= MAX_OPTIONS:
+        return int(letter) - 1
+    wanted = written.casefold()
+    matches = [i for i, option in enumerate(options) if option and option.casefold() == wanted]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _parse_difficulty(value: Any, text: str) -> int | None:
@@ -300,8 +352,12 @@ class _Context:
     report: ImportReport
     by_code: dict[str, ContentArea]
     by_title: dict[str, ContentArea]
-    #: fingerprint → (file, row) of the first row with that question text.
-    seen: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: The area chosen for the whole file(s) in the form or by --area; None when not chosen.
+    chosen_area: ContentArea | None = None
+    #: Column mappings chosen by the organiser: header signature → {column index: key}.
+    mappings: dict[str, dict[int, str]] = field(default_factory=dict)
+    #: fingerprint → (file, place) of the first question with that text.
+    seen: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: Practice pool for rows whose «Ôn tập» cell is empty or absent.
     practice: bool = False
 
@@ -312,43 +368,92 @@ class _Header:
     at: int
     #: Column key → 0-based column index.
     mapping: dict[str, int]
-    #: Columns whose header is unknown: already reported once, their cells are not re-reported.
-    reported: set[int]
+    #: Columns whose header is not the template's: ignored, their cells are not read.
+    ignored: set[int]
 
 
-def _header(name: str, rows: list[tuple[int, list[Any]]], report: ImportReport) -> _Header | None:
+def header_signature(cells: list[Any]) -> str:
+    """The headers of a sheet as one key: the same headers in the same order give the same key."""
+    keys = [_header_key(c) for c in cells]
+    while keys and not keys[-1]:
+        keys.pop()
+    return "|".join(keys)[:2000]
+
+
+def _first_filled(rows: list[tuple[int, list[Any]]]) -> int | None:
+    for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if any(not is_empty(c) for c in cells):
+            return index
+    return None
+
+
+def _request_mapping(name: str, rows, at: int, report: ImportReport, why: str) -> None:
+    """The headers cannot be read: offer the organiser to say which column is which."""
+    row_number, cells = rows[at]
+    columns = [(index, get_column_letter(index + 1), clean(_as_text(value))[:60])
+               for index, value in enumerate(cells) if not is_empty(value)]
+    report.mapping_requests.append(MappingRequest(
+        file=name, row=row_number, signature=header_signature(cells), columns=columns,
+        guess={index: key for index, _, _ in columns
+               if (key := _HEADER_KEYS.get(_header_key(cells[index])))},
+    ))
+    report.errors.append(ImportIssue(
+        name, why + " Hãy chọn cột nào là cột nào ở bảng «Ghép cột» bên dưới, hoặc sửa dòng "
+              "tiêu đề theo tệp mẫu (" + ", ".join(TEMPLATE_HEADERS) + ").",
+        row=row_number))
+
+
+def _required(ctx: _Context) -> list[Column]:
+    return [c for c in ALL_COLUMNS
+            if c.required and not (c.key == "area" and ctx.chosen_area is not None)]
+
+
+def _header(ctx: _Context, name: str, rows: list[tuple[int, list[Any]]]) -> _Header | None:
     """Find the header row and map its columns; None when the rows cannot be read."""
+    report = ctx.report
     header_at = None
     for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        keys = [_HEADER_KEYS.get(_header_key(c)) for c in cells if not isinstance(c, Formula)]
-        if sum(1 for k in keys if k) >= 2:
+        keys = {_HEADER_KEYS.get(_header_key(c)) for c in cells if not isinstance(c, Formula)}
+        # Two different known headers: a data row ("a", …, "A") is not mistaken for one.
+        if len(keys - {None}) >= 2:
             header_at = index
             break
+    chosen: dict[int, str] | None = None
     if header_at is None:
-        report.errors.append(ImportIssue(
-            name,
-            "không tìm thấy dòng tiêu đề. Dòng đầu tiên phải có các cột: "
-            + ", ".join(TEMPLATE_HEADERS) + " (có thể tải tệp mẫu).",
-        ))
-        return None
+        header_at = _first_filled(rows)
+        if header_at is None:
+            report.errors.append(ImportIssue(
+                name, "tệp không có dữ liệu. Hãy kiểm tra đúng tệp, đúng trang tính."))
+            return None
+    signature = header_signature(rows[header_at][1])
+    if signature in ctx.mappings:
+        chosen = ctx.mappings[signature]
+    elif len({_HEADER_KEYS.get(_header_key(c)) for c in rows[header_at][1]} - {None}) < 2:
+        remembered = remembered_mapping(signature)
+        if remembered is None:
+            _request_mapping(name, rows, header_at, report,
+                             "không nhận ra dòng tiêu đề (tên các cột).")
+            return None
+        chosen = remembered
+        report.notes.append(ImportIssue(
+            name, "dùng cách ghép cột đã lưu cho tệp có cùng dòng tiêu đề."))
     row_number, cells = rows[header_at]
     mapping: dict[str, int] = {}
-    reported: set[int] = set()
+    ignored: set[int] = set()
+    ignored_names: list[str] = []
     fatal = False
     for index, value in enumerate(cells):
         letter = get_column_letter(index + 1)
         if is_empty(value):
             continue
         written = clean(_as_text(value)).replace("\ufeff", "")
-        key = _HEADER_KEYS.get(_header_key(value))
-        if key is None:
-            report.errors.append(ImportIssue(
-                name,
-                f"cột «{written}» không thuộc mẫu. Hãy xóa cột này hoặc sửa tiêu đề thành một "
-                "trong: " + ", ".join(EXPORT_HEADERS) + ".",
-                row=row_number, column=written, column_letter=letter,
-            ))
-            reported.add(index)
+        if chosen is not None:
+            key = chosen.get(index)
+        else:
+            key = _HEADER_KEYS.get(_header_key(value))
+        if key is None or key not in COLUMN_BY_KEY:
+            ignored.add(index)
+            ignored_names.append(f"«{written[:40]}» ({letter})")
         elif key in mapping:
             first = get_column_letter(mapping[key] + 1)
             report.errors.append(ImportIssue(
@@ -360,15 +465,28 @@ def _header(name: str, rows: list[tuple[int, list[Any]]], report: ImportReport) 
             fatal = True
         else:
             mapping[key] = index
-    for column in ALL_COLUMNS:
-        if column.required and column.key not in mapping:
-            report.errors.append(ImportIssue(
-                name,
-                f"thiếu cột «{column.header}». Hãy thêm cột này vào dòng tiêu đề.",
-                row=row_number, column=column.header,
-            ))
-            fatal = True
-    return None if fatal else _Header(header_at, mapping, reported)
+    if ignored_names:
+        report.notes.append(ImportIssue(
+            name, "bỏ qua các cột không thuộc mẫu: " + ", ".join(ignored_names) + ".",
+            row=row_number))
+    missing = [c for c in _required(ctx) if c.key not in mapping]
+    if missing and chosen is None and not fatal and len(missing) > 1:
+        _request_mapping(name, rows, header_at, report,
+                         "thiếu cột " + ", ".join(f"«{c.header}»" for c in missing) + ".")
+        return None
+    for column in missing:
+        hint = (" hoặc chọn một lĩnh vực cho cả tệp" if column.key == "area" else "")
+        report.errors.append(ImportIssue(
+            name, f"thiếu cột «{column.header}». Hãy thêm cột này vào dòng tiêu đề{hint}.",
+            row=row_number, column=column.header,
+        ))
+        fatal = True
+    return None if fatal else _Header(header_at, mapping, ignored)
+
+
+def problem_column(key: str) -> str:
+    """The template's header for a validator field key."""
+    return COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else ""
 
 
 def _validate_row(
@@ -396,18 +514,12 @@ def _validate_row(
         elif isinstance(value, str) and text.startswith(FORMULA_PREFIXES):
             error(key, f"ô bắt đầu bằng «{text[0]}» có thể bị Excel chạy như công thức (chèn "
                        "công thức). Hãy bỏ ký tự này hoặc viết thêm chữ phía trước.")
-        elif has_control_characters(text):
-            error(key, "ô chứa ký tự điều khiển không in được. Hãy gõ lại nội dung ô này.")
-        else:
-            limit = COLUMN_BY_KEY[key].max_length
-            if limit and len(text) > limit:
-                error(key, f"dài {len(text)} ký tự, vượt giới hạn {limit} ký tự. Hãy rút gọn.")
     # Data in columns with no header would be silently lost: say so.
-    mapped = set(mapping.values()) | header.reported
+    mapped = set(mapping.values()) | header.ignored
     for index, value in enumerate(cells):
         if index not in mapped and not is_empty(value):
             errors.append(ImportIssue(
-                name, "có dữ liệu ở cột không có tiêu đề hợp lệ. Hãy xóa ô này hoặc "
+                name, "có dữ liệu ở cột không có tiêu đề. Hãy xóa ô này hoặc "
                       "đặt tiêu đề cho cột.",
                 row=number, column_letter=get_column_letter(index + 1),
             ))
@@ -416,9 +528,11 @@ def _validate_row(
     def usable(key: str) -> bool:
         return COLUMN_BY_KEY[key].header not in bad_cells
 
-    area = None
+    area = ctx.chosen_area
     if values.get("area", "") == "":
-        error("area", "thiếu lĩnh vực. Hãy ghi mã lĩnh vực: " + _area_codes(ctx) + ".")
+        if area is None:
+            error("area", "thiếu lĩnh vực. Hãy ghi mã lĩnh vực: " + _area_codes(ctx)
+                          + ", hoặc chọn một lĩnh vực cho cả tệp.")
     elif usable("area"):
         area = _parse_area(values["area"], ctx.by_code, ctx.by_title)
         if area is None:
@@ -426,45 +540,15 @@ def _validate_row(
                           + _area_codes(ctx) + " (chữ đ viết là «đ» hoặc «dd»).")
 
     text = values.get("text", "")
-    if text == "":
-        error("text", "thiếu nội dung câu hỏi.")
-
     options = [values.get(f"option_{letter}", "") for letter in OPTION_LETTERS]
-    filled = [i for i, option in enumerate(options) if option]
-    count = len(filled)
-    if count < MIN_OPTIONS:
-        error("option_A" if not options[0] else "option_B",
-              f"cần ít nhất {MIN_OPTIONS} phương án trả lời (đang có {count}).")
-    else:
-        last = filled[-1]
-        for i in range(last):
-            if not options[i]:
-                error(f"option_{OPTION_LETTERS[i]}",
-                      f"phương án {OPTION_LETTERS[i]} để trống nhưng phương án "
-                      f"{OPTION_LETTERS[last]} có nội dung. Hãy điền các phương án liền nhau "
-                      "từ A, không bỏ trống ở giữa.")
-    first_seen: dict[str, int] = {}
-    for i in filled:
-        key = clean(options[i]).casefold()
-        if key in first_seen:
-            error(f"option_{OPTION_LETTERS[i]}",
-                  f"phương án {OPTION_LETTERS[i]} trùng với phương án "
-                  f"{OPTION_LETTERS[first_seen[key]]}. Hãy sửa để các phương án khác nhau.")
-        else:
-            first_seen[key] = i
 
     correct = None
     answer = values.get("answer", "")
-    if answer == "":
-        error("answer", "thiếu đáp án đúng. Hãy ghi một chữ cái A–F.")
-    elif usable("answer"):
-        correct = _parse_answer(answer)
+    if answer and usable("answer"):
+        correct = parse_answer(answer, options, raw.get("answer"))
         if correct is None:
-            error("answer", f"đáp án đúng «{answer[:20]}» không hợp lệ. Hãy ghi một chữ cái A–F.")
-        elif not options[correct]:
-            error("answer", f"đáp án đúng là {OPTION_LETTERS[correct]} nhưng phương án "
-                            f"{OPTION_LETTERS[correct]} để trống.")
-            correct = None
+            error("answer", f"đáp án đúng «{answer[:40]}» không hợp lệ. Hãy ghi chữ cái A–F, "
+                            "số thứ tự 1–6 hoặc chép đúng nội dung phương án đúng.")
 
     difficulty = 1
     if "difficulty" in values and usable("difficulty"):
@@ -493,43 +577,54 @@ def _validate_row(
         else:
             practice = parsed_practice
 
-    # Duplicates inside the files: every row must be a different question.
+    # The bank's one rule for a question; a cell already refused above is not refused twice.
+    for problem in question_problems(
+        text, options, correct, explanation=values.get("explanation", ""),
+        source=values.get("source", ""), difficulty=difficulty,
+    ):
+        if problem.field == "answer" and answer and correct is None:
+            continue
+        if usable(problem.field):
+            error(problem.field, problem.message)
+            bad_cells.add(problem_column(problem.field))
+
     if text and usable("text"):
-        key = fingerprint(text)
-        if key in ctx.seen:
-            other_file, other_row = ctx.seen[key]
-            where = f"dòng {other_row}" + ("" if other_file == name else f" của tệp {other_file}")
-            error("text", f"câu hỏi trùng với {where}. Hãy xóa một trong hai dòng.")
-        else:
-            ctx.seen[key] = (name, number)
+        _check_repeat(ctx, name, f"dòng {number}", text,
+                      lambda message: error("text", message))
 
     ctx.report.errors.extend(errors)
     if errors or area is None or correct is None:
         return None
-    return PlannedQuestion(file=name, row=number, area_code=area.code, content=QuestionData(
-        content_area_id=area.id, text=text, options=[o for o in options if o],
-        correct_option=correct, explanation=values.get("explanation", ""),
-        source=values.get("source", ""), difficulty=difficulty, active=active,
-        practice=practice,
-    ))
+    return PlannedQuestion(
+        file=name, row=number, area_code=area.code,
+        how=f"cột «{problem_column('answer')}»: «{answer[:30]}»",
+        content=QuestionData(
+            content_area_id=area.id, text=text, options=[o for o in options if o],
+            correct_option=correct, explanation=values.get("explanation", ""),
+            source=values.get("source", ""), difficulty=difficulty, active=active,
+            practice=practice,
+        ))
+
+
+def _check_repeat(ctx: _Context, name: str, place: str, text: str, error) -> None:
+    """Every question of the files must be a different one."""
+    key = fingerprint(text)
+    if key in ctx.seen:
+        other_file, other_place = ctx.seen[key]
+        where = other_place + ("" if other_file == name else f" của tệp {other_file}")
+        error(f"câu hỏi trùng với {where}. Hãy xóa một trong hai.")
+    else:
+        ctx.seen[key] = (name, place)
 
 
 def _area_codes(ctx: _Context) -> str:
     return ", ".join(ctx.by_code)
 
 
-def _check_file(
-    ctx: _Context, name: str, data: bytes, max_bytes: int, max_rows: int
+def _check_sheet(
+    ctx: _Context, name: str, data: bytes, max_rows: int
 ) -> list[PlannedQuestion]:
     report = ctx.report
-    if not data:
-        report.errors.append(ImportIssue(name, "tệp rỗng."))
-        return []
-    if len(data) > max_bytes:
-        report.errors.append(ImportIssue(
-            name, f"tệp lớn {len(data) / 1024 / 1024:.1f} MB, vượt giới hạn "
-                  f"{max_bytes / 1024 / 1024:.1f} MB. Hãy chia nhỏ tệp."))
-        return []
     budget = max(max_rows - report.rows_read, 0)
     try:
         # Title rows above the header must not eat into the question budget.
@@ -541,7 +636,7 @@ def _check_file(
     except TableRefused as refused:
         report.errors.append(ImportIssue(name, str(refused)))
         return []
-    header = _header(name, sheet.rows, report)
+    header = _header(ctx, name, sheet.rows)
     if header is None:
         return []
     planned: list[PlannedQuestion] = []
@@ -568,13 +663,32 @@ def _check_file(
             name, "tệp không có dòng câu hỏi nào dưới dòng tiêu đề. Hãy kiểm tra đúng tệp, "
                   "đúng trang tính (trang đầu tiên hoặc trang tên «Câu hỏi»)."))
     if sheet.truncated:
-        report.errors.append(ImportIssue(
-            name, f"quá nhiều dòng: mỗi lần chỉ nhập tối đa {max_rows:,} câu hỏi".replace(",", ".")
-                  + ". Hãy chia thành nhiều tệp và nhập lần lượt."))
+        report.errors.append(_too_many(name, max_rows))
     if empty_rows:
         shown = ", ".join(str(n) for n in empty_rows[:10]) + ("…" if len(empty_rows) > 10 else "")
         report.notes.append(ImportIssue(name, f"bỏ qua {len(empty_rows)} dòng trống ({shown})."))
     return planned
+
+
+def _too_many(name: str, max_rows: int) -> ImportIssue:
+    return ImportIssue(
+        name, f"quá nhiều dòng: mỗi lần chỉ nhập tối đa {max_rows:,} câu hỏi".replace(",", ".")
+              + ". Hãy chia thành nhiều tệp và nhập lần lượt.")
+
+
+def _check_file(
+    ctx: _Context, name: str, data: bytes, max_bytes: int, max_rows: int
+) -> list[PlannedQuestion]:
+    report = ctx.report
+    if not data:
+        report.errors.append(ImportIssue(name, "tệp rỗng."))
+        return []
+    if len(data) > max_bytes:
+        report.errors.append(ImportIssue(
+            name, f"tệp lớn {len(data) / 1024 / 1024:.1f} MB, vượt giới hạn "
+                  f"{max_bytes / 1024 / 1024:.1f} MB. Hãy chia nhỏ tệp."))
+        return []
+    return _check_sheet(ctx, name, data, max_rows)
 
 
 def _data_rows(sheet: Table, header: _Header):
@@ -607,15 +721,60 @@ def _existing(fingerprints: Iterable[str]) -> dict[str, Question]:
     return found
 
 
+#: Names of Word documents (refused or read as text by the Word import, never as a table).
+WORD_SUFFIXES = (".docx", ".docm", ".dotx", ".dotm", ".doc", ".dot", ".rtf", ".odt")
+
+
+def is_word_file(name: str, data: bytes) -> bool:
+    """A word-processor document by its name, or a .docx whatever it is called."""
+    if name.lower().endswith(WORD_SUFFIXES):
+        return True
+    return data[:4] == b"PK\x03\x04" and b"word/document.xml" in data[:4096]
+
+
+def _signature_hash(signature: str) -> str:
+    return hashlib.sha256(signature.encode("utf-8")).hexdigest()
+
+
+def remembered_mapping(signature: str) -> dict[int, str] | None:
+    """The column mapping last chosen for this header row, if any."""
+    saved = db.session.scalar(sa.select(ColumnMapping).where(
+        ColumnMapping.signature_hash == _signature_hash(signature)))
+    if saved is None:
+        return None
+    return {int(index): key for index, key in saved.mapping.items() if key in COLUMN_BY_KEY}
+
+
+def _remember_mappings(mappings: dict[str, dict[int, str]]) -> None:
+    for signature, mapping in mappings.items():
+        digest = _signature_hash(signature)
+        saved = db.session.scalar(sa.select(ColumnMapping).where(
+            ColumnMapping.signature_hash == digest))
+        values = {str(index): key for index, key in mapping.items() if key in COLUMN_BY_KEY}
+        if saved is None:
+            db.session.add(ColumnMapping(signature_hash=digest, mapping=values))
+        else:
+            saved.mapping = values
+
+
+def mapping_choices() -> list[tuple[str, str]]:
+    """What a column can be, for the mapping form: ("", "Bỏ qua"), then the template's columns."""
+    return [("", "— Bỏ qua cột này —"), *((c.key, c.header) for c in ALL_COLUMNS)]
+
+
 def check_files(
     files: list[tuple[str, bytes]],
     *,
+    area_code: str | None = None,
+    mappings: dict[str, dict[int, str]] | None = None,
     max_bytes: int | None = None,
     max_rows: int = MAX_IMPORT_ROWS,
     practice: bool = False,
 ) -> ImportReport:
     """Validate files without writing: the report of what an import would do.
 
+    ``area_code`` is a content area for every question whose file names none;
+    ``mappings`` are column mappings the organiser chose (header signature → {index: key}).
     ``practice``: rows without an «Ôn tập» value go to the practice pool.
     """
     if max_bytes is None:
@@ -627,7 +786,15 @@ def check_files(
         by_code={area.code: area for area in areas},
         by_title={search_key(area.title): area for area in areas},
         practice=practice,
+        mappings=dict(mappings or {}),
     )
+    if area_code:
+        ctx.chosen_area = _parse_area(area_code, ctx.by_code, ctx.by_title)
+        if ctx.chosen_area is None:
+            report.errors.append(ImportIssue(
+                "(lựa chọn)", f"không có lĩnh vực «{area_code[:40]}». Hãy dùng một mã: "
+                              + _area_codes(ctx) + "."))
+            return report
     if not files:
         report.errors.append(ImportIssue("(không có tệp)", "chưa chọn tệp nào để nhập."))
         return report
@@ -643,6 +810,7 @@ def check_files(
             report.skipped.append(SkippedRow(
                 file=question.file, row=question.row, text=question.content.text,
                 existing_id=match.id, differs=_content_differs(match, question.content),
+                place=question.place,
             ))
     return report
 
@@ -652,21 +820,27 @@ def import_files(
     dry_run: bool = False,
     actor_id: int | None = None,
     *,
+    area_code: str | None = None,
+    mappings: dict[str, dict[int, str]] | None = None,
     max_bytes: int | None = None,
     max_rows: int = MAX_IMPORT_ROWS,
     practice: bool = False,
 ) -> ImportReport:
     """Validate ``(file name, bytes)`` pairs and, when all is well and not a dry run, add them.
 
-    All or nothing: one bad row anywhere and nothing is written. Commits on success.
+    All or nothing: one bad row anywhere and nothing is written. Commits on success, and
+    then keeps the column mappings used for the next file with the same headers.
     """
-    report = check_files(files, max_bytes=max_bytes, max_rows=max_rows, practice=practice)
+    report = check_files(files, area_code=area_code, mappings=mappings, max_bytes=max_bytes,
+                         max_rows=max_rows, practice=practice)
     report.dry_run = dry_run
     if dry_run or not report.ok or not report.to_add:
         return report
     try:
         for planned in report.to_add:
             report.added_ids.append(create_question(planned.content).id)
+        if mappings:
+            _remember_mappings(mappings)
         if actor_id is not None:
             audit.record(
                 actor_id, "question.import", object_type="question",

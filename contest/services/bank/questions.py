@@ -1,16 +1,134 @@
-"""Creating and editing bank questions, keeping a frozen version of each content."""
+"""Creating and editing bank questions, keeping a frozen version of each content.
+
+:func:`question_problems` is the one statement of what makes a question valid: the
+admin form, every importer (spreadsheet, Word) and :func:`create_question` /
+:func:`update_question` all ask it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.helpers import audit
-from contest.helpers.text import clean, fingerprint, search_key
+from contest.helpers.text import clean, fingerprint, has_control_characters, search_key
 from contest.models import Question, QuestionVersion
+from contest.models.bank import (
+    EXPLANATION_MAX_LENGTH,
+    MAX_OPTIONS,
+    MIN_OPTIONS,
+    OPTION_LETTERS,
+    OPTION_MAX_LENGTH,
+    QUESTION_MAX_LENGTH,
+    SOURCE_MAX_LENGTH,
+)
 from contest.services.errors import DomainError
+
+#: Field keys of :class:`QuestionProblem`: one per option ("option_A"…), "answer" for the
+#: right option, and the other fields by name.
+LIMITS = {"text": QUESTION_MAX_LENGTH, "explanation": EXPLANATION_MAX_LENGTH,
+          "source": SOURCE_MAX_LENGTH,
+          **{f"option_{letter}": OPTION_MAX_LENGTH for letter in OPTION_LETTERS}}
+DIFFICULTY_LEVELS = (1, 2, 3)
+
+
+@dataclass(frozen=True)
+class QuestionProblem:
+    """What is wrong with a question: the field it concerns and a Vietnamese message.
+
+    The message starts in lower case so that it can follow a place ("tệp a.xlsx, dòng 3:")
+    and reads as a sentence once its first letter is raised (:meth:`sentence`).
+    """
+
+    field: str
+    message: str
+
+    def sentence(self) -> str:
+        return self.message[:1].upper() + self.message[1:]
+
+
+class QuestionInvalid(DomainError):  # noqa: N818 (a refusal, read as a sentence)
+    """A question that :func:`question_problems` refuses; carries the first problem."""
+
+    def __init__(self, problems: list[QuestionProblem]) -> None:
+        super().__init__(problems[0].sentence(), problems[0].field)
+        self.problems = problems
+
+
+def question_problems(
+    text: str,
+    options: Sequence[str],
+    correct_option: int | None,
+    *,
+    explanation: str = "",
+    source: str = "",
+    difficulty: int | None = 1,
+) -> list[QuestionProblem]:
+    """Every reason the question cannot go into the bank (empty when it can).
+
+    ``options`` are in their places A, B, C… with empty strings where nothing was written,
+    so a gap ("C empty but D filled") can be named; ``correct_option`` is a 0-based index,
+    or None when none was understood.
+    """
+    problems: list[QuestionProblem] = []
+
+    def problem(key: str, message: str) -> None:
+        problems.append(QuestionProblem(key, message))
+
+    values = {"text": clean(text), "explanation": clean(explanation), "source": clean(source)}
+    options = [clean(option) for option in options]
+    if len(options) > MAX_OPTIONS:
+        extra = [o for o in options[MAX_OPTIONS:] if o]
+        if extra:
+            problem("answer", f"có {MAX_OPTIONS + len(extra)} phương án; tối đa {MAX_OPTIONS} "
+                              f"phương án (A–{OPTION_LETTERS[MAX_OPTIONS - 1]}).")
+        options = options[:MAX_OPTIONS]
+    for index, option in enumerate(options):
+        values[f"option_{OPTION_LETTERS[index]}"] = option
+    for key, value in values.items():
+        if has_control_characters(value):
+            problem(key, "có ký tự điều khiển không in được. Hãy gõ lại nội dung này.")
+        elif len(value) > LIMITS[key]:
+            problem(key, f"dài {len(value)} ký tự, vượt giới hạn {LIMITS[key]} ký tự. "
+                         "Hãy rút gọn.")
+    if not values["text"]:
+        problem("text", "thiếu nội dung câu hỏi.")
+
+    filled = [i for i, option in enumerate(options) if option]
+    if len(filled) < MIN_OPTIONS:
+        problem("option_A" if not options or not options[0] else "option_B",
+                f"cần ít nhất {MIN_OPTIONS} phương án trả lời (đang có {len(filled)}).")
+    else:
+        last = filled[-1]
+        for i in range(last):
+            if not options[i]:
+                problem(f"option_{OPTION_LETTERS[i]}",
+                        f"phương án {OPTION_LETTERS[i]} để trống nhưng phương án "
+                        f"{OPTION_LETTERS[last]} có nội dung. Hãy điền các phương án liền "
+                        "nhau từ A, không bỏ trống ở giữa.")
+    first_seen: dict[str, int] = {}
+    for i in filled:
+        key = options[i].casefold()
+        if key in first_seen:
+            problem(f"option_{OPTION_LETTERS[i]}",
+                    f"phương án {OPTION_LETTERS[i]} trùng với phương án "
+                    f"{OPTION_LETTERS[first_seen[key]]}. Hãy sửa để các phương án khác nhau.")
+        else:
+            first_seen[key] = i
+
+    if correct_option is None:
+        problem("answer", "thiếu đáp án đúng.")
+    elif not 0 <= correct_option < len(options) or not options[correct_option]:
+        letter = (OPTION_LETTERS[correct_option] if 0 <= correct_option < len(OPTION_LETTERS)
+                  else str(correct_option + 1))
+        problem("answer", f"đáp án đúng là {letter} nhưng phương án {letter} để trống; "
+                          "đáp án đúng phải là một phương án đã điền.")
+    if difficulty not in DIFFICULTY_LEVELS:
+        problem("difficulty", "mức độ phải là 1 (dễ), 2 (trung bình) hoặc 3 (khó).")
+    return problems
 
 
 @dataclass
@@ -73,8 +191,21 @@ def _freeze(question: Question) -> None:
     )
 
 
+def check_question(data: QuestionData) -> None:
+    """Raise :class:`QuestionInvalid` unless the content may go into the bank."""
+    problems = question_problems(
+        data.text, data.options, data.correct_option, explanation=data.explanation,
+        source=data.source, difficulty=data.difficulty)
+    if problems:
+        raise QuestionInvalid(problems)
+
+
 def create_question(data: QuestionData) -> Question:
-    """Add a question and its first version to the session (the caller commits)."""
+    """Add a question and its first version to the session (the caller commits).
+
+    Raises :class:`QuestionInvalid` when the content is not a valid question.
+    """
+    check_question(data)
     question = Question()
     _apply(question, data)
     db.session.add(question)
@@ -85,6 +216,7 @@ def create_question(data: QuestionData) -> Question:
 
 def update_question(question: Question, data: QuestionData) -> Question:
     """Change a question; attempts already made keep the version they were served."""
+    check_question(data)
     _apply(question, data)
     db.session.flush()
     _freeze(question)

@@ -1,10 +1,12 @@
-"""Import units from .xlsx/.csv: validate every row, then write all or nothing.
+"""Import units from .xlsx/.xls/.csv: validate every row, then write all or nothing.
 
-Columns (header row, any order, diacritics and case ignored):
-``Tên đơn vị`` · ``Loại`` (Tổ dân phố / Cơ quan, đơn vị) · ``Dân số / Số người``.
-A name already in the list updates that unit's kind and population; a name
-twice in the file, an unknown kind or a bad number is an error, and one error
-stops the whole import. No Flask request here: the caller passes bytes.
+Columns (header row, any order, diacritics and case ignored; a title above it is fine):
+``Tên đơn vị`` (or ``Tên tổ dân phố``) · ``Loại`` (Tổ dân phố / Cơ quan, đơn vị; optional)
+· ``Dân số / Số người`` (or ``Số nhân khẩu``) · ``Số hộ``. Other columns (``STT``, ``Ghi
+chú``) are ignored and listed. Without a kind, it is the one chosen for the whole file, or
+taken from the name ("Tổ dân phố 3", "TDP số 3" → tổ dân phố). A name already in the list
+updates that unit; a name twice in the file, a kind that cannot be told or a bad number
+is an error, and one error stops the whole import. No Flask request here.
 """
 
 from __future__ import annotations
@@ -37,7 +39,10 @@ MAX_ROWS = 2000
 #: A small .xlsx can unzip to gigabytes; a unit list never needs more than this.
 MAX_XLSX_UNZIPPED_BYTES = 50 * 1024 * 1024
 COLUMN_NAME, COLUMN_KIND, COLUMN_POPULATION = "Tên đơn vị", "Loại", "Dân số / Số người"
-TEMPLATE_HEADER = [COLUMN_NAME, COLUMN_KIND, COLUMN_POPULATION]
+COLUMN_HOUSEHOLDS = "Số hộ"
+TEMPLATE_HEADER = [COLUMN_NAME, COLUMN_KIND, COLUMN_POPULATION, COLUMN_HOUSEHOLDS]
+#: Rows above the header that a title ("DANH SÁCH TỔ DÂN PHỐ") may take.
+HEADER_SEARCH_ROWS = 10
 
 #: Accepted spellings of each kind, compared without diacritics or case.
 KIND_ALIASES = {
@@ -49,11 +54,16 @@ KIND_ALIASES = {
     "co quan don vi": "agency",
 }
 _HEADER_KEYS = {
-    "ten don vi": "name", "ten": "name", "don vi": "name",
+    "ten don vi": "name", "ten": "name", "don vi": "name", "ten to dan pho": "name",
+    "to dan pho": "name", "ten tdp": "name", "ten to": "name", "ten co quan, don vi": "name",
     "loai": "kind", "loai don vi": "kind",
     "dan so / so nguoi": "population", "dan so": "population", "so nguoi": "population",
-    "dan so/so nguoi": "population",
+    "dan so/so nguoi": "population", "so nhan khau": "population", "nhan khau": "population",
+    "so khau": "population",
+    "so ho": "households", "ho": "households", "so ho gia dinh": "households",
 }
+#: A name that says it is a tổ dân phố ("Tổ dân phố 3", "TDP số 3", "Tổ 3").
+_RESIDENTIAL_NAME = re.compile(r"^(to dan pho|tdp|to so|to \d)")
 
 
 @dataclass
@@ -62,6 +72,9 @@ class RowResult:
     name: str
     kind: str | None = None
     population: int | None = None
+    households: int | None = None
+    #: How the kind was known: "" (its column), "theo tên", "chọn cho cả tệp".
+    kind_how: str = ""
     #: "add", "update", "unchanged" or "error".
     status: str = "add"
     errors: list[str] = field(default_factory=list)
@@ -78,6 +91,8 @@ class ImportReport:
     rows: list[RowResult] = field(default_factory=list)
     #: Errors about the file itself (type, size, header), not a row.
     file_errors: list[str] = field(default_factory=list)
+    #: Harmless things worth saying (columns ignored).
+    notes: list[str] = field(default_factory=list)
     applied: bool = False
 
     @property
@@ -90,6 +105,7 @@ class ImportReport:
     def lines(self) -> list[str]:
         """The report as Vietnamese text lines (CLI, logs)."""
         out = [f"Tệp {self.filename}:"] + [f"  {e}" for e in self.file_errors]
+        out += [f"  Lưu ý: {n}" for n in self.notes]
         for r in self.rows:
             detail = "; ".join(r.errors) if r.errors else r.status_label
             out.append(f"  Dòng {r.row}: {r.name or '(trống)'} — {detail}")
@@ -98,10 +114,6 @@ class ImportReport:
             f"không đổi {self.count('unchanged')}, lỗi {self.count('error')}."
         )
         return out
-
-    def to_rows(self) -> list[dict]:
-        """The valid rows as plain values, for a signed confirm form."""
-        return [{"name": r.name, "kind": r.kind, "population": r.population} for r in self.rows]
 
 
 def _parse_population(value: object) -> int | None:
@@ -126,8 +138,12 @@ def _parse_population(value: object) -> int | None:
     return int(text)
 
 
-def parse_units(filename: str, data: bytes, max_bytes: int) -> ImportReport:
-    """Check the file and every row against the current list of units. Writes nothing."""
+def parse_units(filename: str, data: bytes, max_bytes: int,
+                default_kind: str | None = None) -> ImportReport:
+    """Check the file and every row against the current list of units. Writes nothing.
+
+    ``default_kind`` is the kind chosen for every row whose file gives none.
+    """
     # The name goes back in the confirmation form and into the audit log (PostgreSQL
     # refuses a NUL): a control character in it is dropped, it names nothing.
     filename = without_control_characters(filename)
@@ -142,7 +158,7 @@ def parse_units(filename: str, data: bytes, max_bytes: int) -> ImportReport:
         if not data:
             raise TableRefused("Tệp rỗng.")
         # The header is the first non-empty row, so one more than the units.
-        table = read_table(filename, data, max_rows=MAX_ROWS + 1,
+        table = read_table(filename, data, max_rows=MAX_ROWS + HEADER_SEARCH_ROWS,
                            max_unzipped_bytes=MAX_XLSX_UNZIPPED_BYTES, content="đơn vị")
     except TableRefused as refused:
         message = str(refused)
@@ -152,42 +168,51 @@ def parse_units(filename: str, data: bytes, max_bytes: int) -> ImportReport:
     if table.truncated:
         report.file_errors.append(f"Tệp có quá nhiều dòng; tối đa {MAX_ROWS} đơn vị mỗi lần.")
         return report
-    return _check_table(report, table.rows)
-
-
-def revalidate(filename: str, rows: list[dict]) -> ImportReport:
-    """Check rows carried from a preview again, against the list as it is now."""
-    table: list[tuple[int, list[object]]] = [(1, list(TEMPLATE_HEADER))]
-    for number, row in enumerate(rows, start=2):
-        table.append((number, [row.get("name"), UNIT_KINDS.get(row.get("kind") or "", ""),
-                               row.get("population")]))
-    return _check_table(ImportReport(filename=filename), table)
+    return _check_table(report, table.rows, default_kind)
 
 
 def _blank(cells: list[object]) -> bool:
     return all(clean(str(c if c is not None else "")) == "" for c in cells)
 
 
-def _check_table(report: ImportReport, rows: list[tuple[int, list[object]]]) -> ImportReport:
-    """Rows are (the spreadsheet's own row number, cells); the first non-empty one is the header."""
+def _header_at(filled: list[tuple[int, list[object]]]) -> int:
+    for index, (_, cells) in enumerate(filled[:HEADER_SEARCH_ROWS]):
+        if any(_HEADER_KEYS.get(search_key(str(c or ""))) == "name" for c in cells):
+            return index
+    return 0
+
+
+def _check_table(report: ImportReport, rows: list[tuple[int, list[object]]],
+                 default_kind: str | None = None) -> ImportReport:
+    """Rows are (the spreadsheet's own row number, cells); the header is the first row naming
+    a unit column (a title above it is skipped)."""
     filled = [(number, cells) for number, cells in rows if not _blank(cells)]
     if not filled:
         report.file_errors.append("Tệp không có dữ liệu.")
         return report
-    (_, header), body = filled[0], filled[1:]
+    at = _header_at(filled)
+    (_, header), body = filled[at], filled[at + 1:]
+    if len(body) > MAX_ROWS:
+        report.file_errors.append(f"Tệp có quá nhiều dòng; tối đa {MAX_ROWS} đơn vị mỗi lần.")
+        return report
     columns: dict[str, int] = {}
+    ignored: list[str] = []
     for index, cell in enumerate(header):
-        key = _HEADER_KEYS.get(search_key(str(cell or "")))
+        written = clean(str(cell or ""))
+        key = _HEADER_KEYS.get(search_key(written))
         if key and key not in columns:
             columns[key] = index
-    missing = [label for key, label in (("name", COLUMN_NAME), ("kind", COLUMN_KIND))
-               if key not in columns]
-    if missing:
+        elif written:
+            ignored.append(f"“{written[:40]}”")
+    if "name" not in columns:
         report.file_errors.append(
-            "Thiếu cột: " + ", ".join(missing)
-            + f". Dòng đầu phải là tiêu đề: {', '.join(TEMPLATE_HEADER)}."
+            f"Thiếu cột: {COLUMN_NAME}"
+            + f". Dòng đầu phải là tiêu đề: {', '.join(TEMPLATE_HEADER)} "
+            "(hoặc Tên tổ dân phố, Số hộ, Số nhân khẩu)."
         )
         return report
+    if ignored:
+        report.notes.append("Bỏ qua các cột không dùng: " + ", ".join(ignored) + ".")
 
     def cell(row: list[object], key: str) -> object:
         index = columns.get(key)
@@ -213,9 +238,19 @@ def _check_table(report: ImportReport, rows: list[tuple[int, list[object]]]) -> 
             seen[name.casefold()] = line
         kind_text = clean(str(cell(raw, "kind") or ""))
         result.kind = KIND_ALIASES.get(search_key(kind_text))
-        if result.kind is None:
+        if not kind_text and default_kind in UNIT_KINDS:
+            result.kind, result.kind_how = default_kind, "chọn cho cả tệp"
+        elif not kind_text and _RESIDENTIAL_NAME.match(search_key(name)):
+            result.kind, result.kind_how = "residential_group", "theo tên"
+        if result.kind is None and not kind_text:
             result.errors.append(
-                f"Cột “{COLUMN_KIND}”: “{kind_text or '(trống)'}” không hợp lệ; "
+                f"Cột “{COLUMN_KIND}”: không biết “{name or '(trống)'}” là tổ dân phố hay cơ "
+                "quan, đơn vị. Hãy ghi “Tổ dân phố” hoặc “Cơ quan, đơn vị”, hoặc chọn loại "
+                "cho cả tệp."
+            )
+        elif result.kind is None:
+            result.errors.append(
+                f"Cột “{COLUMN_KIND}”: “{kind_text}” không hợp lệ; "
                 "ghi “Tổ dân phố” hoặc “Cơ quan, đơn vị”."
             )
         try:
@@ -227,11 +262,21 @@ def _check_table(report: ImportReport, rows: list[tuple[int, list[object]]]) -> 
                 f"Cột “{COLUMN_POPULATION}”: “{cell(raw, 'population')}” phải là số nguyên "
                 f"từ 0 đến {POPULATION_MAX}."
             )
+        try:
+            result.households = _parse_population(cell(raw, "households"))
+            if result.households is not None and not 0 <= result.households <= POPULATION_MAX:
+                raise ValueError
+        except ValueError:
+            result.errors.append(
+                f"Cột “{COLUMN_HOUSEHOLDS}”: “{cell(raw, 'households')}” phải là số nguyên "
+                f"từ 0 đến {POPULATION_MAX}."
+            )
         if result.errors:
             result.status = "error"
         elif (existing := known.get(name.casefold())) is not None:
             same = (existing.kind == result.kind
-                    and (result.population is None or existing.population == result.population))
+                    and (result.population is None or existing.population == result.population)
+                    and (result.households is None or existing.households == result.households))
             result.status = "unchanged" if same else "update"
         report.rows.append(result)
     if not report.rows:
@@ -248,12 +293,15 @@ def apply_rows(report: ImportReport, actor_id: int | None) -> ImportReport:
         existing = known.get(clean(row.name).casefold())
         if existing is None:
             known[clean(row.name).casefold()] = create_unit(
-                UnitData(row.name, row.kind, row.population), actor_id)
+                UnitData(row.name, row.kind, row.population, households=row.households),
+                actor_id)
             continue
         before = audit.snapshot(existing, UNIT_FIELDS)
         existing.kind = row.kind
         if row.population is not None:
             existing.population = row.population
+        if row.households is not None:
+            existing.households = row.households
         after = audit.snapshot(existing, UNIT_FIELDS)
         if before != after:
             audit.record(actor_id, "unit.update", object_type="unit", object_id=existing.id,
@@ -268,9 +316,9 @@ def apply_rows(report: ImportReport, actor_id: int | None) -> ImportReport:
 
 
 def import_units(filename: str, data: bytes, *, max_bytes: int, actor_id: int | None,
-                 dry_run: bool = False) -> ImportReport:
+                 dry_run: bool = False, default_kind: str | None = None) -> ImportReport:
     """Parse, and unless ``dry_run`` or anything is wrong, write. The caller commits."""
-    report = parse_units(filename, data, max_bytes)
+    report = parse_units(filename, data, max_bytes, default_kind)
     if report.ok and not dry_run:
         apply_rows(report, actor_id)
     return report
@@ -282,13 +330,23 @@ def template_xlsx() -> bytes:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "Don vi"
+    sheet.title = "Danh sách đơn vị"
     sheet.append(TEMPLATE_HEADER)
-    sheet.append(["Tổ dân phố số 1", "Tổ dân phố", 850])
-    sheet.append(["Trường Tiểu học Phù Vân", "Cơ quan, đơn vị", 45])
-    sheet.column_dimensions["A"].width = 40
-    sheet.column_dimensions["B"].width = 20
-    sheet.column_dimensions["C"].width = 20
+    sheet.append(["Tổ dân phố số 1", "Tổ dân phố", 850, 230])
+    sheet.append(["Trường Tiểu học Phù Vân", "Cơ quan, đơn vị", 45, None])
+    for letter, width in zip("ABCD", (40, 20, 20, 12), strict=True):
+        sheet.column_dimensions[letter].width = width
+    guide = book.create_sheet("Hướng dẫn")
+    for line in (
+        "Mỗi dòng một đơn vị; dòng 1 là tiêu đề.",
+        "Tên đơn vị: bắt buộc. Có thể dùng danh sách tổ dân phố sẵn có của phường với các "
+        "cột STT, Tên tổ dân phố, Số hộ, Số nhân khẩu (cột STT được bỏ qua).",
+        "Loại: Tổ dân phố hoặc Cơ quan, đơn vị. Để trống thì lấy theo tên (“Tổ dân phố …”) "
+        "hoặc theo loại chọn khi nhập.",
+        "Dân số / Số người (hoặc Số nhân khẩu), Số hộ: số nguyên, có thể để trống.",
+    ):
+        guide.append([line])
+    guide.column_dimensions["A"].width = 110
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -16,7 +16,7 @@ from contest.helpers.text import clean, control_characters_message, has_control_
 from contest.models import UNIT_KINDS, Activity, Participant, Unit, User
 from contest.services.errors import DomainError
 
-UNIT_FIELDS = ["name", "kind", "population", "is_plan_responsible", "active"]
+UNIT_FIELDS = ["name", "kind", "population", "households", "is_plan_responsible", "active"]
 NAME_MAX_LENGTH = 200
 #: Larger than any ward or agency; a typo with extra zeros is caught.
 POPULATION_MAX = 1_000_000
@@ -33,6 +33,8 @@ class UnitData:
     population: int | None = None
     is_plan_responsible: bool = False
     active: bool = True
+    #: Số hộ; None leaves what is recorded alone (the form does not ask for it).
+    households: int | None = None
 
 
 def units_by_name() -> dict[str, Unit]:
@@ -65,18 +67,22 @@ def validate(data: UnitData, exclude_id: int | None = None) -> UnitData:
         raise UnitError(
             f"Dân số / số người phải từ 0 đến {POPULATION_MAX:,}.".replace(",", "."), "population"
         )
+    if data.households is not None and not 0 <= data.households <= POPULATION_MAX:
+        raise UnitError(
+            f"Số hộ phải từ 0 đến {POPULATION_MAX:,}.".replace(",", "."), "households"
+        )
     if find_by_name(name, exclude_id) is not None:
         raise UnitError(f"Đã có đơn vị tên “{name}”.", "name")
     return UnitData(name, data.kind, data.population, bool(data.is_plan_responsible),
-                    bool(data.active))
+                    bool(data.active), data.households)
 
 
 def create_unit(data: UnitData, actor_id: int | None) -> Unit:
     data = validate(data)
     position = (db.session.scalar(sa.select(sa.func.max(Unit.position))) or 0) + 1
     unit = Unit(name=data.name, kind=data.kind, population=data.population,
-                is_plan_responsible=data.is_plan_responsible, active=data.active,
-                position=position)
+                households=data.households, is_plan_responsible=data.is_plan_responsible,
+                active=data.active, position=position)
     db.session.add(unit)
     db.session.flush()
     audit.record(actor_id, "unit.create", object_type="unit", object_id=unit.id,
@@ -89,6 +95,8 @@ def update_unit(unit: Unit, data: UnitData, actor_id: int | None) -> Unit:
     before = audit.snapshot(unit, UNIT_FIELDS)
     unit.name, unit.kind, unit.population = data.name, data.kind, data.population
     unit.is_plan_responsible, unit.active = data.is_plan_responsible, data.active
+    if data.households is not None:
+        unit.households = data.households
     after = audit.snapshot(unit, UNIT_FIELDS)
     if before != after:
         audit.record(actor_id, "unit.update", object_type="unit", object_id=unit.id,
