@@ -2,7 +2,7 @@
 unit.households (số hộ, from the ward's own list of tổ dân phố)
 
 Revision ID: 0140
-Revises: 0191
+Revises: 0161
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import contest.models.base
 
 revision = "0140"
-down_revision = "0191"
+down_revision = "0161"
 branch_labels = None
 depends_on = None
 
