@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from contest.extensions import db
+from contest.helpers.pdf import undrawable_characters, undrawable_message
 from contest.helpers.text import (
     clean,
     control_characters_message,
@@ -190,6 +191,9 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
         errors["full_name"] = "Họ và tên phải có chữ cái."
     elif has_control_characters(name):
         errors["full_name"] = control_characters_message("Họ và tên")
+    elif undrawable := undrawable_characters(name):
+        # Printed on lists and certificates: nothing may print as a gap.
+        errors["full_name"] = undrawable_message("Họ và tên", undrawable)
     values["full_name"] = name
 
     try:
@@ -234,6 +238,8 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
             errors["unit_other"] = f"Tên đơn vị dài tối đa {UNIT_OTHER_MAX_LENGTH} ký tự."
         elif has_control_characters(other):
             errors["unit_other"] = control_characters_message("Tên đơn vị")
+        elif undrawable := undrawable_characters(other):
+            errors["unit_other"] = undrawable_message("Tên đơn vị", undrawable)
         values["unit_other"] = other or None
     elif is_digits(unit_choice) and len(unit_choice) < 10 and db.session.scalar(
         sa.select(Unit.id).where(Unit.id == int(unit_choice), Unit.active)
