@@ -4,12 +4,10 @@ answer must be in the database afterwards, and the app must recover by itself.""
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +23,7 @@ import sqlalchemy as sa
 from contest.extensions import db
 from contest.models import Attempt, AttemptItem
 from tests import factories
+from tests.servers import HttpClient, free_port, worker_pids
 from tests.test_security import open_round_setup, register, start
 
 REPO = Path(__file__).resolve().parent.parent
@@ -167,43 +166,6 @@ def test_connections_killed_while_saving(app):
 # --------------------------------------------------------------------------- gunicorn
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _workers(master_pid: int) -> list[int]:
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
-    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
-
-
-class HttpResident:
-    """A resident over real HTTP, with its own cookies."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-
-    def request(self, path: str, *, form=None, payload=None) -> tuple[int, bytes, str]:
-        data, headers = None, {}
-        if form is not None:
-            data = urllib.parse.urlencode(form).encode()
-        if payload is not None:
-            data = json.dumps(payload).encode()
-            headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        req = urllib.request.Request(  # noqa: S310 - http://127.0.0.1 only
-            self.base + path, data=data, headers=headers)
-        try:
-            with self.opener.open(req, timeout=30) as response:
-                return response.status, response.read(), response.url
-        except urllib.error.HTTPError as error:
-            return error.code, error.read(), ""
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            return 0, b"", ""  # connection reset by a dying worker: not acknowledged
-
-
 @pytest.mark.postgres_only
 def test_gunicorn_worker_killed_while_saving(app, tmp_path):
     with app.app_context():
@@ -214,7 +176,7 @@ def test_gunicorn_worker_killed_while_saving(app, tmp_path):
         category_id = contest.categories[0].id
         slug, round_id = contest.slug, round_.id
         db.session.remove()
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -234,14 +196,14 @@ def test_gunicorn_worker_killed_while_saving(app, tmp_path):
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
-        while HttpResident(base).request("/healthz")[0] != 200:
+        while HttpClient(base).request("/healthz")[0] != 200:
             assert server.poll() is None, (tmp_path / "gunicorn.log").read_text()[-2000:]
             assert time.monotonic() < deadline, "gunicorn did not start"
             time.sleep(0.3)
 
         people = []
         for n in range(6):
-            resident = HttpResident(base)
+            resident = HttpClient(base)
             status, _, _ = resident.request(f"/c/{slug}/register", form={
                 "full_name": f"Người thử {n}", "phone": f"0912{n:06d}", "consent": "y",
                 "unit": str(unit_id), "category": str(category_id)})
@@ -272,7 +234,7 @@ def test_gunicorn_worker_killed_while_saving(app, tmp_path):
         def killer():
             while not stop.is_set():
                 time.sleep(0.4)
-                workers = _workers(server.pid)
+                workers = worker_pids(server.pid)
                 if workers:
                     os.kill(random.choice(workers), signal.SIGKILL)
                     kills.append(1)
@@ -285,7 +247,7 @@ def test_gunicorn_worker_killed_while_saving(app, tmp_path):
         assert len(acked) == len(people) * QUESTIONS
         # The master replaced the killed workers: the site answers again.
         deadline = time.monotonic() + 30
-        while HttpResident(base).request("/healthz")[0] != 200:
+        while HttpClient(base).request("/healthz")[0] != 200:
             assert time.monotonic() < deadline, "gunicorn did not recover"
             time.sleep(0.3)
         stored = stored_answers(app, [p for _, p in people])
