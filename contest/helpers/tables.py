@@ -16,11 +16,15 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from contest.helpers.packages import PackageRefused, inspect_package
 from contest.helpers.text import search_key
 from contest.services.errors import DomainError
 
 #: Columns read from a sheet: far more than any import template has (the bank's has 13).
 DEFAULT_MAX_COLUMNS = 60
+#: Cells a workbook's sheets may declare in all: 5,000 questions of 14 columns are 70,000;
+#: a row of millions of styled empty cells is refused before openpyxl walks it.
+MAX_CELLS = 1_000_000
 
 _KINDS_ACCEPTED = (
     "chỉ nhận tệp .xlsx, .xls hoặc .csv (UTF-8). Hãy lưu lại đúng một trong các dạng này."
@@ -231,9 +235,14 @@ def _read_xlsx(
                 raise TableRefused(
                     f"tệp .xlsx giải nén ra quá lớn. Hãy chỉ để lại bảng {content}."
                 )
+        # What the file declares, measured before openpyxl builds a row from it.
+        inspect_package(data, kind=".xlsx", max_total_bytes=max_unzipped_bytes,
+                        max_part_bytes=max_unzipped_bytes, max_cells=MAX_CELLS)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=not mark_formulas)
     except TableRefused:
         raise
+    except PackageRefused as refused:
+        raise TableRefused(refused.message) from None
     except Exception:  # openpyxl raises many kinds on a damaged or foreign file
         raise TableRefused(
             "không đọc được tệp .xlsx (tệp hỏng hoặc không phải Excel). Hãy mở bằng Excel và "
