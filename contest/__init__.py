@@ -174,12 +174,14 @@ def _configure_url_converters(app: Flask) -> None:
 
 
 def _configure_limiter(app: Flask) -> None:
+    from contest import rate_limit_storage
     from contest.extensions import limiter
 
     redis_url = app.config.get("REDIS_URL")
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
     if redis_url:
-        app.config["RATELIMIT_STORAGE_URI"] = redis_url
+        # Redis, and the database (shared by every worker) while Redis cannot be reached.
+        app.config["RATELIMIT_STORAGE_URI"] = rate_limit_storage.SCHEME_PREFIX + redis_url
     limiter.init_app(app)
 
 

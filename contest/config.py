@@ -59,8 +59,9 @@ class DefaultConfig:
     #: Practice answers and new sets, per address (a hall practising together shares one).
     PRACTICE_LIMIT = "600 per minute"
 
-    #: A Redis outage must not stop residents saving answers: log it and fall back to
-    #: per-process memory limits until Redis answers again.
+    #: A Redis outage must not stop residents saving answers: the limits are then counted
+    #: in the database (contest/rate_limit_storage.py), and the error is logged once a
+    #: minute. Only if the database fails too do they fall back to per-process memory.
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 

@@ -61,7 +61,7 @@ def test_production_starts_with_a_real_secret_key_and_reads_the_environment(
     assert app.config["SECRET_KEY"] == LONG_KEY
     # The CONTEST_ prefix is stripped: CONTEST_REDIS_URL is REDIS_URL, and the limiter uses it.
     assert app.config["REDIS_URL"] == "redis://127.0.0.1:6379/15"
-    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/15"
+    assert app.config["RATELIMIT_STORAGE_URI"] == "failover+redis://127.0.0.1:6379/15"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.config["PROXY_FIX_X_FOR"] == 1
