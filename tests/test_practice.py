@@ -423,3 +423,25 @@ def test_a_practice_set_spreads_over_the_areas(app_ctx):
         ids = pool.draw_set(contest, factories.now(), random.Random(seed), size=5)
         assert len(set(ids)) == 5 and len({areas[i] for i in ids}) == 5
     assert len(pool.draw_set(contest, factories.now(), size=50)) == 15
+
+
+def test_bank_list_filters_the_practice_pool(client, login_as, world):
+    login_as("viewer")
+    practice = _text(client.get("/admin/questions/?status=practice"))
+    rounds = _text(client.get("/admin/questions/?status=round_pool"))
+    for text in world["practice_q"].values():
+        assert text in practice and text not in rounds
+    for text in world["contest_q"].values():
+        assert text in rounds and text not in practice
+
+
+def test_contest_form_previews_the_study_material(client, login_as, app_ctx):
+    from tests.test_admin_contests import contest_form
+
+    login_as("organiser")
+    response = client.post("/admin/contests/new", data=contest_form(
+        study_material=STUDY_TEXT, action="preview_study"))
+    page = _text(response)
+    assert response.status_code == 200 and "Xem trước tài liệu tìm hiểu" in page
+    assert "<h2>I. Cải cách hành chính là gì</h2>" in page and "&lt;script&gt;" in page
+    assert db.session.scalar(sa.select(sa.func.count(Contest.id))) == 0

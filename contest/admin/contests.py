@@ -25,6 +25,7 @@ from contest.models import Attempt, ContentArea, Contest, ParticipantCategory, R
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS, REVEAL_POLICIES
 from contest.services.contests import rounds as rounds_service
 from contest.services.practice import pool as practice_pool
+from contest.services.practice import study as study_service
 
 DEFAULT_PRIZES = [
     {"name": "Giải Nhất", "count": 1},
@@ -135,9 +136,13 @@ def _contest_values(form: ContestForm) -> rounds_service.ContestValues:
 def _edit_contest(contest: Contest | None):
     form = _contest_form(contest)
     preview = None
+    study_preview = None
     general: list[str] = []
-    if form.validate_on_submit():
-        if request.form.get("action") == "preview":
+    action = request.form.get("action")
+    if request.method == "POST" and action == "preview_study":
+        study_preview = study_service.parse(form.study_material.data or "")
+    elif form.validate_on_submit():
+        if action == "preview":
             preview = form.rules.data or ""
         else:
             saved, errors = rounds_service.save_contest(
@@ -149,9 +154,11 @@ def _edit_contest(contest: Contest | None):
             general = _attach_errors(form, errors)
     elif request.method == "POST" and request.form.get("action") == "preview":
         preview = form.rules.data or ""
-    status = 422 if request.method == "POST" and preview is None else 200
+    previewing = preview is not None or study_preview is not None
+    status = 422 if request.method == "POST" and not previewing else 200
     return render_template("admin/contests/form.html", form=form, contest=contest,
-                           preview=preview, general_errors=general), status
+                           preview=preview, study_preview=study_preview,
+                           general_errors=general), status
 
 
 @bp.route("/contests/new", methods=["GET", "POST"])

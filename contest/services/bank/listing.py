@@ -12,7 +12,8 @@ from contest.models import ContentArea, Question
 from contest.services.contests.rounds import quota_needs
 
 #: The list's status filter: its values and their labels.
-STATUS_FILTERS = {"active": "Đang dùng", "inactive": "Ngưng dùng", "all": "Tất cả"}
+STATUS_FILTERS = {"active": "Đang dùng", "round_pool": "Dùng cho đợt thi",
+                  "practice": "Ôn tập", "inactive": "Ngưng dùng", "all": "Tất cả"}
 
 
 def filtered_query(filters: dict[str, str]) -> sa.Select:
@@ -23,6 +24,10 @@ def filtered_query(filters: dict[str, str]) -> sa.Select:
             ContentArea.code == filters["area"])
     if filters.get("status") == "active":
         query = query.where(Question.active)
+    elif filters.get("status") == "round_pool":
+        query = query.where(Question.in_round_pool)
+    elif filters.get("status") == "practice":
+        query = query.where(Question.active, Question.practice)
     elif filters.get("status") == "inactive":
         query = query.where(sa.not_(Question.active))
     if "difficulty" in filters:
