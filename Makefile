@@ -6,7 +6,8 @@ FLASK := $(BIN)/flask --app contest
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint serve bench-ranking bench-stats bench-load bench-save-cost bench-login clean
+.PHONY: run test lint serve bench-ranking bench-stats bench-load bench-save-cost bench-login \
+	bench-lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -80,3 +81,8 @@ bench-stats: $(VENV)/.installed-test
 ## make bench-login: median time of a wrong sign-in for a known and an unknown username
 bench-login: $(VENV)/.installed-app
 	$(BIN)/python bench/bench_login_timing.py
+
+## make bench-lighthouse: Lighthouse (npm, installed under bench/lighthouse/) with Debian's
+## Chromium on the contest, registration, question and result pages; four scores per page
+bench-lighthouse: $(VENV)/.installed-app
+	$(BIN)/python bench/bench_lighthouse.py

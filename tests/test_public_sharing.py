@@ -105,3 +105,10 @@ def test_share_button_is_a_plain_link_to_a_page_with_the_link_and_a_qr_code(
     assert 'value="https://thi.phuvan.example/c/cchc"' in share and "Sao chép" in share
     qr = client.get("/c/cchc/qr.svg")
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+
+
+def test_robots_txt_keeps_search_engines_out_of_the_back_office(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    text = response.get_data(as_text=True)
+    assert "Disallow: /admin/" in text and "Disallow: /c/" not in text

@@ -41,6 +41,23 @@ def touch_icon_precomposed():
     return touch_icon()
 
 
+#: Search engines may list the contests; the back office is not for them.
+ROBOTS_TXT = """User-agent: *
+Disallow: /admin/
+Disallow: /reports/
+Disallow: /activities/
+Disallow: /login
+"""
+
+
+@bp.route("/robots.txt")
+def robots_txt():
+    response = make_response(ROBOTS_TXT)
+    response.mimetype = "text/plain"
+    response.cache_control.max_age = ICON_MAX_AGE
+    return response
+
+
 # --------------------------------------------------------------------------- link preview
 
 #: The preview picture changes when the contest or its rounds do; an hour is fresh enough.
