@@ -278,3 +278,27 @@ def test_answers_keep_saving_when_the_session_is_lost(server, make_driver):
     _wait(driver, lambda d: "/result" in d.current_url, "submit after a lost session failed")
     assert "Kết quả lượt thi" in driver.page_source
     assert _attempt(server, url).status == "submitted"
+
+
+def test_share_button_copies_or_opens_the_share_page(server, make_driver):
+    from selenium.webdriver.common.by import By
+
+    # Without JS it is a plain link to the page with the link and the QR code.
+    driver = make_driver(javascript=False)
+    driver.get(server["url"] + "/c/vong-thi")
+    _click(driver, "share-button")
+    _wait(driver, lambda d: d.current_url.endswith("/c/vong-thi/share"), "no share page")
+    assert driver.find_element(By.ID, "share-url").get_attribute("value").endswith(
+        "/c/vong-thi")
+    assert driver.find_element(By.CSS_SELECTOR, "img.share-qr").size["width"] > 100
+    # With JS, a phone without a share sheet copies the link (or, if the clipboard is
+    # refused, opens the same page): either way the resident gets the link.
+    driver = make_driver(text_percent=200)
+    driver.get(server["url"] + "/c/vong-thi")
+    width = driver.execute_script("return document.documentElement.clientWidth")
+    assert driver.execute_script("return document.documentElement.scrollWidth") <= width
+    button = driver.find_element(By.ID, "share-button")
+    assert button.size["height"] >= 48
+    _click(driver, "share-button")
+    _wait(driver, lambda d: d.current_url.endswith("/share") or "Đã chép đường dẫn" in
+          d.find_element(By.ID, "share-status").text, "sharing did nothing")
