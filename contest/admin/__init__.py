@@ -39,6 +39,7 @@ from contest.admin import (  # noqa: E402,F401
     contests,
     documents,
     entry_points,
+    holds,
     questions,
     results,
     routes,

@@ -12,7 +12,15 @@ from contest.models.base import Base, UTCDateTime, new_public_id, utcnow
 from contest.models.contest import Contest, Round, contest_category
 from contest.models.document import DocumentSetting
 from contest.models.jobs import ScheduledRun
-from contest.models.people import ENTRY_POINT_KINDS, GENDERS, EntryPoint, Participant, Scan
+from contest.models.people import (
+    ENTRY_POINT_KINDS,
+    GENDERS,
+    EntryPoint,
+    IdentityTry,
+    Participant,
+    PhoneHold,
+    Scan,
+)
 from contest.models.practice import PracticeTally
 from contest.models.rate_limit import RateLimitCounter
 from contest.models.reference import (
@@ -44,8 +52,10 @@ __all__ = [
     "Contest",
     "DocumentSetting",
     "EntryPoint",
+    "IdentityTry",
     "Participant",
     "ParticipantCategory",
+    "PhoneHold",
     "PracticeTally",
     "Question",
     "QuestionVersion",

@@ -10,7 +10,7 @@ from wtforms.fields import TelField
 from contest.forms import ActionForm, choices
 from contest.models import GENDERS
 
-__all__ = ["ActionForm", "ConfirmForm", "RegistrationForm"]
+__all__ = ["ActionForm", "CodeForm", "ConfirmForm", "RegistrationForm"]
 
 CONSENT_LABEL = (
     "Tôi đồng ý để Ban tổ chức thu thập và xử lý các thông tin cá nhân trên cho mục đích tổ "
@@ -37,5 +37,15 @@ class RegistrationForm(FlaskForm):
 class ConfirmForm(FlaskForm):
     phone = TelField("Số điện thoại đã đăng ký",
                      render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 30})
-    birth_year = StringField("Năm sinh", render_kw={"inputmode": "numeric", "maxlength": 4})
-    full_name = StringField("hoặc Họ và tên đã đăng ký", render_kw={"maxlength": 120})
+    full_name = StringField("Họ và tên đã đăng ký",
+                            render_kw={"autocomplete": "name", "maxlength": 120})
+    birth_year = StringField("Năm sinh đã đăng ký",
+                             render_kw={"inputmode": "numeric", "maxlength": 4})
+
+
+class CodeForm(FlaskForm):
+    personal_code = StringField(
+        "Mã dự thi",
+        render_kw={"maxlength": 12, "autocomplete": "off", "autocapitalize": "characters",
+                   "spellcheck": "false"},
+    )

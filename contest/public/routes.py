@@ -42,7 +42,7 @@ from contest.models import (
 )
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS
 from contest.public import bp, identity
-from contest.public.forms import ActionForm, ConfirmForm, RegistrationForm
+from contest.public.forms import ActionForm, CodeForm, ConfirmForm, RegistrationForm
 from contest.public.sharing import share_meta
 from contest.services.contests import entry_points
 from contest.services.results import certificates
@@ -50,7 +50,7 @@ from contest.services.results.ranking import RULE_TEXT as RANKING_RULE_TEXT
 from contest.services.results.ranking import counted_attempt
 from contest.services.statistics import participation
 from contest.services.taking import attempts as attempt_service
-from contest.services.taking import registration
+from contest.services.taking import phone_holds, registration
 from contest.services.taking.registration import UNIT_OTHER, RegistrationInput
 
 ENTRY_SESSION_KEY = "entry_point_id"
@@ -245,15 +245,20 @@ def register(slug: str):
         )
         result = registration.register(contest, data, now)
         if result.ok:
-            flash("Đăng ký thành công. Chúc bạn làm bài tốt!", "success")
+            participant = result.participant
+            if result.resumed:
+                flash(f"Chào {participant.full_name}! Bạn đã đăng ký trước đây với số điện "
+                      "thoại này; bạn tiếp tục với thông tin đã đăng ký.", "success")
+            else:
+                flash("Đăng ký thành công. Mã dự thi của bạn là "
+                      f"{participant.personal_code_display}: hãy ghi lại để tiếp tục trên "
+                      "điện thoại khác. Chúc bạn làm bài tốt!", "success")
             response = make_response(redirect(url_for("public.contest", slug=slug)))
-            identity.remember(response, result.participant)
+            identity.remember(response, participant)
             return response
-        if result.existing is not None:
-            flash("Số điện thoại này đã đăng ký dự thi. Vui lòng xác nhận để tiếp tục "
-                  "với thông tin đã đăng ký.", "info")
-            session["confirm_phone"] = result.phone
-            return redirect(url_for("public.confirm", slug=slug))
+        if result.held:
+            return notice("Số điện thoại đang tạm khóa", phone_holds.HELD_MESSAGE, 429,
+                          contest=contest)
         for name, message in result.errors.items():
             getattr(form, name).errors = [message]
         status = 400
@@ -267,32 +272,57 @@ def register(slug: str):
 @bp.route("/c/<slug>/confirm", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REGISTER_LIMIT"], methods=["POST"])
 def confirm(slug: str):
-    """A phone already registered: prove it is you (phone + birth year or + name)."""
+    """Continue on another phone: phone + name + birth year, or the personal code.
+
+    What a mismatch or a hold says never depends on whether the phone is registered
+    (see contest.services.taking.registration). A browser that already remembers its
+    resident goes straight to the contest: no hold applies to it.
+    """
     contest, refusal = _contest_or_notice(slug)
     if refusal:
         return refusal
-    form = ConfirmForm()
+    if identity.current_participant(contest.id) is not None:
+        return redirect(url_for("public.contest", slug=slug))
+    form, code_form = ConfirmForm(), CodeForm()
     status = 200
-    if request.method == "GET" and not form.phone.data:
-        form.phone.data = session.get("confirm_phone", "")
     if request.method == "POST":
-        participant = registration.confirm_identity(
-            contest.id, form.phone.data or "", birth_year=form.birth_year.data,
-            full_name=form.full_name.data,
-        )
-        if participant is not None:
-            session.pop("confirm_phone", None)
-            flash(f"Chào {participant.full_name}! Bạn tiếp tục dự thi với thông tin đã đăng ký.",
-                  "success")
+        if "personal_code" in request.form:
+            outcome = registration.confirm_by_code(contest.id, code_form.personal_code.data)
+            target = code_form.personal_code
+        else:
+            outcome = registration.confirm_identity(
+                contest.id, form.phone.data or "", full_name=form.full_name.data,
+                birth_year=form.birth_year.data, now=_now())
+            target = form.phone
+        if outcome.participant is not None:
+            flash(f"Chào {outcome.participant.full_name}! Bạn tiếp tục dự thi với thông tin "
+                  "đã đăng ký.", "success")
             response = make_response(redirect(url_for("public.contest", slug=slug)))
-            identity.remember(response, participant)
+            identity.remember(response, outcome.participant)
             return response
-        status = 400
-        form.phone.errors = [
-            "Thông tin chưa khớp với đăng ký. Vui lòng kiểm tra số điện thoại và nhập đúng "
-            "năm sinh hoặc họ và tên đã đăng ký."
-        ]
-    return render_template("public/confirm.html", contest=contest, form=form), status
+        if outcome.held:
+            status = 429
+            target.errors = [phone_holds.HELD_MESSAGE]
+        else:
+            status = 400
+            target.errors = [outcome.error]
+    return render_template("public/confirm.html", contest=contest, form=form,
+                           code_form=code_form, now=_now()), status
+
+
+@bp.route("/c/<slug>/me/code")
+def personal_code(slug: str):
+    """The resident's mã dự thi on a page of its own, to print or keep."""
+    contest, refusal = _contest_or_notice(slug)
+    if refusal:
+        return refusal
+    participant = identity.current_participant(contest.id)
+    if participant is None:
+        flash("Bạn chưa đăng ký trên thiết bị này. Hãy đăng ký hoặc xác nhận thông tin.", "info")
+        return redirect(url_for("public.confirm", slug=slug))
+    confirm_url = url_for("public.confirm", slug=slug, _external=True)
+    return render_template("public/personal_code.html", contest=contest,
+                           participant=participant, confirm_url=confirm_url)
 
 
 @bp.route("/c/<slug>/forget", methods=["POST"])
@@ -611,10 +641,12 @@ def result(public_id: str):
         mine, round_.counted_attempt, actual=round_.prediction_actual,
         has_prediction=round_.has_prediction)
     left = max(0, round_.attempts_allowed - len(mine))
-    if db.session.get(Participant, attempt.participant_id).disqualified_at is not None:
+    participant = db.session.get(Participant, attempt.participant_id)
+    if participant.disqualified_at is not None:
         left = 0  # no "next attempt" button for someone the organisers left out
     return render_template(
         "public/result.html", attempt=attempt, round=round_, contest=round_.contest,
+        participant=participant,
         show_answers=show_answers, review=review, counted=counted, now=now,
         attempts_left=left if round_.is_open(now) else 0, form=ActionForm(),
         counted_rule=COUNTED_ATTEMPT_RULES.get(round_.counted_attempt, ""),

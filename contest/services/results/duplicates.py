@@ -64,8 +64,8 @@ def normalise_phone(raw: str | None) -> str:
 def normalise_citizen_id(raw: str | None) -> str:
     """Digits only, after NFKC (full-width digits from some phone keyboards become ASCII).
 
-    The database already refuses the exact same CCCD twice in a contest, so this
-    signal catches the same number written in another form.
+    Registration stores a CCCD given twice (refusing it would reveal that it is
+    registered), so this signal catches both the same number and another form of it.
     """
     return re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", raw or ""))
 

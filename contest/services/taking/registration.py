@@ -2,9 +2,35 @@
 
 Plain values in, plain values out: the view turns form input into a
 :class:`RegistrationInput`, this module validates it against the contest's
-settings and returns either the participant or the errors to show beside each
-field. A phone number already registered in the contest never creates a second
-participant; the resident confirms who they are instead (:func:`confirm_identity`).
+settings and returns the participant, a hold, or the errors to show beside each
+field.
+
+The rule: nobody learns whether a phone or a CCCD is registered unless they
+already hold that person's details. Without SMS there is nothing a first-time
+registrant can prove that someone typing a neighbour's phone could not, so the
+two must be answered alike, and the only way to do that is for both to end as
+a new participant. Hence:
+
+* **Registering** with a phone and a name + birth year that match a participant
+  of that phone resumes that participant (the registrant holds their details).
+  Any other valid registration creates a participant, whoever else registered
+  the phone or the CCCD: same page, same message, same status as a phone never
+  seen. Phones and CCCDs are therefore not unique; a shared phone or CCCD is a
+  suspected duplicate the organisers review (results.duplicates), never a refusal.
+* **Confirming** on another phone needs the phone *and both* the name (case,
+  spacing and diacritics aside) and the birth year, or the personal code (mã dự
+  thi, :func:`normalise_personal_code`) that resumes on any phone. A mismatch
+  gets one message, whether the phone is unknown, someone else's, or right with
+  a wrong detail. A participant who gave no birth year resumes with the code.
+* **Counting**: every registration that creates a participant and every failed
+  confirmation is a try against the phone (contest.services.taking.phone_holds);
+  too many hold the phone. Counting new registrations too makes a hold come
+  after the same number of tries for a registered and an unregistered phone.
+  A held phone is answered alike whoever registered it. A browser that
+  remembers its resident never registers or confirms, so a hold never blocks it.
+
+Input errors (a malformed phone, a missing birth year...) depend only on what
+was typed, so they may be precise.
 """
 
 from __future__ import annotations
@@ -29,6 +55,8 @@ from contest.helpers.text import (
 from contest.helpers.timeutil import to_local
 from contest.models import GENDERS, Contest, EntryPoint, Participant, Unit
 from contest.services.errors import DomainError
+from contest.models.people import PERSONAL_CODE_ALPHABET, PERSONAL_CODE_LENGTH
+from contest.services.taking import phone_holds
 
 NAME_MAX_LENGTH = 120
 UNIT_OTHER_MAX_LENGTH = 200
@@ -155,12 +183,14 @@ class RegistrationInput:
 
 @dataclass
 class RegistrationResult:
-    """Either ``participant`` (new), ``existing`` (phone already registered) or ``errors``."""
+    """Either ``participant`` (new, or ``resumed``), ``held``, or ``errors``."""
 
     participant: Participant | None = None
-    existing: Participant | None = None
+    #: The phone and details matched a participant already registered: that one.
+    resumed: bool = False
+    #: The phone is held after too many wrong tries (phone_holds.HELD_MESSAGE).
+    held: bool = False
     errors: dict[str, str] = field(default_factory=dict)
-    #: The normalised phone, so the confirmation page can carry it on.
     phone: str | None = None
 
     @property
@@ -273,73 +303,124 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
     return values, errors
 
 
-def find_by_phone(contest_id: int, phone: str) -> Participant | None:
-    return db.session.scalar(
+def matching_participant(contest_id: int, phone: str, full_name: str | None,
+                         birth_year: int | None) -> Participant | None:
+    """The participant of this phone whose name and birth year both match, if any."""
+    if birth_year is None or not full_name:
+        return None
+    candidates = db.session.scalars(
         sa.select(Participant).where(Participant.contest_id == contest_id,
-                                     Participant.phone == phone)
+                                     Participant.phone == phone,
+                                     Participant.birth_year == birth_year)
+        .order_by(Participant.id)
     )
+    return next((p for p in candidates if same_name(full_name, p.full_name)), None)
 
 
 def register(contest: Contest, data: RegistrationInput, now: datetime) -> RegistrationResult:
-    """Create the participant, or report errors, or point at the one already registered.
+    """Resume the participant whose details these are, or create one, or report errors.
 
-    Two registrations racing with the same phone both end well: the loser's
-    insert hits the (contest, phone) unique constraint and is answered like a
-    phone that was already there.
+    Two registrations of the same person racing both end with one participant: the
+    loser's insert hits the (contest, phone, name + birth year) unique constraint and
+    resumes the winner.
     """
     values, errors = validate(contest, data, now)
     phone = values.get("phone")
-    if "phone" not in errors and phone:
-        existing = find_by_phone(contest.id, phone)
-        if existing is not None:
-            return RegistrationResult(existing=existing, phone=phone)
     if errors:
         return RegistrationResult(errors=errors, phone=phone)
-    if values["citizen_id"] and db.session.scalar(
-        sa.select(Participant.id).where(Participant.contest_id == contest.id,
-                                        Participant.citizen_id == values["citizen_id"])
-    ):
-        return RegistrationResult(
-            errors={"citizen_id": "Số CCCD này đã được đăng ký với một số điện thoại khác. "
-                                  "Vui lòng kiểm tra lại hoặc liên hệ Ban tổ chức."},
-            phone=phone,
-        )
-    participant = Participant(contest_id=contest.id, consented_at=now, created_at=now,
-                              **values)
-    db.session.add(participant)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        existing = find_by_phone(contest.id, phone)
-        if existing is not None:
-            return RegistrationResult(existing=existing, phone=phone)
-        # The CCCD lost a race instead; say so rather than fail.
-        return RegistrationResult(
-            errors={"citizen_id": "Số CCCD này đã được đăng ký. Vui lòng kiểm tra lại."},
-            phone=phone,
-        )
+    if phone_holds.is_held(contest.id, phone):
+        return RegistrationResult(held=True, phone=phone)
+    existing = matching_participant(contest.id, phone, values["full_name"],
+                                    values["birth_year"])
+    if existing is not None:
+        return RegistrationResult(participant=existing, resumed=True, phone=phone)
+    for _ in range(3):
+        participant = Participant(contest_id=contest.id, consented_at=now, created_at=now,
+                                  **values)
+        db.session.add(participant)
+        try:
+            db.session.commit()
+            break
+        except IntegrityError:
+            db.session.rollback()
+            existing = matching_participant(contest.id, phone, values["full_name"],
+                                            values["birth_year"])
+            if existing is not None:
+                return RegistrationResult(participant=existing, resumed=True, phone=phone)
+            # Otherwise the random personal code was taken: draw another.
+    else:  # pragma: no cover - three code collisions in a row
+        raise RuntimeError("could not draw a free personal code")
+    phone_holds.record_try(contest.id, phone, now)
     return RegistrationResult(participant=participant, phone=phone)
 
 
-def confirm_identity(contest_id: int, phone: str, *, birth_year: str | int | None = None,
-                     full_name: str | None = None) -> Participant | None:
-    """The participant with this phone if the birth year or the full name matches.
+CONFIRM_MISMATCH = (
+    "Thông tin chưa khớp với đăng ký. Vui lòng nhập đúng số điện thoại, họ và tên và năm "
+    "sinh đã khai khi đăng ký, hoặc dùng mã dự thi."
+)
+CONFIRM_NEEDS_BOTH = "Vui lòng nhập cả họ và tên và năm sinh đã khai khi đăng ký."
+CODE_INVALID = (
+    f"Mã dự thi gồm {PERSONAL_CODE_LENGTH} chữ và số, ví dụ 7KX4-MP2A. Vui lòng kiểm tra lại."
+)
+CODE_UNKNOWN = "Không tìm thấy mã dự thi này trong cuộc thi. Vui lòng kiểm tra lại."
 
-    Either proof is enough (a resident may have left the birth year blank);
-    a participant without a birth year can only be confirmed by name.
+
+@dataclass
+class Confirmation:
+    """The participant confirmed, or why not: ``held`` or an ``error`` message."""
+
+    participant: Participant | None = None
+    held: bool = False
+    error: str | None = None
+
+
+def confirm_identity(contest_id: int, phone: str, *, full_name: str | None,
+                     birth_year: str | int | None, now: datetime) -> Confirmation:
+    """Phone + name + birth year, all three matching one participant of that phone.
+
+    A mismatch counts a try against the phone (registered or not) and is answered
+    with one message; the try that reaches the limit holds the phone.
     """
     try:
         normal = normalise_phone(phone)
-    except PhoneError:
-        return None
-    participant = find_by_phone(contest_id, normal)
-    if participant is None:
-        return None
+    except PhoneError as error:
+        return Confirmation(error=str(error))
     year_text = clean(str(birth_year)) if birth_year is not None else ""
-    if (is_digits(year_text) and participant.birth_year is not None
-            and int(year_text) == participant.birth_year):
-        return participant
-    if full_name and same_name(full_name, participant.full_name):
-        return participant
-    return None
+    if not clean(full_name) or not year_text:
+        return Confirmation(error=CONFIRM_NEEDS_BOTH)
+    if not is_digits(year_text) or len(year_text) != 4:
+        return Confirmation(error="Năm sinh gồm 4 chữ số, ví dụ 1985.")
+    if phone_holds.is_held(contest_id, normal):
+        return Confirmation(held=True)
+    participant = matching_participant(contest_id, normal, full_name, int(year_text))
+    if participant is not None:
+        return Confirmation(participant=participant)
+    if phone_holds.record_try(contest_id, normal, now):
+        return Confirmation(held=True)
+    return Confirmation(error=CONFIRM_MISMATCH)
+
+
+def normalise_personal_code(raw: str | None) -> str:
+    """``7kx4 mp2a``, ``7KX4-MP2A`` → ``7KX4MP2A``; ValueError with the message otherwise."""
+    code = re.sub(r"[\s.\-]", "", clean(raw)).upper()
+    if len(code) != PERSONAL_CODE_LENGTH or any(ch not in PERSONAL_CODE_ALPHABET
+                                                for ch in code):
+        raise ValueError(CODE_INVALID)
+    return code
+
+
+def confirm_by_code(contest_id: int, raw_code: str | None) -> Confirmation:
+    """The personal code alone resumes its participant, on any phone.
+
+    Guessing is bounded by the per-address limit of the view and the code space
+    (23⁸ ≈ 7.8·10¹⁰ codes per contest).
+    """
+    try:
+        code = normalise_personal_code(raw_code)
+    except ValueError as error:
+        return Confirmation(error=str(error))
+    participant = db.session.scalar(sa.select(Participant).where(
+        Participant.contest_id == contest_id, Participant.personal_code == code))
+    if participant is None:
+        return Confirmation(error=CODE_UNKNOWN)
+    return Confirmation(participant=participant)
