@@ -54,8 +54,8 @@ from contest.helpers.text import (
 )
 from contest.helpers.timeutil import to_local
 from contest.models import GENDERS, Contest, EntryPoint, Participant, Unit
-from contest.services.errors import DomainError
 from contest.models.people import PERSONAL_CODE_ALPHABET, PERSONAL_CODE_LENGTH
+from contest.services.errors import DomainError
 from contest.services.taking import phone_holds
 
 NAME_MAX_LENGTH = 120
