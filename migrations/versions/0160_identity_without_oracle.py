@@ -4,7 +4,7 @@ else's details is its own participant, so registering reveals nothing); a person
 identity_try and phone_hold: wrong tries counted per phone, and held phones
 
 Revision ID: 0160
-Revises: 0161
+Revises: 0140
 """
 import secrets
 
@@ -14,7 +14,7 @@ from alembic import op
 from contest.helpers.text import search_key
 
 revision = "0160"
-down_revision = "0161"
+down_revision = "0140"
 branch_labels = None
 depends_on = None
 
