@@ -386,6 +386,36 @@ def test_export_all_or_filtered_and_template(app, client, sign_in):
         assert load_workbook(io.BytesIO(template.data)).active.cell(1, 1).value == "Lĩnh vực"
 
 
+@pytest.mark.parametrize("round_state", ["open", "upcoming"])
+def test_viewers_cannot_export_the_answer_key_while_a_round_is_open_or_upcoming(
+        app, client, sign_in, round_state):
+    with app.app_context():
+        factories.make_question("a", text="Câu về một cửa liên thông?")
+        start = factories.now() + (timedelta(days=2) if round_state == "upcoming"
+                                   else -timedelta(hours=1))
+        factories.make_round(opens_at=start)
+    sign_in("viewer")
+    for url in ("/admin/questions/export.xlsx?all=1", "/admin/questions/export.xlsx?q=cua"):
+        response = client.get(url)
+        assert response.status_code == 403
+        assert "chỉ Ban tổ chức và quản trị hệ thống được xuất" in response.get_data(
+            as_text=True)
+    page = client.get("/admin/questions/").get_data(as_text=True)
+    assert "export.xlsx" not in page and "chỉ Ban tổ chức xuất được" in page
+    for role in ("organiser", "admin"):
+        client.post("/logout", data={"csrf_token": token(client, "/admin/questions/")})
+        sign_in(role)
+        assert client.get("/admin/questions/export.xlsx?all=1").status_code == 200
+
+
+def test_viewers_export_the_bank_once_every_round_has_closed(app, client, sign_in):
+    with app.app_context():
+        factories.make_question("a")
+        factories.make_round(opens_at=factories.now() - timedelta(days=9))
+    sign_in("viewer")
+    assert client.get("/admin/questions/export.xlsx?all=1").status_code == 200
+
+
 # --- viewers --------------------------------------------------------------------------
 
 

@@ -19,6 +19,8 @@ from flask_login import current_user
 from contest.admin import bp
 from contest.admin.forms import DIFFICULTIES, ImportForm, QuestionForm
 from contest.admin.pending_imports import PendingImport
+from contest.admin.routes import CHANGE_ROLES
+from contest.errors import abort_vi
 from contest.extensions import db
 from contest.forms import ActionForm, choices, query_int
 from contest.helpers import audit
@@ -72,7 +74,7 @@ def questions():
     return render_template(
         "admin/questions/list.html", page=page, filters=filters, areas=_areas(),
         area_counts=area_overview(now_utc()), statuses=STATUS_FILTERS,
-        difficulties=DIFFICULTIES, letters=OPTION_LETTERS,
+        difficulties=DIFFICULTIES, letters=OPTION_LETTERS, may_export=_may_export_answers(),
     )
 
 
@@ -348,8 +350,18 @@ def questions_import_cancel():
 # --- export and template --------------------------------------------------------------
 
 
+def _may_export_answers() -> bool:
+    """Viewers read the bank, but take its answer key away only once no round is open or
+    upcoming (a viewer's file could reach a contestant)."""
+    return (current_user.role in CHANGE_ROLES
+            or not questions_service.answer_key_is_secret(now_utc()))
+
+
 @bp.route("/questions/export.xlsx")
 def questions_export():
+    if not _may_export_answers():
+        abort_vi(403, "Trong khi có đợt thi đang mở hoặc sắp diễn ra, chỉ Ban tổ chức và quản "
+                      "trị hệ thống được xuất ngân hàng câu hỏi kèm đáp án.")
     filters = _filters()
     if request.args.get("all") == "1":
         questions_list = None

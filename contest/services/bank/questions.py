@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.text import clean, fingerprint, has_control_characters, search_key
-from contest.models import Question, QuestionVersion
+from contest.models import Question, QuestionVersion, Round
 from contest.models.bank import (
     EXPLANATION_MAX_LENGTH,
     MAX_OPTIONS,
@@ -282,3 +283,9 @@ def delete_question(question: Question, *, actor_id: int | None) -> None:
     audit.record(actor_id, "question.delete", object_type="question",
                  object_id=question_id, summary=f"Xóa câu hỏi số {question_id}",
                  before=before, after=None)
+
+
+def answer_key_is_secret(now: datetime) -> bool:
+    """While a round is open or still to come, the answer key must not leave the
+    organisers: a bank export with answers is then for admins and organisers only."""
+    return bool(db.session.scalar(sa.select(sa.exists().where(Round.closes_at > now))))
