@@ -350,10 +350,10 @@ def test_oversize_and_wrong_type_uploads_are_refused(app, client, sign_in):
         assert response.status_code == 413
         assert "lớn hơn" in response.get_data(as_text=True)
 
-        response = upload(client, [("cau-hoi.docx", b"PK\x03\x04 not a bank")])
+        response = upload(client, [("cau-hoi.pdf", b"%PDF-1.4 not a bank")])
         assert response.status_code == 400
         page = response.get_data(as_text=True)
-        assert "không phải tệp Excel (.xlsx, .xls) hoặc CSV (.csv)" in page
+        assert "không phải tệp Word (.docx), Excel (.xlsx, .xls) hoặc CSV (.csv)" in page
 
         response = upload(client, [("gia.xlsx", b"just text, not a workbook")])
         assert response.status_code == 400

@@ -34,7 +34,8 @@ from contest.services.bank.listing import STATUS_FILTERS, area_overview, filtere
 from contest.services.bank.questions import AUDIT_FIELDS, QuestionData, QuestionInUse
 
 #: What the import page takes; a Word file is read by the Word import, the others as tables.
-IMPORT_TYPES = {".xlsx": "Excel (.xlsx)",
+IMPORT_TYPES = {".docx": "Word (.docx)", ".docm": "Word có macro (.docm, chỉ đọc chữ)",
+                ".doc": "Word 97-2003 (.doc)", ".xlsx": "Excel (.xlsx)",
                 ".xls": "Excel 97-2003 (.xls)", ".csv": "CSV (.csv)"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_FILES = 20
@@ -222,7 +223,7 @@ def _read_uploads(form: ImportForm) -> tuple[list[tuple[str, bytes]], list[str],
     limit = current_app.config["MAX_IMPORT_BYTES"]
     uploads = [f for f in (form.files.data or []) if f and f.filename]
     if not uploads:
-        return [], ["Vui lòng chọn tệp Excel (.xlsx, .xls) hoặc CSV để nhập."], 400
+        return [], ["Vui lòng chọn tệp Word (.docx), Excel (.xlsx, .xls) hoặc CSV để nhập."], 400
     if len(uploads) > MAX_IMPORT_FILES:
         return [], [f"Mỗi lần nhập tối đa {MAX_IMPORT_FILES} tệp."], 400
     files, problems, status = [], [], 400
@@ -232,8 +233,9 @@ def _read_uploads(form: ImportForm) -> tuple[list[tuple[str, bytes]], list[str],
         name = name[:200] or "tep"
         suffix = Path(name).suffix.lower()
         if suffix not in IMPORT_TYPES:
-            problems.append(f"Tệp “{name}” không phải tệp Excel (.xlsx, .xls) hoặc CSV (.csv). "
-                            "Hãy lưu lại bảng câu hỏi theo một trong các dạng này.")
+            problems.append(f"Tệp “{name}” không phải tệp Word (.docx), Excel (.xlsx, .xls) "
+                            "hoặc CSV (.csv). Hãy lưu lại bảng câu hỏi theo một trong các dạng "
+                            "này.")
             continue
         content = upload.stream.read(limit + 1)
         if len(content) > limit:

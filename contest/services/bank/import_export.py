@@ -688,6 +688,10 @@ def _check_file(
             name, f"tệp lớn {len(data) / 1024 / 1024:.1f} MB, vượt giới hạn "
                   f"{max_bytes / 1024 / 1024:.1f} MB. Hãy chia nhỏ tệp."))
         return []
+    if is_word_file(name, data):
+        from contest.services.bank import word_import  # it builds on this module's parts
+
+        return word_import.check_document(ctx, name, data, max_rows)
     return _check_sheet(ctx, name, data, max_rows)
 
 
