@@ -13,7 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from contest.extensions import db
 from contest.helpers.timeutil import now_utc
-from contest.models import ROLES, Unit, User
+from contest.models import ROLES, Role, Unit, User
 
 users_cli = AppGroup("users", help="Tài khoản Ban tổ chức.")
 bank_cli = AppGroup("bank", help="Ngân hàng câu hỏi: nhập, xuất.")
@@ -64,7 +64,7 @@ def _validate_password(password: str, username: str) -> None:
 
 @users_cli.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(sorted(ROLES)), required=True)
+@click.option("--role", type=click.Choice(sorted(role.value for role in Role)), required=True)
 @click.option("--password", help="Bỏ trống để nhập khi được hỏi.")
 @click.option("--full-name", default="")
 @click.option("--unit", "unit_name", help="Tên đơn vị (bắt buộc với unit_reporter).")
@@ -74,7 +74,7 @@ def create_user_command(username, role, password, full_name, unit_name) -> None:
     if db.session.scalar(sa.select(User).where(User.username == username)):
         raise click.ClickException(f"Tên đăng nhập '{username}' đã tồn tại.")
     unit = None
-    if role == "unit_reporter":
+    if role == Role.UNIT_REPORTER:
         if not unit_name:
             raise click.ClickException("Tài khoản báo cáo của đơn vị cần --unit.")
         unit = db.session.scalar(sa.select(Unit).where(Unit.name == unit_name))
@@ -94,13 +94,13 @@ def create_user_command(username, role, password, full_name, unit_name) -> None:
 @click.option("--username", default="admin")
 def ensure_admin_command(username: str) -> None:
     """Create an admin account if there is none; print its password once."""
-    if db.session.scalar(sa.select(User).where(User.role == "admin", User.active)):
+    if db.session.scalar(sa.select(User).where(User.role == Role.ADMIN, User.active)):
         click.echo("Đã có tài khoản quản trị; không tạo mới.")
         return
     from contest.services.people.users import generate_password
 
     password = generate_password()
-    user = User(username=username, role="admin", full_name="Quản trị hệ thống",
+    user = User(username=username, role=Role.ADMIN, full_name="Quản trị hệ thống",
                 must_change_password=True)
     user.set_password(password)
     db.session.add(user)

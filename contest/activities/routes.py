@@ -23,6 +23,7 @@ from contest.errors import abort_vi
 from contest.extensions import db
 from contest.forms import ActionForm, choices, query_int, show_error, signing_from_query
 from contest.helpers.timeutil import now_utc, to_local
+from contest.models import Role
 from contest.services.activity_log import activities as svc
 from contest.services.activity_log import period_reports as reports
 
@@ -116,7 +117,7 @@ def index():
                               "unit": filters.unit_id, "form": filters.form_id,
                               "area": filters.content_area_id}.items() if v}
     quarter = svc.quarter_of(today)
-    unit = current_user.unit if current_user.role == "unit_reporter" else None
+    unit = current_user.unit if current_user.role == Role.UNIT_REPORTER else None
     unit_summary = None
     if unit is not None:
         unit_summary = svc.forms_by_quarter(today.year, unit.id)
@@ -132,7 +133,7 @@ def index():
 def new():
     actor = _actor()
     if not actor.can_write:
-        if actor.role != "unit_reporter":  # a viewer: reads the log, records nothing
+        if actor.role != Role.UNIT_REPORTER:  # a viewer: reads the log, records nothing
             abort_vi(403, "Tài khoản của bạn chỉ được xem, không được ghi nhận hoạt động.")
         abort_vi(403, "Tài khoản của bạn chưa được gắn với đơn vị nào; "
                       "vui lòng liên hệ quản trị hệ thống.")

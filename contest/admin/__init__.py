@@ -9,9 +9,10 @@ from flask import Blueprint, request
 from contest.auth.guards import guard_blueprint
 from contest.errors import abort_vi
 from contest.helpers.text import has_control_characters
+from contest.models import Role
 
 bp = Blueprint("admin", __name__)
-guard_blueprint(bp, "admin", "organiser", read_only_roles=("viewer",))
+guard_blueprint(bp, Role.ADMIN, Role.ORGANISER, read_only_roles=(Role.VIEWER,))
 
 @bp.before_request
 def _refuse_control_characters_in_query_string():
@@ -22,7 +23,7 @@ def _refuse_control_characters_in_query_string():
 
 
 #: Links in the back-office menu: (endpoint, label, roles that see it).
-BACK_OFFICE_ROLES = ("admin", "organiser", "viewer")
+BACK_OFFICE_ROLES = (Role.ADMIN, Role.ORGANISER, Role.VIEWER)
 NAV_LINKS = [
     ("admin.questions", "Câu hỏi", BACK_OFFICE_ROLES),
     ("admin.contests", "Cuộc thi", BACK_OFFICE_ROLES),
@@ -30,8 +31,8 @@ NAV_LINKS = [
     ("admin.entry_points", "Mã QR", BACK_OFFICE_ROLES),
     ("admin.results", "Kết quả", BACK_OFFICE_ROLES),
     ("admin.document_settings", "Văn bản", BACK_OFFICE_ROLES),
-    ("admin.users.index", "Tài khoản", ("admin",)),
-    ("admin.audit_log", "Nhật ký", ("admin",)),
+    ("admin.users.index", "Tài khoản", (Role.ADMIN,)),
+    ("admin.audit_log", "Nhật ký", (Role.ADMIN,)),
 ]
 
 from contest.admin import (  # noqa: E402,F401

@@ -20,7 +20,7 @@ from contest.errors import abort_vi
 from contest.extensions import db
 from contest.forms import INVALID_CHOICE, choices, query_int
 from contest.helpers.timeutil import local_to_utc
-from contest.models import AuditEntry, User
+from contest.models import AuditEntry, Role, User
 from contest.models.base import MAX_DB_INT
 
 #: Readable names for the object types the app records; unknown ones show as stored.
@@ -38,7 +38,7 @@ OBJECT_TYPES = {
 
 
 def _require_admin() -> None:
-    if not current_user.is_authenticated or current_user.role != "admin":
+    if not current_user.is_authenticated or current_user.role != Role.ADMIN:
         abort_vi(403, "Chỉ quản trị hệ thống được xem nhật ký thao tác.")
 
 

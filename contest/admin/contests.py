@@ -21,7 +21,7 @@ from contest.admin.forms import (
 from contest.extensions import db
 from contest.forms import ActionForm, choices
 from contest.helpers.timeutil import LOCAL_TZ, local_to_utc, now_utc
-from contest.models import Attempt, ContentArea, Contest, ParticipantCategory, Round
+from contest.models import Attempt, AttemptStatus, ContentArea, Contest, ParticipantCategory, Round
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS, REVEAL_POLICIES
 from contest.services.contests import rounds as rounds_service
 from contest.services.practice import pool as practice_pool
@@ -62,7 +62,7 @@ def contests():
     counts = dict(db.session.execute(
         sa.select(Round.contest_id, sa.func.count(Attempt.id))
         .join(Attempt, Attempt.round_id == Round.id)
-        .where(Attempt.status == "submitted")
+        .where(Attempt.status == AttemptStatus.SUBMITTED)
         .group_by(Round.contest_id)
     ).all())
     return render_template("admin/contests/list.html", contests=items, now=now_utc(),
@@ -76,7 +76,7 @@ def contest_detail(contest_id: int):
     counts = dict(db.session.execute(
         sa.select(Attempt.round_id, sa.func.count(Attempt.id))
         .join(Round, Round.id == Attempt.round_id)
-        .where(Round.contest_id == contest.id, Attempt.status == "submitted")
+        .where(Round.contest_id == contest.id, Attempt.status == AttemptStatus.SUBMITTED)
         .group_by(Attempt.round_id)
     ).all())
     return render_template(

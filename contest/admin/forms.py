@@ -31,6 +31,7 @@ from contest.forms import (
     max_length,
 )
 from contest.helpers.text import clean, control_characters_message, has_control_characters
+from contest.models import ContestStatus
 from contest.models.bank import (
     EXPLANATION_MAX_LENGTH,
     MAX_OPTIONS,
@@ -54,8 +55,8 @@ from contest.services.bank.questions import question_problems
 DIFFICULTIES = {1: "Dễ", 2: "Trung bình", 3: "Khó"}
 FIELD_MODE_LABELS = {"hidden": "Không hỏi", "optional": "Không bắt buộc",
                      "required": "Bắt buộc"}
-STATUS_LABELS = {"draft": "Bản nháp (chỉ Ban tổ chức thấy)",
-                 "published": "Công bố (người dân thấy và dự thi)"}
+STATUS_LABELS = {ContestStatus.DRAFT: "Bản nháp (chỉ Ban tổ chức thấy)",
+                 ContestStatus.PUBLISHED: "Công bố (người dân thấy và dự thi)"}
 PRIZE_ROWS = 6
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 CONTROL_CHARACTERS_MESSAGE = control_characters_message("Ô này")
@@ -165,7 +166,8 @@ class ContestForm(BackOfficeForm):
                             default="UBND phường Phù Vân")
     rules = TextAreaField("Thể lệ (Markdown)", validators=[
         max_length(50000, "Thể lệ")])
-    status = VnSelectField("Trạng thái", choices=choices(STATUS_LABELS), default="draft")
+    status = VnSelectField("Trạng thái", choices=choices(STATUS_LABELS),
+                           default=ContestStatus.DRAFT)
     birth_year_mode = VnSelectField("Năm sinh", choices=choices(FIELD_MODE_LABELS),
                                   default="optional")
     gender_mode = VnSelectField("Giới tính", choices=choices(FIELD_MODE_LABELS),

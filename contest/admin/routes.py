@@ -10,11 +10,11 @@ from sqlalchemy.orm import selectinload
 from contest.admin import NAV_LINKS, bp
 from contest.extensions import db
 from contest.helpers.timeutil import now_utc
-from contest.models import Attempt, Contest, Round
+from contest.models import Attempt, AttemptStatus, Contest, Role, Round
 from contest.services.bank.listing import area_overview
 
 #: Roles that may change things in the back office; viewers only read.
-CHANGE_ROLES = ("admin", "organiser")
+CHANGE_ROLES = (Role.ADMIN, Role.ORGANISER)
 
 
 @bp.app_context_processor
@@ -43,12 +43,13 @@ def index():
     ))
     submitted = dict(db.session.execute(
         sa.select(Attempt.round_id, sa.func.count(Attempt.id))
-        .where(Attempt.status == "submitted").group_by(Attempt.round_id)
+        .where(Attempt.status == AttemptStatus.SUBMITTED).group_by(Attempt.round_id)
     ).all())
     in_progress = dict(db.session.execute(
         sa.select(Attempt.round_id, sa.func.count(Attempt.id))
         .join(Round, Round.id == Attempt.round_id)
-        .where(Attempt.status == "in_progress", Attempt.deadline > now, Round.closes_at > now)
+        .where(Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline > now,
+               Round.closes_at > now)
         .group_by(Attempt.round_id)
     ).all())
     return render_template(

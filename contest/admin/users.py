@@ -12,12 +12,12 @@ from contest.admin.forms_people import UserCreateForm, UserEditForm
 from contest.auth.guards import guard_blueprint
 from contest.extensions import db
 from contest.forms import ActionForm, choice_values, choices, show_error
-from contest.models import Unit, User
+from contest.models import Role, Unit, User
 from contest.services.people import users as user_service
 from contest.services.people.users import UserData, UserError
 
 bp = Blueprint("users", __name__)
-guard_blueprint(bp, "admin")
+guard_blueprint(bp, Role.ADMIN)
 
 
 def _unit_choices() -> list[SelectChoice]:

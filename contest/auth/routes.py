@@ -11,7 +11,7 @@ from contest.auth.forms import ChangePasswordForm, LoginForm
 from contest.extensions import db, limiter
 from contest.forms import show_error
 from contest.helpers.timeutil import now_utc
-from contest.models import User
+from contest.models import Role, User
 from contest.models.user import MIN_PASSWORD_LENGTH
 from contest.services.people import users as user_service
 from contest.services.people.users import UserError
@@ -37,7 +37,7 @@ def safe_next_url(target: str | None) -> str | None:
 
 
 def home_for(user: User) -> str:
-    if user.role == "unit_reporter":
+    if user.role == Role.UNIT_REPORTER:
         return url_for("activities.index")
     return url_for("admin.index")
 

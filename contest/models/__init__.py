@@ -6,10 +6,17 @@ from contest.models.activity import (
     ReportNote,
     activity_content_area,
 )
-from contest.models.attempt import Attempt, AttemptItem, CachedResult, ResultPublication
+from contest.models.attempt import (
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    CachedResult,
+    FinishedBy,
+    ResultPublication,
+)
 from contest.models.bank import OPTION_LETTERS, ColumnMapping, Question, QuestionVersion
 from contest.models.base import Base, UTCDateTime, new_public_id, utcnow
-from contest.models.contest import Contest, Round, contest_category
+from contest.models.contest import Contest, ContestStatus, Round, RoundState, contest_category
 from contest.models.document import DocumentSetting
 from contest.models.jobs import ScheduledRun
 from contest.models.people import (
@@ -30,7 +37,7 @@ from contest.models.reference import (
     ParticipantCategory,
     Unit,
 )
-from contest.models.user import ROLES, AuditEntry, User
+from contest.models.user import ROLES, AuditEntry, Role, User
 
 # One name a line, so models added in parallel branches merge without conflicts.
 __all__ = [
@@ -44,14 +51,17 @@ __all__ = [
     "ActivityForm",
     "Attempt",
     "AttemptItem",
+    "AttemptStatus",
     "AuditEntry",
     "Base",
     "CachedResult",
     "ColumnMapping",
     "ContentArea",
     "Contest",
+    "ContestStatus",
     "DocumentSetting",
     "EntryPoint",
+    "FinishedBy",
     "IdentityTry",
     "Participant",
     "ParticipantCategory",
@@ -62,7 +72,9 @@ __all__ = [
     "RateLimitCounter",
     "ReportNote",
     "ResultPublication",
+    "Role",
     "Round",
+    "RoundState",
     "Scan",
     "ScheduledRun",
     "UTCDateTime",

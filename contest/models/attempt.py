@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,7 +13,20 @@ from contest.models.base import Base, UTCDateTime, new_public_id, utcnow
 from contest.models.contest import Round
 from contest.models.people import Participant
 
-ATTEMPT_STATUSES = ("in_progress", "submitted")
+
+class AttemptStatus(StrEnum):
+    """Where an attempt stands, stored as its value (the column stays a string)."""
+
+    IN_PROGRESS = "in_progress"
+    #: Graded: submitted by the resident or finished at its deadline.
+    SUBMITTED = "submitted"
+
+
+class FinishedBy(StrEnum):
+    """Who finished a graded attempt."""
+
+    RESIDENT = "resident"  # pressed "Nộp bài"
+    TIMEOUT = "timeout"  # graded at its deadline
 
 
 class Attempt(Base):
@@ -35,8 +49,8 @@ class Attempt(Base):
     #: When grading happened from the resident's view: their submit, or the deadline
     #: for an attempt that ran out (never the moment a sweep noticed it).
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    status: Mapped[str] = mapped_column(sa.String(20), default="in_progress")
-    #: "resident" (pressed Nộp bài) or "timeout" (graded at the deadline).
+    status: Mapped[str] = mapped_column(sa.String(20), default=AttemptStatus.IN_PROGRESS)
+    #: One of :class:`FinishedBy`.
     finished_by: Mapped[str | None] = mapped_column(sa.String(20))
     question_count: Mapped[int] = mapped_column(default=0)
     score: Mapped[int | None]
@@ -71,7 +85,7 @@ class Attempt(Base):
 
     @property
     def is_submitted(self) -> bool:
-        return self.status == "submitted"
+        return self.status == AttemptStatus.SUBMITTED
 
 
 class AttemptItem(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,6 +22,23 @@ PRIZE_VALUE_MAX_LENGTH = 200
 
 #: How an optional registration field is asked: not at all, optional, or required.
 FIELD_MODES = ("hidden", "optional", "required")
+
+
+
+class ContestStatus(StrEnum):
+    """Whether residents see a contest, stored as its value (the column stays a string)."""
+
+    DRAFT = "draft"  # organisers only
+    PUBLISHED = "published"  # residents see it and take part
+
+
+class RoundState(StrEnum):
+    """Where a round stands at a moment, from its open and close times (not stored)."""
+
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+
 
 contest_category = sa.Table(
     "contest_category",
@@ -44,8 +62,8 @@ class Contest(Base):
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     #: Thể lệ, as Markdown; rendered with raw HTML disabled.
     rules: Mapped[str] = mapped_column(sa.Text, default="")
-    #: "draft" (organisers only) or "published" (residents see it).
-    status: Mapped[str] = mapped_column(sa.String(20), default="draft")
+    #: One of :class:`ContestStatus`.
+    status: Mapped[str] = mapped_column(sa.String(20), default=ContestStatus.DRAFT)
     organiser: Mapped[str] = mapped_column(sa.String(200), default="UBND phường Phù Vân")
     birth_year_mode: Mapped[str] = mapped_column(sa.String(10), default="optional")
     gender_mode: Mapped[str] = mapped_column(sa.String(10), default="optional")
@@ -87,7 +105,7 @@ class Contest(Base):
 
     @property
     def is_published(self) -> bool:
-        return self.status == "published"
+        return self.status == ContestStatus.PUBLISHED
 
     def round_open_at(self, now: datetime) -> Round | None:
         return next((r for r in self.rounds if r.is_open(now)), None)
@@ -165,13 +183,12 @@ class Round(Base):
     def is_open(self, now: datetime) -> bool:
         return self.opens_at <= now < self.closes_at
 
-    def state(self, now: datetime) -> str:
-        """"upcoming", "open" or "closed"."""
+    def state(self, now: datetime) -> RoundState:
         if now < self.opens_at:
-            return "upcoming"
+            return RoundState.UPCOMING
         if now < self.closes_at:
-            return "open"
-        return "closed"
+            return RoundState.OPEN
+        return RoundState.CLOSED
 
     def answers_visible(self, now: datetime, submitted: bool) -> bool:
         if self.reveal_answers == "never":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -12,11 +13,21 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from contest.models.base import Base, UTCDateTime, utcnow
 from contest.models.reference import Unit
 
+
+class Role(StrEnum):
+    """A back-office account's role, stored as its value (the column stays a string)."""
+
+    ADMIN = "admin"
+    ORGANISER = "organiser"
+    VIEWER = "viewer"
+    UNIT_REPORTER = "unit_reporter"
+
+
 ROLES = {
-    "admin": "Quản trị hệ thống",
-    "organiser": "Ban tổ chức",
-    "viewer": "Lãnh đạo, văn phòng (chỉ xem)",
-    "unit_reporter": "Cán bộ báo cáo của đơn vị",
+    Role.ADMIN: "Quản trị hệ thống",
+    Role.ORGANISER: "Ban tổ chức",
+    Role.VIEWER: "Lãnh đạo, văn phòng (chỉ xem)",
+    Role.UNIT_REPORTER: "Cán bộ báo cáo của đơn vị",
 }
 MIN_PASSWORD_LENGTH = 12
 
@@ -38,7 +49,7 @@ class User(UserMixin, Base):
     username: Mapped[str] = mapped_column(sa.String(60), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(120), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(300))
-    #: "admin", "organiser", "viewer" or "unit_reporter" (see ROLES).
+    #: One of :class:`Role` (labels in ROLES).
     role: Mapped[str] = mapped_column(sa.String(20))
     #: The one unit a unit reporter reports for.
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))

@@ -34,7 +34,10 @@ from contest.helpers import timeutil
 from contest.helpers.text import is_digits
 from contest.models import (
     Attempt,
+    AttemptStatus,
     Contest,
+    ContestStatus,
+    FinishedBy,
     Participant,
     ResultPublication,
     Round,
@@ -62,7 +65,7 @@ PREDICTION_QUESTIONS = {
 
 
 #: The status each refusal of the attempt service answers with (any other: 409 Conflict).
-ATTEMPT_STATUSES = {
+REFUSAL_STATUSES = {
     attempt_service.BankTooSmall: 503,  # the organisers' configuration, not the resident
     attempt_service.NotAllowed: 403,
     attempt_service.InvalidAnswer: 400,
@@ -70,7 +73,7 @@ ATTEMPT_STATUSES = {
 
 
 def _attempt_status(error: attempt_service.AttemptError) -> int:
-    return next((status for kind, status in ATTEMPT_STATUSES.items()
+    return next((status for kind, status in REFUSAL_STATUSES.items()
                  if isinstance(error, kind)), 409)
 
 
@@ -91,7 +94,7 @@ def notice(title: str, message: str, status: int = 200, contest: Contest | None 
 
 def _published_contests() -> list[Contest]:
     return list(db.session.scalars(
-        sa.select(Contest).where(Contest.status == "published")
+        sa.select(Contest).where(Contest.status == ContestStatus.PUBLISHED)
         .order_by(Contest.created_at.desc())
     ))
 
@@ -180,7 +183,7 @@ def contest(slug: str):
         mine = attempt_service.attempts_of(participant.id)
         # Read before grading: its commit expires the loaded attempts.
         round_ids = [a.round_id for a in mine]
-        in_progress = next((a for a in mine if a.status == "in_progress"), None)
+        in_progress = next((a for a in mine if a.status == AttemptStatus.IN_PROGRESS), None)
         if in_progress is not None and attempt_service.finish_if_overdue(in_progress, now,
                                                                          _grace()):
             in_progress = None
@@ -547,7 +550,7 @@ def save_form(public_id: str):
         return refusal
     if attempt.is_submitted:
         # Graded just now as overdue, or submitted in another tab.
-        if attempt.finished_by == "timeout" and _sent_answers():
+        if attempt.finished_by == FinishedBy.TIMEOUT and _sent_answers():
             flash(LATE_SUBMIT_MESSAGE, "warning")
         else:
             flash("Bài thi đã được nộp; kết quả dưới đây là kết quả duy nhất.", "info")
@@ -587,7 +590,7 @@ def submit(public_id: str):
     if attempt.is_submitted:
         # A retried POST or a second tab: the one result stands. A form arriving after the
         # attempt was graded as a timeout (by the sweep, a ranking, another page) was late.
-        if attempt.finished_by == "timeout" and _sent_answers():
+        if attempt.finished_by == FinishedBy.TIMEOUT and _sent_answers():
             flash(LATE_SUBMIT_MESSAGE, "warning")
         elif request.form:
             flash("Bài thi đã được nộp trước đó; kết quả dưới đây là kết quả duy nhất.", "info")

@@ -10,14 +10,14 @@ from contest.errors import abort_vi
 from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.timeutil import now_utc
-from contest.models import ParticipantCategory, Unit
+from contest.models import ParticipantCategory, Role, Unit
 from contest.reports import bp
 from contest.reports.forms import FilterForm
 from contest.services.statistics import exports, practice_answers
 from contest.services.statistics import item_analysis as ia
 from contest.services.statistics import participation as stats
 
-PERSONAL_DATA_ROLES = ("admin", "organiser")
+PERSONAL_DATA_ROLES = (Role.ADMIN, Role.ORGANISER)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

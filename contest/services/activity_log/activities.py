@@ -31,13 +31,14 @@ from contest.models import (
     ActivityForm,
     ContentArea,
     ReportNote,
+    Role,
     Unit,
     activity_content_area,
 )
 from contest.services.errors import DomainError
 
-WRITE_ANY_ROLES = frozenset({"admin", "organiser"})
-READ_ALL_ROLES = frozenset({"admin", "organiser", "viewer"})
+WRITE_ANY_ROLES = frozenset({Role.ADMIN, Role.ORGANISER})
+READ_ALL_ROLES = frozenset({Role.ADMIN, Role.ORGANISER, Role.VIEWER})
 
 #: The plan's form e: contests, seminars, theatre (II.2.e asks for at least one).
 CONTEST_FORM_CODE = "e"
@@ -120,7 +121,8 @@ class Actor:
 
     @property
     def can_write(self) -> bool:
-        return self.writes_any_unit or (self.role == "unit_reporter" and self.unit_id is not None)
+        return self.writes_any_unit or (
+            self.role == Role.UNIT_REPORTER and self.unit_id is not None)
 
 
 @dataclass
@@ -195,14 +197,14 @@ def utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
 
 def can_read(actor: Actor, activity: Activity) -> bool:
     return actor.reads_all_units or (
-        actor.role == "unit_reporter" and actor.unit_id is not None
+        actor.role == Role.UNIT_REPORTER and actor.unit_id is not None
         and activity.unit_id == actor.unit_id
     )
 
 
 def can_edit(actor: Actor, activity: Activity) -> bool:
     return actor.writes_any_unit or (
-        actor.role == "unit_reporter" and actor.unit_id is not None
+        actor.role == Role.UNIT_REPORTER and actor.unit_id is not None
         and activity.unit_id == actor.unit_id
     )
 
@@ -693,7 +695,7 @@ def get_note(year: int, quarter: int | None, unit_id: int | None) -> ReportNote 
 def can_edit_note(actor: Actor, unit_id: int | None) -> bool:
     if actor.writes_any_unit:
         return True
-    return actor.role == "unit_reporter" and unit_id is not None and unit_id == actor.unit_id
+    return actor.role == Role.UNIT_REPORTER and unit_id is not None and unit_id == actor.unit_id
 
 
 def report_unit(actor: Actor, unit_id: int | None) -> int | None:

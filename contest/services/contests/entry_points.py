@@ -20,7 +20,15 @@ from qrcode.constants import ERROR_CORRECT_Q
 from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.text import clean
-from contest.models import ENTRY_POINT_KINDS, Attempt, Contest, EntryPoint, Participant, Scan
+from contest.models import (
+    ENTRY_POINT_KINDS,
+    Attempt,
+    AttemptStatus,
+    Contest,
+    EntryPoint,
+    Participant,
+    Scan,
+)
 from contest.services.errors import DomainError
 
 #: No 0/O, 1/I/L: a code read aloud or typed from a poster cannot be mistaken.
@@ -176,7 +184,8 @@ class EntryStats:
 
 def entry_point_stats(entry_ids: Iterable[int] | None = None) -> dict[int, EntryStats]:
     """Scans, registrations and submitted attempts per entry point, in one query."""
-    submitted = sa.and_(Attempt.participant_id == Participant.id, Attempt.status == "submitted")
+    submitted = sa.and_(Attempt.participant_id == Participant.id,
+                        Attempt.status == AttemptStatus.SUBMITTED)
     query = (
         sa.select(
             EntryPoint.id,

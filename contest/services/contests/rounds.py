@@ -19,7 +19,17 @@ import sqlalchemy as sa
 from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.timeutil import format_duration, format_local, format_local_end
-from contest.models import Attempt, ContentArea, Contest, ParticipantCategory, Question, Round
+from contest.models import (
+    Attempt,
+    AttemptStatus,
+    ContentArea,
+    Contest,
+    ContestStatus,
+    FinishedBy,
+    ParticipantCategory,
+    Question,
+    Round,
+)
 from contest.models.contest import (
     COUNTED_ATTEMPT_RULES,
     FIELD_MODES,
@@ -62,7 +72,7 @@ class ContestValues:
     title: str
     slug: str
     rules: str = ""
-    status: str = "draft"
+    status: str = ContestStatus.DRAFT
     organiser: str = ""
     birth_year_mode: str = "optional"
     gender_mode: str = "optional"
@@ -114,7 +124,7 @@ def validate_contest(values: ContestValues, *, slug_taken: bool,
         _add(errors, "title", "Vui lòng nhập tên cuộc thi.")
     for message in slug_errors(values.slug, slug_taken):
         _add(errors, "slug", message)
-    if values.status not in ("draft", "published"):
+    if values.status not in (ContestStatus.DRAFT, ContestStatus.PUBLISHED):
         _add(errors, "status", "Trạng thái không hợp lệ.")
     for name in ("birth_year_mode", "gender_mode", "citizen_id_mode"):
         if getattr(values, name) not in FIELD_MODES:
@@ -419,27 +429,27 @@ def live_summary(round_: Round, now: datetime, *, grace_seconds: int = 0,
     cutoff = now - timedelta(seconds=grace_seconds)
     in_progress = db.session.scalar(
         sa.select(sa.func.count(Attempt.id)).where(
-            Attempt.round_id == round_.id, Attempt.status == "in_progress",
+            Attempt.round_id == round_.id, Attempt.status == AttemptStatus.IN_PROGRESS,
             Attempt.deadline > cutoff)
     ) or 0
     submitted = db.session.scalar(
         sa.select(sa.func.count(Attempt.id)).where(
-            Attempt.round_id == round_.id, Attempt.status == "submitted")
+            Attempt.round_id == round_.id, Attempt.status == AttemptStatus.SUBMITTED)
     ) or 0
     people = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Attempt.participant_id))).where(
-            Attempt.round_id == round_.id, Attempt.status == "submitted")
+            Attempt.round_id == round_.id, Attempt.status == AttemptStatus.SUBMITTED)
     ) or 0
     full_marks = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Attempt.participant_id))).where(
-            Attempt.round_id == round_.id, Attempt.status == "submitted",
+            Attempt.round_id == round_.id, Attempt.status == AttemptStatus.SUBMITTED,
             Attempt.correct_count == Attempt.question_count, Attempt.question_count > 0)
     ) or 0
     rows = db.session.execute(
         sa.select(Attempt, Participant.full_name, Participant.unit_other, Unit.name)
         .join(Participant, Participant.id == Attempt.participant_id)
         .outerjoin(Unit, Unit.id == Participant.unit_id)
-        .where(Attempt.round_id == round_.id, Attempt.status == "submitted")
+        .where(Attempt.round_id == round_.id, Attempt.status == AttemptStatus.SUBMITTED)
         .order_by(Attempt.submitted_at.desc(), Attempt.id.desc())
         .limit(limit)
     ).all()
@@ -451,7 +461,7 @@ def live_summary(round_: Round, now: datetime, *, grace_seconds: int = 0,
             "questions": attempt.question_count,
             "duration": format_duration(attempt.duration_ms),
             "submitted_at": format_local(attempt.submitted_at, "%H:%M:%S %d/%m"),
-            "timeout": attempt.finished_by == "timeout",
+            "timeout": attempt.finished_by == FinishedBy.TIMEOUT,
         }
         for attempt, full_name, unit_other, unit_name in rows
     ]

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.text import clean, has_control_characters
-from contest.models import ROLES, Unit, User
+from contest.models import ROLES, Role, Unit, User
 from contest.models.user import MIN_PASSWORD_LENGTH, hash_password, password_matches
 from contest.services.errors import DomainError
 from contest.services.people import passwords
@@ -68,7 +68,7 @@ def _check_role_and_unit(role: str, unit_id: int | None, keep_unit_id: int | Non
     stays allowed even if deactivated since, so the account can still be edited."""
     if role not in ROLES:
         raise UserError("Vai trò không hợp lệ.", "role")
-    if role != "unit_reporter":
+    if role != Role.UNIT_REPORTER:
         return None  # only a unit reporter is tied to a unit
     if unit_id is None:
         raise UserError("Tài khoản báo cáo của đơn vị phải chọn đơn vị.", "unit_id")
@@ -79,7 +79,7 @@ def _check_role_and_unit(role: str, unit_id: int | None, keep_unit_id: int | Non
 
 
 def _active_admin_ids(lock: bool) -> list[int]:
-    query = sa.select(User.id).where(User.role == "admin", User.active.is_(True))
+    query = sa.select(User.id).where(User.role == Role.ADMIN, User.active.is_(True))
     if lock:
         # Two admins removing each other at once: the second waits, then sees one left.
         query = query.with_for_update()
@@ -87,7 +87,7 @@ def _active_admin_ids(lock: bool) -> list[int]:
 
 
 def _guard_last_admin(user: User, *, losing_admin: bool) -> None:
-    if losing_admin and user.role == "admin" and user.active:
+    if losing_admin and user.role == Role.ADMIN and user.active:
         if _active_admin_ids(lock=True) == [user.id]:
             raise UserError(
                 "Đây là tài khoản quản trị cuối cùng đang hoạt động; hãy tạo hoặc mở lại "
@@ -138,7 +138,7 @@ def update_user(user: User, *, full_name: str, role: str, unit_id: int | None,
     if len(full_name) > 120:
         raise UserError("Họ và tên dài tối đa 120 ký tự.", "full_name")
     unit_id = _check_role_and_unit(role, unit_id, keep_unit_id=user.unit_id)
-    _guard_last_admin(user, losing_admin=role != "admin")
+    _guard_last_admin(user, losing_admin=role != Role.ADMIN)
     before = audit.snapshot(user, USER_FIELDS)
     user.full_name, user.role, user.unit_id = full_name, role, unit_id
     after = audit.snapshot(user, USER_FIELDS)

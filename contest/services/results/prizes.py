@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 from contest.extensions import db
 from contest.models import (
     Attempt,
+    AttemptStatus,
     Contest,
     Participant,
     ParticipantCategory,
@@ -206,7 +207,7 @@ def unit_participation(contest_id: int, round_id: int | None = None) -> list[Uni
         .where(
             Participant.contest_id == contest_id,
             Participant.disqualified_at.is_(None),
-            Attempt.status == "submitted",
+            Attempt.status == AttemptStatus.SUBMITTED,
         )
         .group_by(Participant.unit_id)
     )

@@ -21,7 +21,7 @@ from contest.helpers.formatting import mask_phone
 from contest.helpers.text import clean
 from contest.helpers.timeutil import format_duration, format_local
 from contest.helpers.xlsx import cell_text, keep_as_text
-from contest.models import ResultPublication, Round
+from contest.models import ResultPublication, Round, RoundState
 from contest.services.errors import DomainError
 from contest.services.results import prizes, ranking
 
@@ -145,7 +145,7 @@ def publish_round(round_: Round, *, actor_id: int | None, now: datetime,
     reason = clean(reason)
     if len(reason) > MAX_REASON:
         raise PublicationError(f"Lý do quá dài (tối đa {MAX_REASON} ký tự).")
-    if round_.state(now) != "closed":
+    if round_.state(now) != RoundState.CLOSED:
         raise PublicationError("Đợt thi chưa kết thúc, chưa thể công bố kết quả.")
     # Serialise concurrent publishers of one round (PostgreSQL; SQLite locks the file anyway).
     db.session.execute(sa.select(Round.id).where(Round.id == round_.id).with_for_update())

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from contest.extensions import db
-from contest.models import Attempt, Participant, Round
+from contest.models import Attempt, AttemptStatus, Participant, Round, RoundState
 from contest.services.errors import DomainError
 from contest.services.taking.attempts import expire_overdue
 
@@ -182,7 +182,7 @@ def _eligible(round_id: int) -> list[sa.ColumnElement]:
     a = _attempt
     return [
         a.c.round_id == round_id,
-        a.c.status == "submitted",
+        a.c.status == AttemptStatus.SUBMITTED,
         # Disqualified people are few: an anti-join on that short list is far cheaper
         # than joining every attempt to its participant.
         a.c.participant_id.not_in(
@@ -203,7 +203,7 @@ def _best_candidates(round_id: int) -> sa.FromClause:
     a = _attempt
     top = (
         sa.select(a.c.participant_id, sa.func.max(a.c.score).label("top"))
-        .where(a.c.round_id == round_id, a.c.status == "submitted")
+        .where(a.c.round_id == round_id, a.c.status == AttemptStatus.SUBMITTED)
         .group_by(a.c.participant_id)
         .subquery("top_scores")
     )
@@ -417,14 +417,14 @@ def fix_prediction_actual(round_: Round, now: datetime, actor_id: int | None = N
     from contest.helpers import audit
     if round_.prediction_actual_fixed_at is not None and round_.prediction_actual is not None:
         return round_.prediction_actual
-    if round_.state(now) != "closed":
+    if round_.state(now) != RoundState.CLOSED:
         raise RankingError(
             "Đợt thi chưa kết thúc: số thực tế của câu hỏi dự đoán chỉ được chốt sau khi "
             "đợt thi đóng."
         )
     unfinished = db.session.scalar(
         sa.select(sa.func.count()).select_from(_attempt).where(
-            _attempt.c.round_id == round_.id, _attempt.c.status == "in_progress")
+            _attempt.c.round_id == round_.id, _attempt.c.status == AttemptStatus.IN_PROGRESS)
     )
     if unfinished:
         # A bài left open at the close is graded at its deadline; counting before that
@@ -492,7 +492,7 @@ def counted_attempt(attempts: Iterable[Attempt], rule: str, *, actual: int | Non
 
     Attempts still in progress never count.
     """
-    done = [a for a in attempts if a.status == "submitted" and a.score is not None]
+    done = [a for a in attempts if a.status == AttemptStatus.SUBMITTED and a.score is not None]
     if not done:
         return None
     if rule == "first":

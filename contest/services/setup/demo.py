@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.helpers.timeutil import LOCAL_TZ
-from contest.models import Contest, EntryPoint, ParticipantCategory, Round, Unit
+from contest.models import Contest, ContestStatus, EntryPoint, ParticipantCategory, Round, Unit
 from contest.services.setup.study_material import STARTER_STUDY_MATERIAL
 
 DEMO_SLUG = "cchc-2026"
@@ -101,7 +101,7 @@ def create_demo(now: datetime) -> DemoResult:
         title="Cuộc thi tìm hiểu về cải cách hành chính phường Phù Vân năm 2026",
         slug=DEMO_SLUG,
         rules=DEMO_RULES,
-        status="published",
+        status=ContestStatus.PUBLISHED,
         organiser="UBND phường Phù Vân",
         min_age=14,
         study_material=STARTER_STUDY_MATERIAL,

@@ -39,6 +39,7 @@ from contest.models import (
     GENDERS,
     OPTION_LETTERS,
     Attempt,
+    AttemptStatus,
     EntryPoint,
     Participant,
     ParticipantCategory,
@@ -191,7 +192,8 @@ def participant_table(f: StatsFilter) -> Table:
         sa.select(
             Attempt.participant_id.label("pid"),
             sa.func.count(Attempt.id).label("attempts"),
-            sa.func.max(sa.case((Attempt.status == "submitted", Attempt.score))).label("best"),
+            sa.func.max(sa.case((Attempt.status == AttemptStatus.SUBMITTED, Attempt.score)))
+            .label("best"),
         )
         .join(Participant, Participant.id == Attempt.participant_id)
         .where(*conds)

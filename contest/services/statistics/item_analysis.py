@@ -50,6 +50,7 @@ from contest.models import (
     OPTION_LETTERS,
     Attempt,
     AttemptItem,
+    AttemptStatus,
     CachedResult,
     ContentArea,
     Participant,
@@ -141,7 +142,7 @@ def _first_attempts(f: StatsFilter):
     first_numbers = (
         sa.select(Attempt.participant_id, Attempt.round_id,
                   sa.func.min(Attempt.number).label("number"))
-        .where(Attempt.status == "submitted")
+        .where(Attempt.status == AttemptStatus.SUBMITTED)
         .group_by(Attempt.participant_id, Attempt.round_id)
     )
     if f.round_id is not None:
@@ -155,7 +156,7 @@ def _first_attempts(f: StatsFilter):
             first_numbers.c.round_id == Attempt.round_id,
             first_numbers.c.number == Attempt.number,
         ))
-        .where(*attempt_conditions(f), Attempt.status == "submitted",
+        .where(*attempt_conditions(f), Attempt.status == AttemptStatus.SUBMITTED,
                Attempt.question_count > 0)
     )
 
@@ -346,7 +347,7 @@ def fingerprint(f: StatsFilter) -> str:
     invalidates, which is always safe and cheap to check (one indexed query).
     """
     query = sa.select(sa.func.count(Attempt.id), sa.func.max(Attempt.submitted_at)).where(
-        Attempt.status == "submitted"
+        Attempt.status == AttemptStatus.SUBMITTED
     )
     if f.round_id is not None:
         query = query.where(Attempt.round_id == f.round_id)

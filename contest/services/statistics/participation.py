@@ -38,6 +38,7 @@ from contest.helpers.timeutil import local_to_utc
 from contest.models import (
     GENDERS,
     Attempt,
+    AttemptStatus,
     Contest,
     EntryPoint,
     Participant,
@@ -276,7 +277,7 @@ def _attempts_joined(*columns):
     )
 
 
-_submitted = Attempt.status == "submitted"
+_submitted = Attempt.status == AttemptStatus.SUBMITTED
 _is_full_marks = sa.and_(
     _submitted, Attempt.question_count > 0, Attempt.correct_count == Attempt.question_count
 )
@@ -675,5 +676,5 @@ def entry_count(contest_id: int) -> int:
     return db.session.scalar(
         sa.select(sa.func.count(Attempt.id))
         .join(Round, Round.id == Attempt.round_id)
-        .where(Round.contest_id == contest_id, Attempt.status == "submitted")
+        .where(Round.contest_id == contest_id, Attempt.status == AttemptStatus.SUBMITTED)
     ) or 0

@@ -42,11 +42,14 @@ from contest.helpers.timeutil import format_local, format_local_end
 from contest.models import (
     Attempt,
     AttemptItem,
+    AttemptStatus,
     ContentArea,
+    FinishedBy,
     Participant,
     Question,
     QuestionVersion,
     Round,
+    RoundState,
 )
 from contest.models.base import UTCDateTime, new_public_id
 from contest.services.errors import DomainError
@@ -110,7 +113,7 @@ def _grace(grace_seconds: int | float | None) -> timedelta:
 def in_progress_attempt(participant_id: int) -> Attempt | None:
     return db.session.scalar(
         sa.select(Attempt).where(Attempt.participant_id == participant_id,
-                                 Attempt.status == "in_progress")
+                                 Attempt.status == AttemptStatus.IN_PROGRESS)
     )
 
 
@@ -189,20 +192,20 @@ def start_attempt(participant_id: int, round_id: int, now: datetime,
                          "thêm lượt thi. Vui lòng liên hệ Ban tổ chức nếu có nhầm lẫn.")
 
     mine = attempts_of(participant_id)
-    current = next((a for a in mine if a.status == "in_progress"), None)
+    current = next((a for a in mine if a.status == AttemptStatus.IN_PROGRESS), None)
     if current is not None:
         finish_if_overdue(current, now, grace_seconds)
-        if current.status == "in_progress":
+        if current.status == AttemptStatus.IN_PROGRESS:
             if current.round_id == round_id:
                 return current
             raise NotAllowed("Bạn đang làm dở một lượt thi của đợt khác; "
                              "vui lòng hoàn thành lượt đó trước.")
 
     state = round_.state(now)
-    if state == "upcoming":
+    if state == RoundState.UPCOMING:
         raise RoundNotOpen(f"{round_.name} mở lúc {format_local(round_.opens_at)}. "
                            "Mời bạn quay lại khi đợt thi mở.")
-    if state == "closed":
+    if state == RoundState.CLOSED:
         raise RoundClosed(f"{round_.name} đã kết thúc lúc {format_local_end(round_.closes_at)}.")
 
     used = sum(1 for a in mine if a.round_id == round_id)
@@ -215,7 +218,8 @@ def start_attempt(participant_id: int, round_id: int, now: datetime,
     deadline = min(now + timedelta(minutes=round_.time_limit_minutes), round_.closes_at)
     written = {"public_id": new_public_id(), "participant_id": participant_id,
                "round_id": round_id, "number": used + 1, "started_at": now,
-               "deadline": deadline, "status": "in_progress", "question_count": len(drawn)}
+               "deadline": deadline, "status": AttemptStatus.IN_PROGRESS,
+               "question_count": len(drawn)}
     attempt = Attempt(**written)
     try:
         db.session.add(attempt)
@@ -281,7 +285,8 @@ class AnswerTarget:
     option_order: list[int] | None
 
     def overdue(self, now: datetime, grace_seconds: int | float | None = None) -> bool:
-        return self.status == "in_progress" and now > self.deadline + _grace(grace_seconds)
+        return (self.status == AttemptStatus.IN_PROGRESS
+                and now > self.deadline + _grace(grace_seconds))
 
 
 def _valid_position(position) -> bool:
@@ -313,7 +318,7 @@ def answer_target(public_id: str, position=None) -> AnswerTarget | None:
 
 def _open_attempt(attempt_id: int, now: datetime, grace: timedelta):
     """SQL condition: the attempt still takes answers (in progress, deadline + grace ahead)."""
-    return sa.exists().where(Attempt.id == attempt_id, Attempt.status == "in_progress",
+    return sa.exists().where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.IN_PROGRESS,
                              Attempt.deadline >= now - grace)
 
 
@@ -324,9 +329,9 @@ def _claim_open(attempt_id: int, now: datetime, grace: timedelta) -> bool:
     """
     result = db.session.execute(
         sa.update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.status == "in_progress",
+        .where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.IN_PROGRESS,
                Attempt.deadline >= now - grace)
-        .values(status="in_progress")
+        .values(status=AttemptStatus.IN_PROGRESS)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -337,7 +342,7 @@ def _refusal(attempt) -> AttemptError:
     status, finished_by = db.session.execute(
         sa.select(Attempt.status, Attempt.finished_by).where(Attempt.id == attempt.id)
     ).one()
-    if status == "submitted" and finished_by != "timeout":
+    if status == AttemptStatus.SUBMITTED and finished_by != FinishedBy.TIMEOUT:
         return AlreadySubmitted("Bài thi này đã được nộp; câu trả lời mới không được ghi nhận.")
     return TooLate("Đã hết giờ làm bài; câu trả lời gửi sau thời hạn không được ghi nhận.")
 
@@ -410,7 +415,7 @@ def _build_quick_save() -> sa.Update:
         .join(participant, participant.c.id == attempt.c.participant_id)
         .where(attempt.c.public_id == sa.bindparam("public_id"),
                participant.c.public_id.in_(sa.bindparam("owners", expanding=True)),
-               attempt.c.status == "in_progress",
+               attempt.c.status == AttemptStatus.IN_PROGRESS,
                attempt.c.deadline >= sa.bindparam("cutoff", type_=UTCDateTime))
         .scalar_subquery()
     )
@@ -538,7 +543,7 @@ def save_prediction(attempt: Attempt | AnswerTarget, raw, now: datetime,
         raise InvalidAnswer("Đợt thi này không có câu hỏi dự đoán.")
     stored = db.session.execute(
         sa.update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.status == "in_progress",
+        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS,
                Attempt.deadline >= now - _grace(grace_seconds))
         .values(prediction=value)
         .execution_options(synchronize_session=False)
@@ -582,18 +587,19 @@ def submit(attempt: Attempt, answers: Mapping[int, int | None] | None, predictio
     if in_time and prediction not in (None, ""):
         parsed_prediction = parse_prediction(prediction)  # bad input refused before any write
     if in_time:
-        submitted_at, finished_by = min(now, attempt.deadline), "resident"
+        submitted_at, finished_by = min(now, attempt.deadline), FinishedBy.RESIDENT
     else:
-        submitted_at, finished_by = attempt.deadline, "timeout"
+        submitted_at, finished_by = attempt.deadline, FinishedBy.TIMEOUT
 
-    claim = {"status": "submitted", "submitted_at": submitted_at, "finished_by": finished_by,
+    claim = {"status": AttemptStatus.SUBMITTED, "submitted_at": submitted_at,
+             "finished_by": finished_by,
              "duration_ms": max(0, int((submitted_at - attempt.started_at).total_seconds()
                                        * 1000))}
     if parsed_prediction is not None and attempt.round.has_prediction:
         claim["prediction"] = parsed_prediction
     claimed = db.session.execute(
         sa.update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.status == "in_progress")
+        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
         .values(**claim)
         .execution_options(synchronize_session=False)
     ).rowcount == 1
@@ -677,7 +683,8 @@ def finish_if_overdue(attempt: Attempt, now: datetime, grace_seconds: int | None
 
     Returns True when it was graded by this call.
     """
-    if attempt.status != "in_progress" or now <= attempt.deadline + _grace(grace_seconds):
+    if (attempt.status != AttemptStatus.IN_PROGRESS
+            or now <= attempt.deadline + _grace(grace_seconds)):
         return False
     return submit(attempt, None, None, now, grace_seconds).graded_now
 
@@ -689,7 +696,8 @@ def expire_overdue(now: datetime, grace_seconds: int | None = None) -> int:
     """
     cutoff = now - _grace(grace_seconds)
     ids = list(db.session.scalars(
-        sa.select(Attempt.id).where(Attempt.status == "in_progress", Attempt.deadline < cutoff)
+        sa.select(Attempt.id).where(Attempt.status == AttemptStatus.IN_PROGRESS,
+                                    Attempt.deadline < cutoff)
         .order_by(Attempt.id)
     ))
     graded = 0
