@@ -31,6 +31,12 @@ a new participant. Hence:
 
 Input errors (a malformed phone, a missing birth year...) depend only on what
 was typed, so they may be precise.
+
+What remains: within 24 hours of someone's registration or wrong try, a phone
+reaches its hold that many tries sooner; a prober willing to hold a number (which
+the organisers then see) learns that it was used that day, not by whom or whether
+it is registered. Response times are not equalised (a phone with participants
+costs one more indexed query).
 """
 
 from __future__ import annotations
