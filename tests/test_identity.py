@@ -234,3 +234,24 @@ def test_confirmation_needs_name_and_birth_year_and_says_so(app, world, resident
     assert response.status_code == 400 and "cả họ và tên và năm sinh" in _text(response)
     bad_code = app.test_client().post("/c/cchc/confirm", data={"personal_code": "abc"})
     assert bad_code.status_code == 400 and "8 chữ và số" in _text(bad_code)
+
+
+def test_viewers_see_held_phones_masked_and_cannot_release(app, client, login_as):
+    from tests import factories
+
+    with app.app_context():
+        contest = factories.make_contest()
+        hold = PhoneHold(contest_id=contest.id, phone="+84912345678",
+                         held_at=factories.now())
+        db.session.add(hold)
+        db.session.commit()
+        contest_id, hold_id = contest.id, hold.id
+    login_as("viewer")
+    page = _text(client.get(f"/admin/results/contests/{contest_id}/held-phones"))
+    assert "091****678" in page and "0912345678" not in page
+    assert "Mở khóa</button>" not in page
+    assert client.post(f"/admin/results/held-phones/{hold_id}/release").status_code == 403
+    with app.app_context():
+        assert phone_holds.is_held(contest_id, "+84912345678")
+        assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
+            AuditEntry.action == "phone_hold.release")) == 0
