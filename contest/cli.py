@@ -206,7 +206,7 @@ def attempts_sweep_command(force: bool) -> None:
     """
     from contest.helpers.scheduling import claim_run
     from contest.services.results.ranking import fix_closed_rounds
-    from contest.services.taking.attempts import expire_overdue
+    from contest.services.taking.attempts import expire_overdue, prepare_open_rounds
 
     now = now_utc()
     if not claim_run("attempts.sweep", now, SWEEP_EVERY) and not force:
@@ -218,6 +218,9 @@ def attempts_sweep_command(force: bool) -> None:
     # A round that has closed gets its prediction figure fixed here, not on a page view.
     for round_, actual in fix_closed_rounds(now):
         click.echo(f"{round_.name}: đã chốt số thực tế = {actual}")
+    prepared = prepare_open_rounds(now)
+    if prepared:
+        click.echo(f"Đã chuẩn bị sẵn đề cho {prepared} lượt thi sắp bắt đầu.")
 
 
 @results_cli.command("fix-actual")

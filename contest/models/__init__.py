@@ -12,6 +12,7 @@ from contest.models.attempt import (
     AttemptStatus,
     CachedResult,
     FinishedBy,
+    PreparedDraw,
     ResultPublication,
 )
 from contest.models.bank import OPTION_LETTERS, ColumnMapping, Question, QuestionVersion
@@ -67,6 +68,7 @@ __all__ = [
     "ParticipantCategory",
     "PhoneHold",
     "PracticeTally",
+    "PreparedDraw",
     "Question",
     "QuestionVersion",
     "RateLimitCounter",

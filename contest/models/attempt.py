@@ -121,6 +121,26 @@ class AttemptItem(Base):
     )
 
 
+class PreparedDraw(Base):
+    """A resident's next draw for a round, made ahead of "Bắt đầu" so that the press
+    only stamps the start and the deadline (when a round opens in front of a hall,
+    everyone presses at once). Never shown anywhere: the start that uses it deletes it
+    in the same transaction, and a stale one (the quota or a question changed since)
+    is dropped and drawn afresh."""
+
+    __tablename__ = "prepared_draw"
+
+    participant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("round.id", ondelete="CASCADE"), primary_key=True, index=True)
+    #: The round's quota it was drawn for.
+    quota: Mapped[dict] = mapped_column(sa.JSON)
+    #: In page order: [question_id, question_version_id, content_area_id, option_order].
+    items: Mapped[list] = mapped_column(sa.JSON)
+    prepared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ResultPublication(Base):
     """A frozen, published ranking of a round (or, with no round, of the whole contest)."""
 

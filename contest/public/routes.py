@@ -249,6 +249,7 @@ def register(slug: str):
         result = registration.register(contest, data, now)
         if result.ok:
             participant = result.participant
+            attempt_service.prepare_for_participant(participant, now)
             if result.resumed:
                 flash(f"Chào {participant.full_name}! Bạn đã đăng ký trước đây với số điện "
                       "thoại này; bạn tiếp tục với thông tin đã đăng ký.", "success")

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -46,6 +46,7 @@ from contest.models import (
     ContentArea,
     FinishedBy,
     Participant,
+    PreparedDraw,
     Question,
     QuestionVersion,
     Round,
@@ -132,8 +133,7 @@ def draw_questions(round_: Round, rng: random.Random) -> list[tuple[int, int, in
     version, area in the quota); the draw, the page order and everything else happen in memory.
     Raises :class:`BankTooSmall` when an area has fewer active questions than its quota.
     """
-    quota = {code: int(count) for code, count in (round_.question_quota or {}).items()
-             if int(count) > 0}
+    quota = _round_quota(round_)
     if not quota:
         log.error("Round %s has no question quota", round_.id)
         raise BankTooSmall("Đợt thi này chưa có câu hỏi. Ban tổ chức đang hoàn thiện, "
@@ -164,6 +164,112 @@ def draw_questions(round_: Round, rng: random.Random) -> list[tuple[int, int, in
     return drawn
 
 
+def _round_quota(round_: Round) -> dict[str, int]:
+    return {code: int(count) for code, count in (round_.question_quota or {}).items()
+            if int(count) > 0}
+
+
+def draw_items(round_: Round, rng: random.Random) -> list[list]:
+    """A full draw in page order: [question_id, version_id, area_id, option_order] each."""
+    return [[question_id, version_id, area_id, rng.sample(range(n), n)]
+            for question_id, version_id, area_id, n in draw_questions(round_, rng)]
+
+
+# --------------------------------------------------------------------------- prepared draws
+
+
+def prepare_draws(round_: Round, participant_ids: Iterable[int], now: datetime,
+                  rng: random.Random | None = None) -> int:
+    """Draw ahead, for each participant who has no prepared draw for ``round_``.
+
+    Each participant's draw is its own, as random as one made at the press. The caller
+    commits. Returns how many were prepared; nothing when the bank cannot fill the round
+    (the press then says so, as it always did).
+    """
+    rng = rng or random.SystemRandom()
+    wanted = set(participant_ids)
+    if not wanted or round_.state(now) == "closed":
+        return 0
+    have = set(db.session.scalars(
+        sa.select(PreparedDraw.participant_id).where(
+            PreparedDraw.round_id == round_.id, PreparedDraw.participant_id.in_(wanted))))
+    missing = sorted(wanted - have)
+    if not missing:
+        return 0
+    quota = _round_quota(round_)
+    try:
+        rows = [{"participant_id": pid, "round_id": round_.id, "quota": quota,
+                 "items": draw_items(round_, rng), "prepared_at": now} for pid in missing]
+    except BankTooSmall:
+        return 0
+    try:
+        with db.session.begin_nested():
+            db.session.execute(sa.insert(PreparedDraw), rows)
+    except IntegrityError:  # prepared meanwhile by another server: theirs is as good
+        return 0
+    return len(rows)
+
+
+def prepare_open_rounds(now: datetime, limit: int = 5000,
+                        rng: random.Random | None = None) -> int:
+    """The sweep's part: a draw ready for every registered resident of every open or
+    upcoming round who still has an attempt left, and none kept for closed rounds.
+
+    At most ``limit`` draws per call, so one sweep stays short; the next minute goes on.
+    """
+    db.session.execute(sa.delete(PreparedDraw).where(PreparedDraw.round_id.in_(
+        sa.select(Round.id).where(Round.closes_at <= now))))
+    prepared = 0
+    rounds = db.session.scalars(sa.select(Round).where(Round.closes_at > now)
+                                .order_by(Round.opens_at)).all()
+    for round_ in rounds:
+        if prepared >= limit:
+            break
+        used = (sa.select(sa.func.count(Attempt.id))
+                .where(Attempt.participant_id == Participant.id,
+                       Attempt.round_id == round_.id).scalar_subquery())
+        ids = db.session.scalars(
+            sa.select(Participant.id)
+            .where(Participant.contest_id == round_.contest_id,
+                   Participant.disqualified_at.is_(None),
+                   used < round_.attempts_allowed,
+                   ~sa.exists().where(PreparedDraw.participant_id == Participant.id,
+                                      PreparedDraw.round_id == round_.id))
+            .order_by(Participant.id).limit(limit - prepared)).all()
+        prepared += prepare_draws(round_, ids, now, rng)
+    db.session.commit()
+    return prepared
+
+
+def prepare_for_participant(participant: Participant, now: datetime,
+                            rng: random.Random | None = None) -> int:
+    """Right after registering: a draw ready for each round of the contest still to come."""
+    rounds = db.session.scalars(sa.select(Round).where(
+        Round.contest_id == participant.contest_id, Round.closes_at > now)).all()
+    prepared = sum(prepare_draws(round_, [participant.id], now, rng) for round_ in rounds)
+    db.session.commit()
+    return prepared
+
+
+def _take_prepared(participant_id: int, round_: Round) -> list[list] | None:
+    """The participant's prepared draw, removed; None when there is none or it is stale."""
+    taken = db.session.execute(
+        sa.delete(PreparedDraw)
+        .where(PreparedDraw.participant_id == participant_id,
+               PreparedDraw.round_id == round_.id)
+        .returning(PreparedDraw.quota, PreparedDraw.items)
+    ).first()
+    if taken is None or taken.quota != _round_quota(round_):
+        return None
+    version_ids = [item[1] for item in taken.items]
+    servable = db.session.scalar(
+        sa.select(sa.func.count(QuestionVersion.id))
+        .join(Question, Question.id == QuestionVersion.question_id)
+        .where(QuestionVersion.id.in_(version_ids), QuestionVersion.is_current,
+               Question.in_round_pool))
+    return taken.items if servable == len(version_ids) else None
+
+
 def start_attempt(participant_id: int, round_id: int, now: datetime,
                   rng: random.Random | None = None, grace_seconds: int | None = None,
                   *, round_: Round | None = None, participant: Participant | None = None
@@ -176,8 +282,9 @@ def start_attempt(participant_id: int, round_id: int, now: datetime,
 
     Everyone presses "Bắt đầu" at once, so this stays at a handful of statements
     whatever the number of questions: the participant's attempts (one query gives both
-    the one in progress and the count used), the candidates (one query), the attempt
-    and its items (two inserts). A view that has already loaded the round and the
+    the one in progress and the count used), the prepared draw (taken in one statement;
+    without one, the candidates in one query), the attempt and its items (two inserts).
+    A view that has already loaded the round and the
     participant passes them in.
     """
     rng = rng or random.SystemRandom()
@@ -214,7 +321,9 @@ def start_attempt(participant_id: int, round_id: int, now: datetime,
             f"Bạn đã dùng hết {round_.attempts_allowed} lượt thi của {round_.name}."
         )
 
-    drawn = draw_questions(round_, rng)
+    # A draw prepared ahead (see prepare_open_rounds) spares the press the candidates
+    # query and the draw; it is taken in this transaction, so a failed start keeps it.
+    drawn = _take_prepared(participant_id, round_) or draw_items(round_, rng)
     deadline = min(now + timedelta(minutes=round_.time_limit_minutes), round_.closes_at)
     written = {"public_id": new_public_id(), "participant_id": participant_id,
                "round_id": round_id, "number": used + 1, "started_at": now,
@@ -230,8 +339,9 @@ def start_attempt(participant_id: int, round_id: int, now: datetime,
             [
                 {"attempt_id": written["id"], "question_id": question_id,
                  "question_version_id": version_id, "content_area_id": area_id,
-                 "position": position, "option_order": rng.sample(range(n), n)}
-                for position, (question_id, version_id, area_id, n) in enumerate(drawn, 1)
+                 "position": position, "option_order": option_order}
+                for position, (question_id, version_id, area_id, option_order)
+                in enumerate(drawn, 1)
             ],
         )
         db.session.commit()
