@@ -1,13 +1,13 @@
 """prepared_draw: each resident's next draw made ahead, so "Bắt đầu" only stamps the time
 
 Revision ID: 0192
-Revises: 0140
+Revises: 0160
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0192"
-down_revision = "0140"
+down_revision = "0160"
 branch_labels = None
 depends_on = None
 
