@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from contest.services.bank import import_export as bank_io
 from contest.services.bank import quality
 from contest.services.bank.quality import BankItem
 from contest.services.setup.seed import CONTENT_AREAS
+from tests import factories
 
 QUESTIONS_DIR = Path(__file__).resolve().parent.parent / "questions"
 PRACTICE_DIR = QUESTIONS_DIR / "practice"
@@ -242,3 +244,97 @@ def test_one_question_seen_against_the_bank():
     assert quality.check_in_bank(longest, distinct_bank(20)) == []
     copy = BankItem("câu đang sửa", bank[3].text, ["A1", "B1"], 0)
     assert kinds(quality.check_in_bank(copy, bank)) == {"duplicate": 1}
+
+
+# --------------------------------------------------------------------------- in the back office
+
+
+def crafted_csv(count: int, longest: int, cite: int = 0) -> bytes:
+    """``count`` distinct questions for area a; the first ``longest`` have the longest right
+    answer, the first ``cite`` name a section of the plan."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(bank_io.TEMPLATE_HEADERS)
+    topics = ["thủ tục", "chỉ số", "kinh phí", "báo cáo", "pano", "tổ dân phố", "chuyển đổi số",
+              "khẩu hiệu", "đạo đức", "phân cấp", "cộng tác viên", "thi đua"]
+    for index in range(count):
+        right = "Phương án đúng dài hơn hẳn" if index < longest else "Phương án đúng"
+        prefix = "Theo mục II.1.a, " if index < cite else ""
+        options = ["Phương án sai một", "Phương án sai hai", "Phương án sai ba"]
+        options.insert(index % 4, right)
+        writer.writerow(["a", f"{prefix}câu hỏi thử số {index} về {topics[index % 12]} "
+                              f"và việc {index * 7}?", *options, "", "", "ABCD"[index % 4],
+                         "Giải thích.", PLAN_NAME, "1"])
+    return out.getvalue().encode("utf-8")
+
+
+def test_import_shows_bank_check_warnings_but_still_imports(app, client, login_as):
+    login_as("organiser")
+    response = client.post("/admin/questions/import", data={
+        "files": (io.BytesIO(crafted_csv(12, longest=6, cite=2)), "moi.csv")},
+        content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Cảnh báo về chất lượng câu hỏi" in page
+    assert "moi.csv, dòng 2: nhắc đến mục của Kế hoạch" in page
+    assert "6/12 câu (50 %) có đáp án đúng là phương án dài nhất" in page
+    assert "Xác nhận nhập 12 câu hỏi" in page  # a warning, not a refusal
+    assert client.post("/admin/questions/import/confirm").status_code == 302
+    with app.app_context():
+        assert len(quality_bank()) == 12
+
+
+def quality_bank():
+    from contest.services.bank.questions import bank_items
+    return bank_items()
+
+
+def test_import_report_lines_carry_the_warnings_and_compare_with_the_bank(app_ctx):
+    first = bank_io.import_files([("a.csv", crafted_csv(12, longest=0))], actor_id=None)
+    assert first.ok and first.warnings == [] and first.added == 12
+    # The same questions reworded a little: near-duplicates of what the bank holds.
+    reworded = crafted_csv(12, longest=0).replace("câu hỏi thử số".encode(),
+                                                  "một câu hỏi thử số".encode())
+    report = bank_io.import_files([("b.csv", reworded)], dry_run=True, actor_id=None)
+    assert report.ok and len(report.to_add) == 12
+    duplicates = [w for w in report.warnings if w.kind == "duplicate"]
+    assert len(duplicates) == 12 and "câu số 1" in duplicates[0].message
+    assert any(line.startswith("Cảnh báo – b.csv, dòng 2: gần trùng với «câu số 1»")
+               for line in report.lines())
+
+
+def test_starter_bank_import_has_no_warnings(app_ctx):
+    files = [(p.name, p.read_bytes()) for p in sorted(QUESTIONS_DIR.glob("*.csv"))]
+    report = bank_io.import_files(files, dry_run=True, actor_id=None)
+    assert report.ok and report.warnings == []
+    assert not any(line.startswith("Cảnh báo") for line in report.lines())
+
+
+def test_question_form_warns_after_saving_and_when_editing(app, client, login_as):
+    login_as("organiser")
+    with app.app_context():
+        area_id = factories.area("a").id
+    data = {
+        "content_area_id": str(area_id),
+        "text": "Theo mục II.1.đ, người dân nộp hồ sơ một cửa ở đâu?",
+        "options-0": "Có", "options-1": "Bộ phận Một cửa và Cổng Dịch vụ công quốc gia",
+        "options-2": "Không", "options-3": "", "options-4": "", "options-5": "",
+        "correct_option": "1", "explanation": "", "source": PLAN_NAME,
+        "difficulty": "1", "active": "y",
+    }
+    response = client.post("/admin/questions/new", data=data, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Đã lưu câu hỏi số" in page  # saved all the same
+    assert "Lưu ý về chất lượng câu hỏi: Nhắc đến mục của Kế hoạch" in page
+    assert "Lưu ý về chất lượng câu hỏi: Các phương án dài ngắn quá chênh lệch" in page
+    with app.app_context():
+        question_id = quality_bank()[0].ref.removeprefix("câu số ")
+    edit = client.get(f"/admin/questions/{question_id}/edit").get_data(as_text=True)
+    assert "chỉ là gợi ý, vẫn lưu được" in edit and "Nhắc đến mục của Kế hoạch" in edit
+    # A clean question saves without a word of advice.
+    clean = {**data, "text": "Người dân nộp hồ sơ theo cơ chế một cửa ở đâu?",
+             "options-0": "Bộ phận Một cửa", "options-1": "Tổ dân phố", "options-2": "Nhà văn hóa",
+             "correct_option": "0"}
+    page = client.post("/admin/questions/new", data=clean,
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Đã lưu câu hỏi số" in page and "Lưu ý về chất lượng" not in page

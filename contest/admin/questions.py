@@ -131,11 +131,16 @@ def _edit_question(question: Question | None):
                          before=before, after=audit.snapshot(question, AUDIT_FIELDS))
             db.session.commit()
             flash(f"Đã lưu câu hỏi số {question.id}.", "success")
+            # The bank check advises; it never refuses.
+            for finding in questions_service.quality_findings(data, exclude_id=question.id):
+                flash(f"Lưu ý về chất lượng câu hỏi: {finding.sentence}", "warning")
             return redirect(url_for("admin.question_detail", question_id=question.id))
     status = 422 if request.method == "POST" else 200
     served = question is not None and questions_service.was_served(question.id)
+    findings = (questions_service.question_findings(question)
+                if question is not None and request.method == "GET" else [])
     return render_template("admin/questions/form.html", form=form, question=question,
-                           letters=OPTION_LETTERS, served=served), status
+                           letters=OPTION_LETTERS, served=served, findings=findings), status
 
 
 @bp.route("/questions/new", methods=["GET", "POST"])

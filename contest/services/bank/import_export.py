@@ -42,7 +42,13 @@ from contest.models.bank import (
     QUESTION_MAX_LENGTH,
     SOURCE_MAX_LENGTH,
 )
-from contest.services.bank.questions import QuestionData, create_question, question_problems
+from contest.services.bank import quality
+from contest.services.bank.questions import (
+    QuestionData,
+    bank_items,
+    create_question,
+    question_problems,
+)
 from contest.services.setup.seed import CONTENT_AREAS
 
 #: More rows than this in one import is almost certainly a wrong file (the plan's bank is ~100).
@@ -214,6 +220,8 @@ class ImportReport:
     notes: list[ImportIssue] = field(default_factory=list)
     #: Sheets whose columns the organiser must map before anything can be checked.
     mapping_requests: list[MappingRequest] = field(default_factory=list)
+    #: The bank check's advice on the new questions (never blocks the import).
+    warnings: list[quality.Finding] = field(default_factory=list)
     dry_run: bool = False
     #: Questions actually written (0 on a dry run or when there are errors).
     added: int = 0
@@ -227,6 +235,7 @@ class ImportReport:
         """The report as Vietnamese lines: every error, notes, then a summary."""
         out = [f"Lỗi – {issue}" for issue in self.errors]
         out += [f"Lưu ý – {note}" for note in self.notes]
+        out += [f"Cảnh báo – {warning}" for warning in self.warnings]
         out += [
             f"Lưu ý – {s.file}, {s.where}: câu hỏi đã có trong ngân hàng "
             f"(mã {s.existing_id}) nhưng nội dung khác; bản trong ngân hàng được giữ nguyên, "
@@ -816,6 +825,11 @@ def check_files(
                 existing_id=match.id, differs=_content_differs(match, question.content),
                 place=question.place,
             ))
+    if report.to_add:
+        new = [quality.BankItem(f"{p.file}, {p.where}", p.content.text, p.content.options,
+                                p.content.correct_option, p.content.explanation,
+                                p.content.source) for p in report.to_add]
+        report.warnings = quality.check_bank(new, others=bank_items())
     return report
 
 

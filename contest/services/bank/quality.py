@@ -24,6 +24,7 @@ What is checked, and why:
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -65,6 +66,10 @@ _ALL_OF_THE_ABOVE = re.compile(
     r"|\bkhong\s+(?:co\s+)?(?:y|phuong an|dap an)\s+nao\b"
 )
 _WORDS = re.compile(r"\w+")
+#: Word-set overlap (Jaccard) below which two texts are not compared word by word.
+_OVERLAP = NEAR_DUPLICATE_SIMILARITY - 0.2
+#: The same for word pairs, only to find which texts to compare (kept low: never misses).
+_SHINGLE_OVERLAP = 0.4
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,11 @@ class Finding:
     kind: str
     message: str
     refs: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def sentence(self) -> str:
+        """The message on its own, as a sentence (for a page about one question)."""
+        return self.message[:1].upper() + self.message[1:]
 
     def __str__(self) -> str:
         if not self.refs:
@@ -162,25 +172,38 @@ def near_duplicates(
     """Pairs of questions whose texts are near-duplicates (exact repeats included).
 
     Pairs within ``items``, and between ``items`` and ``others`` (the rest of the bank);
-    never pairs within ``others`` alone.
+    never pairs within ``others`` alone. Candidate pairs come from prefix filtering on
+    word pairs (two sets with a Jaccard overlap of at least t share one of their rarest
+    ``len - ceil(t * len) + 1`` members): texts 85 % alike on words share far more than
+    :data:`_SHINGLE_OVERLAP` of their word pairs, and word pairs are rare enough (a bank's
+    words, without diacritics, are few) that a 5,000-row import stays quick.
     """
-    pool = [(item, _words(item.text)) for item in items]
-    rest = [(item, _words(item.text)) for item in others]
+    pool = [*items, *others]
+    words = [_words(item.text) for item in pool]
+    bags = [set(w) for w in words]
+    shingles = [set(zip(w, w[1:], strict=False)) or {(word,) for word in w} for w in words]
+    frequency = Counter(shingle for bag in shingles for shingle in bag)
+    postings: dict[tuple[str, ...], list[int]] = {}
+    for index, bag in enumerate(shingles):
+        rarest = sorted(bag, key=lambda shingle: (frequency[shingle], shingle))
+        keep = len(rarest) - math.ceil(_SHINGLE_OVERLAP * len(rarest)) + 1
+        for shingle in rarest[:keep]:
+            postings.setdefault(shingle, []).append(index)
+    new = len(items)
+    candidates: set[tuple[int, int]] = set()
+    for indexes in postings.values():
+        for position, first in enumerate(indexes):
+            if first >= new:
+                break  # postings are in pool order: only "others" from here on
+            candidates.update((first, second) for second in indexes[position + 1:])
     found = []
-    for index, (item, words) in enumerate(pool):
-        if not words:
+    for first, second in sorted(candidates):
+        bag, other_bag = bags[first], bags[second]
+        if len(bag & other_bag) / len(bag | other_bag) < _OVERLAP:
             continue
-        bag = set(words)
-        for other, other_words in pool[index + 1:] + rest:
-            if not other_words:
-                continue
-            other_bag = set(other_words)
-            # Cheap filter first: texts sharing few words cannot be near-duplicates.
-            if len(bag & other_bag) / len(bag | other_bag) < NEAR_DUPLICATE_SIMILARITY - 0.2:
-                continue
-            ratio = SequenceMatcher(None, words, other_words, autojunk=False).ratio()
-            if ratio >= NEAR_DUPLICATE_SIMILARITY:
-                found.append((item, other, ratio))
+        ratio = SequenceMatcher(None, words[first], words[second], autojunk=False).ratio()
+        if ratio >= NEAR_DUPLICATE_SIMILARITY:
+            found.append((pool[first], pool[second], ratio))
     return found
 
 
@@ -263,7 +286,7 @@ def check_in_bank(item: BankItem, bank: Sequence[BankItem]) -> list[Finding]:
     findings = check_question(item)
     for _, other, ratio in near_duplicates([item], bank):
         findings.append(Finding(
-            "duplicate", f"gần trùng với câu {other.ref} (giống {_percent(ratio)}"
+            "duplicate", f"gần trùng với {other.ref} (giống {_percent(ratio)}"
             f"): «{_short(other.text)}».", (item.ref,)))
     total = len(bank) + 1
     if total >= MIN_QUESTIONS_FOR_SHARES and correct_is_longest(item):

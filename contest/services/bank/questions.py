@@ -26,6 +26,7 @@ from contest.models.bank import (
     QUESTION_MAX_LENGTH,
     SOURCE_MAX_LENGTH,
 )
+from contest.services.bank import quality
 from contest.services.errors import DomainError
 
 #: Field keys of :class:`QuestionProblem`: one per option ("option_A"…), "answer" for the
@@ -229,6 +230,30 @@ def find_duplicate(text: str, exclude_id: int | None = None) -> Question | None:
     if exclude_id is not None:
         query = query.where(Question.id != exclude_id)
     return db.session.scalar(query)
+
+
+def bank_items(exclude_id: int | None = None) -> list[quality.BankItem]:
+    """The bank's questions as the bank check sees them, each named "câu số N"."""
+    query = sa.select(Question.id, Question.text, Question.options, Question.correct_option,
+                      Question.explanation, Question.source).order_by(Question.id)
+    if exclude_id is not None:
+        query = query.where(Question.id != exclude_id)
+    return [quality.BankItem(f"câu số {id_}", text, list(options), correct, explanation, source)
+            for id_, text, options, correct, explanation, source in db.session.execute(query)]
+
+
+def quality_findings(data: QuestionData, exclude_id: int | None = None) -> list[quality.Finding]:
+    """The bank check's advice on this content, seen against the rest of the bank."""
+    item = quality.BankItem("câu này", data.text, data.options, data.correct_option,
+                            data.explanation, data.source)
+    return quality.check_in_bank(item, bank_items(exclude_id))
+
+
+def question_findings(question: Question) -> list[quality.Finding]:
+    """The bank check's advice on a saved question, seen against the rest of the bank."""
+    item = quality.BankItem("câu này", question.text, list(question.options),
+                            question.correct_option, question.explanation, question.source)
+    return quality.check_in_bank(item, bank_items(question.id))
 
 
 def was_served(question_id: int) -> bool:
