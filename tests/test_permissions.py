@@ -80,6 +80,8 @@ EXCEPTIONS: dict[tuple[str, str | None, str], str] = {
     ("activities.edit", "viewer", "GET"): FORBID,
     # The winners' workbook carries full phone numbers and citizen IDs.
     ("admin.results_winners_xlsx", "viewer", "GET"): FORBID,
+    # So does the prize-handover list (full phone numbers).
+    ("admin.results_handover", "viewer", "GET"): FORBID,
 }
 
 #: URL parameter → the world's value for it; per-endpoint entries win.
@@ -93,6 +95,9 @@ PARAM_VALUES = {
 ENDPOINT_PARAM_VALUES = {
     "reports.export_csv": {"slug": "tong-hop"},
     "admin.document_settings_save": {"kind": "ward_report"},
+    "admin.results_public_list": {"extension": "docx"},
+    "admin.results_handover": {"extension": "docx"},
+    "admin.results_decision": {"extension": "pdf"},
 }
 
 

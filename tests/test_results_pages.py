@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
@@ -216,10 +216,19 @@ def test_winners_xlsx_has_header_rule_actual_and_full_details(app, client, login
     header = [c.value for c in sheet[5]]
     assert header == ["STT", "Họ tên", "Số điện thoại", "CCCD", "Đơn vị", "Đối tượng", "Giải",
                       "Điểm", "Số câu đúng", "Dự đoán", "Sai số", "Thời gian làm bài",
-                      "Thời điểm nộp bài"]
+                      "Thời điểm nộp bài", "Ký nhận"]
     first = [c.value for c in sheet[6]]
-    assert first[:5] == [1, "Trần Thị Ánh", "+84912345678", CCCD_A, "Tổ dân phố Phúc Lộc"]
+    # The phone as the office writes it; the CCCD as text.
+    assert first[:5] == [1, "Trần Thị Ánh", "0912 345 678", CCCD_A, "Tổ dân phố Phúc Lộc"]
     assert first[6:11] == ["Giải Nhất", 10, 10, 1, 1]
+    # Time taken is a number (a duration Excel can sort and add up), not text: openpyxl reads
+    # a number in a duration format back as a timedelta.
+    duration = sheet.cell(row=6, column=12)
+    assert duration.value == timedelta(milliseconds=125_400)
+    assert duration.number_format == "[m]:ss.0"
+    submitted = sheet.cell(row=6, column=13)
+    assert isinstance(submitted.value, datetime) and submitted.number_format.startswith("HH:MM")
+    assert sheet.cell(row=6, column=14).value is None  # left for the winner's signature
     assert sheet.max_row == 7
 
 

@@ -19,12 +19,13 @@ from contest.admin.forms import BackOfficeForm
 from contest.admin.routes import CHANGE_ROLES
 from contest.errors import abort_vi
 from contest.extensions import db
-from contest.forms import ActionForm
+from contest.forms import ActionForm, signing_from_query
 from contest.helpers import audit
-from contest.helpers.timeutil import now_utc
+from contest.helpers.timeutil import now_utc, to_local
 from contest.models import Contest, Participant, ResultPublication, Round
 from contest.models.base import MAX_DB_INT
-from contest.services.results import certificates, prizes, publication, ranking
+from contest.services.documents import signers
+from contest.services.results import certificates, documents, prizes, publication, ranking
 from contest.services.results import duplicates as integrity
 
 RANKING_PAGE_SIZE = 100
@@ -86,6 +87,8 @@ def results_round(round_id: int):
             round_, results.actual),
         duplicates=len(integrity.find_duplicates(round_.contest_id)),
         form=PublishForm(), fix_form=ActionForm(), can_change=_can_change(), now=now_utc(),
+        committee_signing=signers.current("committee").form_values(),
+        decision_signing=signers.current("decision").form_values(),
     )
 
 
@@ -190,21 +193,69 @@ def results_certificates(round_id: int):
     round_ = _round_or_404(round_id)
     pub = _current_or_refuse(round_)
     config = current_app.config
+    signing = signing_from_query(signers.current("committee"))
     data = certificates.certificates_pdf(
         pub.snapshot, organisation=config["ORGANISATION_NAME"],
         organisation_full=config["ORGANISATION_FULL_NAME"], ward=config["WARD_NAME"],
-        published_at=pub.published_at)
+        published_at=pub.published_at, signature=signing.signature)
     return _pdf_response(data, f"giay-chung-nhan-dot-{round_.id}.pdf")
 
 
-@bp.route("/results/rounds/<int:round_id>/results.pdf")
-def results_public_pdf(round_id: int):
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _send_document(document: documents.Document, round_: Round, extension: str):
+    name = f"{document.file_stem}-{round_.id}.{extension}"
+    if extension == "pdf":
+        return _pdf_response(documents.render_pdf(document), name)
+    return send_file(io.BytesIO(documents.render_docx(document)), mimetype=DOCX_MIMETYPE,
+                     download_name=name, as_attachment=True)
+
+
+@bp.route("/results/rounds/<int:round_id>/results.<any(pdf, docx):extension>")
+def results_public_list(round_id: int, extension: str):
+    """The public list (masked phones), signed for the organising committee."""
     round_ = _round_or_404(round_id)
     pub = _current_or_refuse(round_)
-    data = certificates.public_results_pdf(
-        pub.snapshot, organisation=current_app.config["ORGANISATION_NAME"],
-        published_at=pub.published_at)
-    return _pdf_response(data, f"ket-qua-dot-{round_.id}.pdf")
+    document = documents.public_list(
+        pub.snapshot, office=documents.Office.from_config(current_app.config),
+        published_on=to_local(pub.published_at).date(),
+        signing=signing_from_query(signers.current("committee")))
+    return _send_document(document, round_, extension)
+
+
+@bp.route("/results/rounds/<int:round_id>/handover.<any(pdf, docx):extension>")
+def results_handover(round_id: int, extension: str):
+    """The list the winners sign when they receive their prize: full phone numbers, so
+    organisers and admins only, and every download is audited."""
+    if not _can_change():
+        abort_vi(403, "Chỉ Quản trị hệ thống và Ban tổ chức được tải danh sách nhận giải "
+                      "(có dữ liệu cá nhân).")
+    round_ = _round_or_404(round_id)
+    pub = _current_or_refuse(round_)
+    now = now_utc()
+    document = documents.handover_list(
+        pub.snapshot, office=documents.Office.from_config(current_app.config),
+        day=to_local(now).date(), signing=signing_from_query(signers.current("committee")))
+    audit.record(current_user.id, "report.export_personal", object_type="round",
+                 object_id=round_.id,
+                 summary=f"Tải danh sách nhận giải (dữ liệu cá nhân) — {round_.name}",
+                 after={"round_id": round_.id, "format": extension})
+    db.session.commit()
+    return _send_document(document, round_, extension)
+
+
+@bp.route("/results/rounds/<int:round_id>/decision.<any(pdf, docx):extension>")
+def results_decision(round_id: int, extension: str):
+    """The decision recognising the published winners, with their list as its annex."""
+    round_ = _round_or_404(round_id)
+    pub = _current_or_refuse(round_)
+    today = to_local(now_utc()).date()
+    document = documents.decision(
+        pub.snapshot, office=documents.Office.from_config(current_app.config), day=today,
+        year=to_local(round_.opens_at).year,
+        signing=signing_from_query(signers.current("decision")))
+    return _send_document(document, round_, extension)
 
 
 def _pdf_response(data: bytes, name: str):

@@ -13,7 +13,7 @@ import io
 from collections.abc import Sequence
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -163,6 +163,7 @@ class OfficialDocument:
         section.header_distance = Mm(10)
         self._page_numbers(section)
         self._last_paragraph = None
+        self._last_table = None
 
     def _page_numbers(self, section) -> None:
         """The page number centred at the top, from the second page on."""
@@ -218,7 +219,7 @@ class OfficialDocument:
         _rule(self.doc, 30, TEXT_WIDTH_MM)
         self.doc.add_paragraph().paragraph_format.space_after = Pt(0)
 
-    def centred(self, text: str, *, bold: bool = True, size: float = 14,
+    def centred(self, text: str, *, bold: bool = True, italic: bool = False, size: float = 14,
                 space_before: float = 6) -> None:
         paragraph = self.doc.add_paragraph()
         _no_spacing(paragraph)
@@ -226,11 +227,12 @@ class OfficialDocument:
         paragraph.paragraph_format.space_after = Pt(6)
         paragraph.paragraph_format.keep_with_next = True
         paragraph.alignment = _CENTER
-        _write(paragraph, text, size=size, bold=bold)
+        _write(paragraph, text, size=size, bold=bold, italic=italic)
         self._last_paragraph = paragraph
+        self._last_table = None
 
     def paragraph(self, text: str, *, bold: bool = False, italic: bool = False,
-                  indent: bool = True) -> None:
+                  indent: bool = True, size: float = BODY_SIZE) -> None:
         """Body text, justified, first line indented 1 cm, 6 pt after (one per line of text)."""
         for line in _text(text).splitlines() or [""]:
             line = line.strip()
@@ -244,8 +246,9 @@ class OfficialDocument:
             if indent:
                 fmt.first_line_indent = Mm(10)
             paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-            _write(paragraph, line, bold=bold, italic=italic)
+            _write(paragraph, line, size=size, bold=bold, italic=italic)
             self._last_paragraph = paragraph
+        self._last_table = None
 
     def heading(self, text: str) -> None:
         """A section heading ("I. KẾT QUẢ THỰC HIỆN"), kept with what follows it."""
@@ -255,7 +258,7 @@ class OfficialDocument:
 
     def table(self, headings: Sequence[str], rows: Sequence[Sequence], widths_mm: Sequence[float],
               *, numeric_from: int | None = None, size: float = 12,
-              bold_last_row: bool = False) -> None:
+              bold_last_row: bool = False, min_row_height_mm: float | None = None) -> None:
         """A ruled table: the heading row repeats on every page, cells wrap their text, columns
         from ``numeric_from`` on are right-aligned."""
         table = self.doc.add_table(rows=1, cols=len(headings))
@@ -274,24 +277,34 @@ class OfficialDocument:
                                 size=size, bold=bold,
                                 align=WD_ALIGN_PARAGRAPH.RIGHT if numeric
                                 else WD_ALIGN_PARAGRAPH.LEFT)
-        for row in table.rows:
-            cell_widths = [Mm(w) for w in widths_mm]
-            for cell, width in zip(row.cells, cell_widths, strict=True):
-                cell.width = width
+        for index, row in enumerate(table.rows):
+            for cell, width in zip(row.cells, widths_mm, strict=True):
+                cell.width = Mm(width)
+            if min_row_height_mm and index:
+                row.height = Mm(min_row_height_mm)
+                row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
         spacer = self.doc.add_paragraph()
         _no_spacing(spacer)
         spacer.paragraph_format.space_after = Pt(6)
-        self._last_paragraph = None
+        self._last_paragraph = spacer
+        self._last_table = table
 
     def page_break(self) -> None:
         self.doc.add_page_break()
         self._last_paragraph = None
+        self._last_table = None
 
     def closing(self, closing: Closing) -> None:
         """Nơi nhận on the left, the signature on the right, on the page of the last paragraph
         (that paragraph is kept with the closing, and the closing never splits)."""
         if self._last_paragraph is not None:
             self._last_paragraph.paragraph_format.keep_with_next = True
+        if self._last_table is not None:
+            # A table just before: its last two rows go to the signature's page with it.
+            for row in self._last_table.rows[-2:]:
+                for cell in row.cells:
+                    for paragraph in cell.paragraphs:
+                        paragraph.paragraph_format.keep_with_next = True
         table = self.doc.add_table(rows=1, cols=2)
         _no_borders(table)
         _widths(table, (LEFT_MM + 8, RIGHT_MM - 8))

@@ -17,6 +17,17 @@ def format_number(value: int | float | None, decimals: int = 0) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def format_phone(phone: str | None) -> str:
+    """+84912345678 → "0912 345 678": the national number in the groups the office writes
+    (4-3-3 for the ten digits of a mobile number); other forms as they are."""
+    if not phone:
+        return ""
+    national = "0" + phone[3:] if phone.startswith("+84") else phone
+    if len(national) == 10 and national.isdigit():
+        return f"{national[:4]} {national[4:7]} {national[7:]}"
+    return national
+
+
 def mask_phone(phone: str | None) -> str:
     """+84912345678 → 091****678: enough to recognise oneself, not to call."""
     if not phone:

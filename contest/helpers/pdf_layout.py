@@ -131,14 +131,14 @@ def centred(pdf: FPDF, text: str, *, bold: bool = True, size: float = 13) -> Non
     pdf.ln(2)
 
 
-def paragraph(pdf: FPDF, text: str, *, bold: bool = False) -> None:
+def paragraph(pdf: FPDF, text: str, *, bold: bool = False, size: float = 13) -> None:
     """Body text, justified, one paragraph per line of ``text``."""
-    font(pdf, "B" if bold else "", 13)
+    font(pdf, "B" if bold else "", size)
     for line in _text(text).splitlines():
         line = line.strip()
         if line:
             pdf.set_x(pdf.l_margin)
-            pdf.multi_cell(0, 6.5, line, align="J", **NEXT)
+            pdf.multi_cell(0, size * 0.5, line, align="J", **NEXT)
 
 
 def heading(pdf: FPDF, text: str) -> None:
@@ -149,13 +149,42 @@ def heading(pdf: FPDF, text: str) -> None:
     pdf.multi_cell(0, 7, _text(text), align="L", **NEXT)
 
 
+#: The smallest size a table's text shrinks to so that no word is broken inside a cell.
+MIN_TABLE_SIZE = 7.0
+
+
+def fitting_size(pdf: FPDF, headings: Sequence[str] | None, rows: Sequence[Sequence],
+                 widths: Sequence, size: float) -> float:
+    """The largest size from ``size`` down at which every word of every cell (headings in
+    bold) fits its column, so cells wrap between words and never cut one ("Giải Khuyến khíc",
+    "ST/T"). Text that still does not fit at the smallest size wraps inside the word."""
+    total = float(sum(widths))
+    room = [pdf.epw * w / total - 2 * pdf.c_margin - 0.2 for w in widths]
+
+    def fits(candidate: float) -> bool:
+        for style, lines in (("B", [headings] if headings else []), ("", rows)):
+            font(pdf, style, candidate)
+            for values in lines:
+                for value, width in zip(values, room, strict=False):
+                    for word in _text(value).split():
+                        if pdf.get_string_width(word) > width:
+                            return False
+        return True
+
+    while size > MIN_TABLE_SIZE and not fits(size):
+        size -= 0.5
+    return size
+
+
 def table(pdf: FPDF, headings: Sequence[str] | None, rows: Sequence[Sequence], widths: Sequence,
           *, numeric_from: int | None = None, size: float = 11,
-          bold_last_row: bool = False, space_after: bool = True) -> None:
+          bold_last_row: bool = False, space_after: bool = True,
+          min_row_height: float | None = None) -> None:
     """A ruled table as wide as the text; cells wrap their text onto as many lines as it needs
     and the heading row repeats on a new page. ``headings`` None continues a table just drawn
     (same widths) without a second heading row."""
     columns = len(widths)
+    size = fitting_size(pdf, headings, rows, widths, size)
     align = tuple("R" if numeric_from is not None and i >= numeric_from else "L"
                   for i in range(columns))
     font(pdf, "", size)
@@ -165,7 +194,8 @@ def table(pdf: FPDF, headings: Sequence[str] | None, rows: Sequence[Sequence], w
     with pdf.table(col_widths=tuple(widths), text_align=align, line_height=size * 0.5,
                    align="LEFT", width=pdf.epw, headings_style=heading_style,
                    first_row_as_headings=headings is not None,
-                   repeat_headings=1 if headings is not None else 0) as grid:
+                   repeat_headings=1 if headings is not None else 0,
+                   min_row_height=min_row_height) as grid:
         if headings is not None:
             head = grid.row()
             for text in headings:
@@ -234,6 +264,8 @@ def table_then_closing(pdf: FPDF, headings: Sequence[str], rows: Sequence[Sequen
     when they fit with the closing, else go to the next page under a repeated heading row."""
     head, tail = list(rows[:-keep_rows] if len(rows) > keep_rows else []), \
         list(rows[-keep_rows:] if len(rows) > keep_rows else rows)
+    # One size for the whole grid, both parts.
+    options["size"] = fitting_size(pdf, headings, rows, widths, options.get("size", 11))
     if head:
         table(pdf, headings, head, widths, space_after=False,
               **{**options, "bold_last_row": False})

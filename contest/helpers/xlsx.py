@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+#: Time taken as minutes, seconds and tenths ("2:05.4"; Excel shows the decimal separator of
+#: the reader's locale). The cell holds a number (a fraction of a day), so it sorts and sums.
+DURATION_FORMAT = "[m]:ss.0"
 
 
 def cell_text(value):
@@ -22,4 +28,11 @@ def keep_as_text(cell):
     """
     if isinstance(cell.value, str) and cell.value.startswith("="):
         cell.data_type = "s"
+    return cell
+
+
+def duration_cell(cell, ms: int | None):
+    """Write a time taken (milliseconds) as a number with the duration format, not as text."""
+    cell.value = None if ms is None else timedelta(milliseconds=int(ms))
+    cell.number_format = DURATION_FORMAT
     return cell

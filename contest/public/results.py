@@ -14,9 +14,11 @@ from flask import current_app, render_template, send_file
 
 from contest.errors import abort_vi
 from contest.extensions import db
+from contest.helpers.timeutil import to_local
 from contest.models import Contest, ResultPublication, Round
 from contest.public import bp
-from contest.services.results import certificates, publication
+from contest.services.documents import signers
+from contest.services.results import documents, publication
 
 
 def _published_contest(slug: str) -> Contest:
@@ -81,8 +83,9 @@ def round_results_pdf(slug: str, round_id: int):
     pub = publication.current_publication(round_.id)
     if pub is None:
         abort_vi(404, "Kết quả đợt thi này chưa được công bố.")
-    data = certificates.public_results_pdf(
-        pub.snapshot, organisation=current_app.config["ORGANISATION_NAME"],
-        published_at=pub.published_at)
+    document = documents.public_list(
+        pub.snapshot, office=documents.Office.from_config(current_app.config),
+        published_on=to_local(pub.published_at).date(), signing=signers.current("committee"))
+    data = documents.render_pdf(document)
     return send_file(io.BytesIO(data), mimetype="application/pdf",
                      download_name=f"ket-qua-{contest.slug}-dot-{round_.id}.pdf")

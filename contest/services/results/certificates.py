@@ -1,8 +1,8 @@
-"""Printable PDFs of published results: the public list and the winners' certificates.
+"""The winners' certificates (giấy chứng nhận), one A4 landscape page each.
 
-fpdf2 with the bundled DejaVu fonts embedded, so Vietnamese diacritics print
-on any machine. Both documents read a publication snapshot only: what is
-printed is exactly what was published.
+fpdf2 with the bundled DejaVu fonts embedded, so Vietnamese diacritics print on any
+machine. They read a publication snapshot only: what is printed is exactly what was
+published. The lists and the decision are in ``results.documents``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from datetime import datetime
 
 from fpdf import FPDF
 
+from contest.helpers.nd30 import Signature, place_date_line
 from contest.helpers.pdf import add_fonts
-from contest.helpers.timeutil import format_duration, format_local, to_local
+from contest.helpers.timeutil import to_local
 
 #: Move to the start of the next line after a cell (fpdf2 otherwise stays to the right).
 NEXT_LINE = {"new_x": "LMARGIN", "new_y": "NEXT"}
@@ -25,49 +26,10 @@ def _pdf(orientation: str = "P") -> FPDF:
     return pdf
 
 
-def public_results_pdf(snapshot: dict, *, organisation: str, published_at: datetime) -> bytes:
-    """The public winners' list: name, masked phone, unit, prize, score, time taken."""
-    pdf = _pdf("P")
-    pdf.set_title(f"Kết quả {snapshot['round_name']}")
-    pdf.add_page()
-    pdf.set_font("DejaVu", "B", 13)
-    pdf.multi_cell(0, 7, organisation.upper(), align="C", **NEXT_LINE)
-    pdf.multi_cell(0, 7, f"KẾT QUẢ {snapshot['round_name'].upper()}", align="C",
-                   **NEXT_LINE)
-    pdf.set_font("DejaVu", "", 10)
-    pdf.multi_cell(0, 5, snapshot["contest_title"], align="C", **NEXT_LINE)
-    pdf.ln(2)
-    if snapshot.get("has_prediction"):
-        pdf.multi_cell(0, 5, snapshot["actual_line"], **NEXT_LINE)
-    pdf.multi_cell(0, 5, f"Công bố lúc {format_local(published_at)}", **NEXT_LINE)
-    pdf.set_font("DejaVu", "", 8)
-    pdf.multi_cell(0, 4, snapshot["rule"], **NEXT_LINE)
-    pdf.ln(3)
-    widths = (10, 48, 24, 44, 28, 14, 22)
-    headers = ("STT", "Họ và tên", "Điện thoại", "Đơn vị", "Giải", "Điểm", "Thời gian")
-    pdf.set_font("DejaVu", "B", 9)
-    for width, text in zip(widths, headers, strict=True):
-        pdf.cell(width, 7, text, border=1, align="C")
-    pdf.ln()
-    pdf.set_font("DejaVu", "", 8.5)
-    for index, w in enumerate(snapshot["winners"], start=1):
-        prize = w["prize"] + (f" ({w['group']})" if w.get("group") else "")
-        values = (str(index), w["full_name"], w["phone_masked"], w["unit"], prize,
-                  str(w["score"]), format_duration(w["duration_ms"]))
-        for width, text in zip(widths, values, strict=True):
-            # Long names and units are cut to the cell rather than breaking the table grid.
-            while text and pdf.get_string_width(text) > width - 2:
-                text = text[:-1]
-            pdf.cell(width, 6.5, text, border=1)
-        pdf.ln()
-    if not snapshot["winners"]:
-        pdf.multi_cell(0, 6, "Đợt thi này không có người đạt giải.", **NEXT_LINE)
-    return bytes(pdf.output())
-
-
 def certificates_pdf(snapshot: dict, *, organisation: str, organisation_full: str, ward: str,
-                     published_at: datetime) -> bytes:
-    """One A4 landscape giấy chứng nhận per winner of the publication."""
+                     published_at: datetime, signature: Signature) -> bytes:
+    """One A4 landscape giấy chứng nhận per winner of the publication, signed for the
+    organising committee: quyền hạn, chức vụ and, under the space for the signature, the name."""
     pdf = _pdf("L")
     pdf.set_auto_page_break(auto=False)
     day = to_local(published_at)
@@ -103,14 +65,21 @@ def certificates_pdf(snapshot: dict, *, organisation: str, organisation_full: st
         pdf.cell(0, 12, prize, align="C", **NEXT_LINE)
         pdf.set_font("DejaVuSerif", "", 14)
         pdf.set_x(30)
-        pdf.multi_cell(237, 8, f"{snapshot['round_name']} — {snapshot['contest_title']}",
-                       align="C", **NEXT_LINE)
-        pdf.set_xy(150, 165)
+        about = f"{snapshot['round_name']} — {snapshot['contest_title']}"
+        # A long contest title takes a smaller size rather than running into the signature.
+        pdf.set_font("DejaVuSerif", "", 14 if len(about) <= 120 else 12)
+        pdf.multi_cell(237, 7, about, align="C", **NEXT_LINE)
+        pdf.set_xy(150, max(pdf.get_y() + 2, 146))
         pdf.set_font("DejaVuSerif", "", 12)
-        pdf.cell(120, 7, f"{ward}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}",
-                 align="C", new_x="LEFT", new_y="NEXT")
+        pdf.cell(120, 7, place_date_line(ward, day.date()), align="C",
+                 new_x="LEFT", new_y="NEXT")
         pdf.set_font("DejaVuSerif", "B", 12)
-        pdf.cell(120, 7, "TM. BAN TỔ CHỨC", align="C")
+        for line in signature.heading_lines:
+            pdf.cell(120, 6.5, line, align="C", new_x="LEFT", new_y="NEXT")
+        if signature.name:
+            pdf.set_y(184)
+            pdf.set_x(150)
+            pdf.cell(120, 7, signature.name, align="C")
     if not snapshot["winners"]:
         pdf.add_page()
         pdf.set_font("DejaVuSerif", "", 14)

@@ -14,13 +14,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from contest.extensions import db
 from contest.helpers import audit
-from contest.helpers.formatting import mask_phone
+from contest.helpers.formatting import format_phone, mask_phone
 from contest.helpers.text import clean
-from contest.helpers.timeutil import format_duration, format_local
-from contest.helpers.xlsx import cell_text, keep_as_text
+from contest.helpers.timeutil import to_local
+from contest.helpers.xlsx import cell_text, duration_cell, keep_as_text
 from contest.models import ResultPublication, Round, RoundState
 from contest.services.errors import DomainError
 from contest.services.results import prizes, ranking
@@ -190,12 +191,20 @@ def publish_round(round_: Round, *, actor_id: int | None, now: datetime,
 
 WINNER_HEADERS = [
     "STT", "Họ tên", "Số điện thoại", "CCCD", "Đơn vị", "Đối tượng", "Giải", "Điểm",
-    "Số câu đúng", "Dự đoán", "Sai số", "Thời gian làm bài", "Thời điểm nộp bài",
+    "Số câu đúng", "Dự đoán", "Sai số", "Thời gian làm bài", "Thời điểm nộp bài", "Ký nhận",
 ]
+WINNER_WIDTHS = (6, 28, 15, 15, 26, 24, 18, 8, 10, 10, 8, 14, 20, 22)
+
+
+def prize_label(winner: dict) -> str:
+    """"Giải Nhất", or "Giải Nhất (Cán bộ, công chức)" when each group has its own prizes."""
+    return winner["prize"] + (f" ({winner['group']})" if winner.get("group") else "")
 
 
 def winners_xlsx(round_: Round, snapshot: dict, *, provisional: bool) -> bytes:
-    """The organisers' list of winners, with full contact details (not for the public)."""
+    """The organisers' list of winners, with full contact details (not for the public), in the
+    office's habits: phones as written (0912 345 678), time taken as a duration number, the
+    submission time as a date and time, and a "Ký nhận" column for the prize handover."""
     people = prizes.participants_by_id(w["participant_id"] for w in snapshot["winners"])
     book = Workbook()
     sheet = book.active
@@ -217,19 +226,23 @@ def winners_xlsx(round_: Round, snapshot: dict, *, provisional: bool) -> bytes:
         sheet.cell(row=table_row, column=col, value=name).font = bold
     for index, w in enumerate(snapshot["winners"], start=1):
         person = people.get(w["participant_id"])
-        prize = w["prize"] + (f" ({w['group']})" if w.get("group") else "")
-        submitted = datetime.fromisoformat(w["submitted_at"])
+        submitted = to_local(datetime.fromisoformat(w["submitted_at"])).replace(tzinfo=None)
         values = [
-            index, w["full_name"], person.phone if person else "",
-            (person.citizen_id or "") if person else "", w["unit"], w["category"], prize,
-            w["score"], w["correct_count"], w["prediction"], w["prediction_error"],
-            format_duration(w["duration_ms"]), format_local(submitted, "%H:%M:%S %d/%m/%Y"),
+            index, w["full_name"], format_phone(person.phone) if person else "",
+            (person.citizen_id or "") if person else "", w["unit"], w["category"],
+            prize_label(w), w["score"], w["correct_count"], w["prediction"],
+            w["prediction_error"], None, submitted, None,
         ]
+        row = table_row + index
         for col, value in enumerate(values, start=1):
-            keep_as_text(sheet.cell(row=table_row + index, column=col, value=cell_text(value)))
-    for col, width in zip("ABCDEFGHIJKLM", (6, 28, 15, 15, 26, 24, 18, 8, 10, 10, 8, 18, 20),
-                          strict=True):
-        sheet.column_dimensions[col].width = width
+            keep_as_text(sheet.cell(row=row, column=col, value=cell_text(value)))
+        duration_cell(sheet.cell(row=row, column=12), w["duration_ms"])
+        sheet.cell(row=row, column=13).number_format = "HH:MM:SS DD/MM/YYYY"
+        # Room for a signature when the prizes are handed over.
+        sheet.row_dimensions[row].height = 30
+    for col, width in enumerate(WINNER_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    sheet.print_title_rows = f"{table_row}:{table_row}"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -33,6 +33,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from contest.extensions import db
+from contest.helpers.formatting import format_phone
 from contest.helpers.timeutil import to_local
 from contest.helpers.xlsx import cell_text
 from contest.models import (
@@ -226,7 +227,7 @@ def participant_table(f: StatsFilter) -> Table:
         result = db.session.execute(query.execution_options(yield_per=2000))
         for number, r in enumerate(result, start=1):
             yield [
-                number, r[0], national_phone(r[1]), r[2] or "", r[3],
+                number, r[0], format_phone(r[1]), r[2] or "", r[3],
                 GENDERS.get(r[4] or "", ""), r[5] or r[6] or "", r[7] or "", r[8] or "",
                 to_local(r[9]).replace(tzinfo=None) if r[9] else None, r[10], r[11],
             ]
@@ -240,13 +241,6 @@ def participant_table(f: StatsFilter) -> Table:
         Column("Thời điểm đăng ký", "datetime", 18), Column("Số lượt thi", "int", 11),
         Column("Điểm cao nhất", "int", 13),
     ], rows(), personal=True)
-
-
-def national_phone(phone: str | None) -> str:
-    """+84912345678 → 0912345678, the form people write and dial."""
-    if not phone:
-        return ""
-    return "0" + phone[3:] if phone.startswith("+84") else phone
 
 
 def tables(f: StatsFilter, now: datetime, *, include_personal: bool,
