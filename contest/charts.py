@@ -59,17 +59,6 @@ def _empty(title: str) -> Markup:
     ])
 
 
-def nice_max(value: float) -> float:
-    """A round axis maximum at or above ``value`` (1, 2, 2.5, 5 × 10ⁿ)."""
-    if value <= 0:
-        return 1
-    exponent = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * exponent:
-            return step * exponent
-    return 10 * exponent  # pragma: no cover - the loop always returns
-
-
 def bar_chart(
     rows: Sequence[tuple[str, float]],
     *,

@@ -370,12 +370,6 @@ def test_charts_are_well_formed_escaped_svg_without_style_attributes():
     assert "Chưa có dữ liệu" in str(svgs[5]) and "Chưa có dữ liệu" in str(svgs[6])
 
 
-def test_nice_axis_maximum():
-    from contest.charts import nice_max
-
-    assert [nice_max(v) for v in (0, 1, 7, 12, 180, 2400)] == [1, 1, 10, 20, 200, 2500]
-
-
 def test_count_ticks_are_distinct_whole_numbers():
     from contest.charts import count_ticks
 

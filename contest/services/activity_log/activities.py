@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -24,7 +24,6 @@ from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.formatting import ROMAN_QUARTERS
 from contest.helpers.text import clean, without_control_characters
-from contest.helpers.timeutil import local_to_utc
 from contest.models import (
     Activity,
     ActivityAttachment,
@@ -183,13 +182,6 @@ def period_range(year: int, quarter: int | None = None) -> tuple[date, date]:
 
 def period_label(year: int, quarter: int | None) -> str:
     return f"quý {ROMAN_QUARTERS[quarter]} năm {year}" if quarter else f"năm {year}"
-
-
-def utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    """Local calendar days [first, last] as a half-open UTC interval [start, end)."""
-    start = local_to_utc(datetime.combine(first, time.min))
-    end = local_to_utc(datetime.combine(last + timedelta(days=1), time.min))
-    return start, end
 
 
 # --- permissions ---------------------------------------------------------------------------

@@ -85,6 +85,3 @@ def seed_reference_data() -> dict[str, int]:
     db.session.commit()
     return added
 
-
-def content_areas_by_code() -> dict[str, ContentArea]:
-    return {area.code: area for area in db.session.scalars(sa.select(ContentArea))}
