@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -115,6 +116,26 @@ def test_starter_bank_is_written_for_residents():
     letters = Counter(row["Đáp án đúng"] for row in BANK)
     assert set(letters) == set("ABCD") and max(letters.values()) <= 0.3 * len(BANK)
     assert all(len(i.options) == 4 and i.explanation for i in items)
+
+
+#: Every number the plan holds (document numbers, dates, shares, counts), copied from it:
+#: the tests may not read the plan itself.
+PLAN_NUMBERS = {
+    "02", "03/12/2025", "03/5/2025", "05/6/2025", "06", "1", "100%", "11/02/2026",
+    "11/KH-UBND", "118/2025/NĐ-CP", "14/01/2026", "148/KH-UBND", "1588/QĐ-TTg", "17/12/2024",
+    "18-NQ/TW", "2", "2025", "2026", "2030", "3", "4", "48/CV-BCĐTKNQ18", "49/KH-UBND", "5",
+    "539/QĐ-UBND",
+}
+
+
+def test_every_number_a_resident_is_taught_comes_from_the_plan():
+    # Question, right answer, explanation and căn cứ: what a resident takes away as fact.
+    numbers = re.compile(r"[\w/.%-]*\d[\w/.%-]*")
+    for row in BANK + PRACTICE:
+        right = row[f"Phương án {row['Đáp án đúng']}"]
+        for part in (row["Câu hỏi"], right, row["Giải thích"], row["Căn cứ"]):
+            found = {token.strip(".-,;") for token in numbers.findall(part)}
+            assert found <= PLAN_NUMBERS, (row["ref"], found - PLAN_NUMBERS)
 
 
 def test_practice_files_import_cleanly(app_ctx):
