@@ -1,7 +1,7 @@
 """The outreach activity log: recording, permissions, attachments, plan coverage.
 
 Plain functions over plain values. The actor comes in as an :class:`Actor`
-(id, role, unit) and never from the request, so the same rules hold for the
+(id, role, unit) and never from the HTTP call, so the same rules hold for the
 web views, the CLI and the tests.
 
 Scope rule: a unit reporter reads and writes only their own unit's
@@ -424,7 +424,7 @@ def create_activity(
     The file is stored in the database with the activity, in the same transaction:
     every server behind the load balancer sees it, and a database backup holds it.
     The same entry form sent twice (its submission id already recorded, or recorded by
-    the other request in the meantime) raises :class:`AlreadyRecorded` with the first.
+    the other submission in the meantime) raises :class:`AlreadyRecorded` with the first.
     """
     if not actor.can_write:
         raise PermissionDenied("Tài khoản của bạn chỉ được xem, không được ghi nhận hoạt động.")

@@ -6,7 +6,7 @@ Columns (header row, any order, diacritics and case ignored; a title above it is
 chú``) are ignored and listed. Without a kind, it is the one chosen for the whole file, or
 taken from the name ("Tổ dân phố 3", "TDP số 3" → tổ dân phố). A name already in the list
 updates that unit; a name twice in the file, a kind that cannot be told or a bad number
-is an error, and one error stops the whole import. No Flask request here.
+is an error, and one error stops the whole import. Nothing here reads the HTTP call.
 """
 
 from __future__ import annotations

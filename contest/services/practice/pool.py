@@ -8,7 +8,7 @@ in the pool when it is active and either
   contest that has not closed yet could draw it (its area is in no such round's quota);
 
 and, in both cases, it was not served in an attempt of a round that has not closed.
-The pool is worked out at every request, so a round created later closes it again.
+The pool is worked out on every page, so a round created later closes it again.
 
 Practice never touches attempts, ranking or the contest's statistics; it only adds to
 :class:`PracticeTally` (contest, area, day → answered, right), which names nobody.

@@ -433,7 +433,7 @@ def _store(key: str, fp: str, payload: dict, now: datetime, exists: bool) -> Non
                 conn.execute(table.insert().values(
                     key=key, fingerprint=fp, payload=payload, computed_at=now))
     except sa.exc.DBAPIError as error:
-        # Another request cached the same key at the same moment: theirs is as good.
+        # Another worker cached the same key at the same moment: theirs is as good.
         log.info("item analysis cache not stored for %s: %s", key, error)
 
 

@@ -1,7 +1,7 @@
 """Taking a round: drawing questions, saving answers, submitting, grading, expiring.
 
 The server's clock is the only one that counts: every function takes ``now``.
-Transitions that two requests could race for (start, save, submit) are claimed
+Transitions that two calls could race for (start, save, submit) are claimed
 with a conditional write, so the database decides which one wins:
 
 * start: the partial unique index ``uq_attempt_one_in_progress`` and the unique
@@ -14,7 +14,7 @@ with a conditional write, so the database decides which one wins:
   for the save's row lock, then grades the saved value) or finds the row graded and is
   refused. SQLite runs one writer at a time, so the same statement simply sees the result.
 * submit: ``UPDATE attempt SET status = 'submitted' WHERE status = 'in_progress'``;
-  only the request that changed a row grades (set-based: one UPDATE of the items, one of
+  only the call that changed a row grades (set-based: one UPDATE of the items, one of
   the attempt's totals), every other one returns that result.
 
 The hot paths (save, start, submit) are written as a few Core statements. A save is one
@@ -346,7 +346,7 @@ def start_attempt(participant_id: int, round_id: int, now: datetime,
         )
         db.session.commit()
     except IntegrityError:
-        # Another request (a double tap, a second tab) started one first: resume it.
+        # Another call (a double tap, a second tab) started one first: resume it.
         db.session.rollback()
         current = in_progress_attempt(participant_id)
         if current is not None and current.round_id == round_id:
@@ -558,7 +558,7 @@ def quick_save_answer(public_id: str, owner_public_ids: list[str], position, sho
     the full path (:func:`answer_target`, :func:`save_answer`), which says why.
 
     It runs on a connection of its own, in autocommit: call it before the
-    request's session has written anything (on SQLite it would wait for the
+    caller's session has written anything (on SQLite it would wait for the
     session's own write lock).
     """
     if not (_valid_position(position) and isinstance(shown_choice, int)
@@ -671,7 +671,7 @@ def save_prediction(attempt: Attempt | AnswerTarget, raw, now: datetime,
 @dataclass
 class SubmitOutcome:
     attempt: Attempt
-    #: True for the one request that graded; False when it had been graded already.
+    #: True for the one call that graded; False when it had been graded already.
     graded_now: bool
     #: True when the answers sent with the submit came too late and were not stored.
     late: bool = False
@@ -679,7 +679,7 @@ class SubmitOutcome:
 
 def submit(attempt: Attempt, answers: Mapping[int, int | None] | None, prediction, now: datetime,
            grace_seconds: int | None = None) -> SubmitOutcome:
-    """Grade the attempt once, whatever number of requests ask for it.
+    """Grade the attempt once, whatever number of calls ask for it.
 
     ``answers`` maps position → option index as shown (None or missing: keep
     what was saved). Within the deadline plus grace they are stored first;

@@ -74,7 +74,7 @@ def record_try(contest_id: int, phone: str, now: datetime) -> bool:
     try:
         db.session.commit()
     except IntegrityError:
-        # Another request held the phone at the same moment: held all the same.
+        # Another registration held the phone at the same moment: held all the same.
         db.session.rollback()
         db.session.add(IdentityTry(contest_id=contest_id, phone=phone, at=now))
         db.session.commit()
