@@ -7,7 +7,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from contest.helpers import timeutil
-from contest.helpers.formatting import format_number, mask_citizen_id, mask_phone
+from contest.helpers.formatting import format_number, format_phone, mask_citizen_id, mask_phone
 
 # Raw HTML is off: organisers' rules text can never inject markup or script.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime_end"] = timeutil.format_local_end
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["mask_phone"] = mask_phone
+    app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.filters["mask_citizen_id"] = mask_citizen_id
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["duration"] = timeutil.format_duration

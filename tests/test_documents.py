@@ -12,6 +12,7 @@ from docx import Document
 from pypdf import PdfReader
 
 from contest.extensions import db
+from contest.helpers.formatting import format_phone
 from contest.models import AuditEntry, ReportNote, Unit
 from contest.services.activity_log import period_reports as reports
 from contest.services.documents import signers
@@ -175,3 +176,11 @@ def test_signature_never_alone_on_a_page(app_ctx):
         assert "PHÓ CHỦ TỊCH" in signed[0] and "Nơi nhận:" in signed[0]
         moved += signed[0].startswith(("2 III.", "3 III.", "4 III."))
     assert moved, "no length pushed the closing over a page: the test proves nothing"
+
+
+@pytest.mark.parametrize("stored, shown", [
+    ("+84912345678", "0912 345 678"), ("0912345678", "0912 345 678"), ("", ""), (None, ""),
+    ("+8424123", "024123"),
+])
+def test_phones_as_the_office_writes_them(stored, shown):
+    assert format_phone(stored) == shown
