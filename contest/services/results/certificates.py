@@ -11,7 +11,7 @@ from datetime import datetime
 
 from fpdf import FPDF
 
-from contest.helpers.nd30 import Signature, place_date_line
+from contest.helpers.nd30 import MOTTO, NATIONAL_NAME, Signature, place_date_line
 from contest.helpers.pdf import add_fonts
 from contest.helpers.timeutil import to_local
 
@@ -43,9 +43,9 @@ def certificates_pdf(snapshot: dict, *, organisation: str, organisation_full: st
         pdf.set_xy(20, 20)
         pdf.set_font("DejaVuSerif", "B", 12)
         pdf.cell(110, 6, organisation_full, align="C")
-        pdf.cell(0, 6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C", **NEXT_LINE)
+        pdf.cell(0, 6, NATIONAL_NAME, align="C", **NEXT_LINE)
         pdf.set_x(130)
-        pdf.cell(0, 6, "Độc lập - Tự do - Hạnh phúc", align="C", **NEXT_LINE)
+        pdf.cell(0, 6, MOTTO, align="C", **NEXT_LINE)
         pdf.set_y(52)
         pdf.set_text_color(165, 14, 14)
         pdf.set_font("DejaVuSerif", "B", 32)
@@ -108,9 +108,9 @@ def participation_certificate_pdf(*, full_name: str, unit: str, contest_title: s
     pdf.set_xy(20, 20)
     pdf.set_font("DejaVuSerif", "B", 12)
     pdf.cell(110, 6, organisation_full, align="C")
-    pdf.cell(0, 6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C", **NEXT_LINE)
+    pdf.cell(0, 6, NATIONAL_NAME, align="C", **NEXT_LINE)
     pdf.set_x(130)
-    pdf.cell(0, 6, "Độc lập - Tự do - Hạnh phúc", align="C", **NEXT_LINE)
+    pdf.cell(0, 6, MOTTO, align="C", **NEXT_LINE)
     pdf.set_y(50)
     pdf.set_text_color(165, 14, 14)
     pdf.set_font("DejaVuSerif", "B", 28)
