@@ -335,6 +335,9 @@ def test_practice_counts_appear_in_statistics_beside_the_contest(client, login_a
         PracticeTally.content_area_id, PracticeTally.answered, PracticeTally.correct)).all()
     assert sum(row[1] for row in answered) == 6
     login_as("viewer")
+    dashboard = _text(client.get(f"/reports/?contest={world['contest_id']}"))
+    total = dashboard[dashboard.index('id="practice-total"'):]
+    assert "<strong>6</strong> lượt trả lời" in total[:200] and "#practice" in total
     page = _text(client.get(f"/reports/items?contest={world['contest_id']}"))
     assert "Dự thi và ôn tập theo lĩnh vực" in page
     table = page[page.index('id="practice-areas"'):]

@@ -119,7 +119,8 @@ def index():
         "reports/index.html", dashboard=d, charts=_dashboard_charts(d),
         described=stats.describe(f), args=_query_args(f),
         unit_total=stats.totals(d.by_unit), category_total=stats.totals(d.by_category),
-        score_note=stats.SCORE_BAND_NOTE, csv_slugs=exports.TABLE_SLUGS, **context)
+        score_note=stats.SCORE_BAND_NOTE, csv_slugs=exports.TABLE_SLUGS,
+        practice_total=practice_answers.total(f), **context)
 
 
 @bp.route("/items")

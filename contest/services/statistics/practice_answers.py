@@ -49,6 +49,12 @@ def practice_by_area(f: StatsFilter) -> dict[int, tuple[int, int]]:
             for area_id, answered, right in db.session.execute(query)}
 
 
+def total(f: StatsFilter) -> tuple[int, int]:
+    """(answered, right) over every area, for the filter's contest and dates."""
+    per_area = practice_by_area(f).values()
+    return sum(a for a, _ in per_area), sum(r for _, r in per_area)
+
+
 def compare_by_area(f: StatsFilter, analysis: ItemAnalysis) -> list[AreaComparison]:
     """Every content area in plan order: contest figures (from ``analysis``) beside practice."""
     contest = {a.area_id: a for a in analysis.areas}
