@@ -6,21 +6,44 @@ FLASK := $(BIN)/flask --app contest
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint serve bench-ranking bench-stats bench-load bench-save-cost bench-login \
+.PHONY: run test lint lock serve bench-ranking bench-stats bench-load bench-save-cost bench-login \
 	bench-lighthouse clean
+
+# Every install comes from the lock files in requirements/ (exact versions and hashes);
+# `make lock` writes them from pyproject.toml (README: "Updating dependencies").
+UV_VERSION := 0.13.9
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet
+# Install the locked set, then the app itself (its own code only: every dependency is locked).
+define install_locked
+	$(BIN)/python requirements/check.py
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/$(1).txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+endef
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed-app: requirements/app.txt pyproject.toml | $(BIN)/python
+	$(call install_locked,app)
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: requirements/test.txt pyproject.toml | $(BIN)/python
+	$(call install_locked,test)
 	touch $@ $(VENV)/.installed-app
+
+## make lock: write requirements/{app,test,bench}.txt from pyproject.toml (run it after every
+## change to the dependencies there). Versions already locked are kept when they still fit;
+## UPGRADE=1 takes the newest of everything, UPGRADE_PACKAGE=name only that one.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) $(if $(UPGRADE),--upgrade) \
+		$(if $(UPGRADE_PACKAGE),--upgrade-package $(UPGRADE_PACKAGE)) -o requirements/app.txt
+	$(BIN)/uv pip compile pyproject.toml --extra test -c requirements/app.txt $(LOCK_FLAGS) \
+		$(if $(UPGRADE),--upgrade) -o requirements/test.txt
+	$(BIN)/uv pip compile pyproject.toml --extra bench -c requirements/app.txt $(LOCK_FLAGS) \
+		$(if $(UPGRADE),--upgrade) -o requirements/bench.txt
+	$(BIN)/python requirements/check.py
 
 ## make run: install, migrate, load the starter bank and a demo contest, serve on :5000
 # The printed resident link and the QR codes follow HOST and PORT unless the address is
@@ -56,8 +79,8 @@ serve: $(VENV)/.installed-app
 	$(FLASK) db upgrade
 	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+$(VENV)/.installed-bench: requirements/bench.txt pyproject.toml | $(BIN)/python
+	$(call install_locked,bench)
 	touch $@ $(VENV)/.installed-app
 
 ## make bench-load: RESIDENTS (default 1000) residents against gunicorn + PostgreSQL
