@@ -47,7 +47,7 @@ def _add(unit: Unit, day: date, form: str, areas: str = "a", people: int | None 
         date_start=day, unit_id=unit.id, form_id=_form(form),
         content_area_ids=[_area(c) for c in areas], title=f"Hoạt động {form} {day}",
         people_reached=people, quantity=quantity, quantity_unit=quantity_unit,
-    ), directory=None, max_bytes=1024)
+    ), max_bytes=1024)
 
 
 def _attempt(participant, round_, when: datetime, answers: dict[str, list[bool]]) -> None:
@@ -240,7 +240,7 @@ def test_workbook_keeps_formula_looking_text_as_text(client, login_as, world):
         date_start=date(2026, 2, 1), unit_id=world["units"][0].id, form_id=_form("b"),
         content_area_ids=[_area("a")], title="=HYPERLINK(\"http://evil.example\",\"Bấm\")",
         place="=1+1",
-    ), directory=None, max_bytes=1024)
+    ), max_bytes=1024)
     db.session.commit()
     login_as(role="organiser")
     wb = load_workbook(io.BytesIO(client.get("/activities/report.xlsx?year=2026&quarter=1").data))
