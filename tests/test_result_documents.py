@@ -159,6 +159,8 @@ def test_viewer_cannot_download_the_handover_list(client, login_as, world, app):
     with client.session_transaction() as session:
         session.clear()
     login_as("viewer")
+    page = client.get(f"/admin/results/rounds/{world['round_id']}").get_data(as_text=True)
+    assert _url(world, "decision", "docx") in page and "handover" not in page
     response = client.get(_url(world, "handover", "docx"))
     assert response.status_code == 403 and "dữ liệu cá nhân" in response.get_data(as_text=True)
     assert client.get(_url(world, "decision", "docx")).status_code == 200
