@@ -112,3 +112,16 @@ def test_robots_txt_keeps_search_engines_out_of_the_back_office(client):
     assert response.status_code == 200 and response.mimetype == "text/plain"
     text = response.get_data(as_text=True)
     assert "Disallow: /admin/" in text and "Disallow: /c/" not in text
+
+
+def test_refusal_pages_say_how_to_reach_the_organisers(app, contest_world):
+    """Notices for a contest (no attempts left, a round the bank cannot fill…) tell
+    residents who to call, where they say "liên hệ Ban tổ chức"."""
+    from contest.public.routes import notice
+
+    with app.test_request_context():
+        body, status = notice("Đã hết lượt", "Vui lòng liên hệ Ban tổ chức.",
+                              409, contest=db.session.scalar(sa.select(Contest)))
+    assert status == 409
+    assert 'Liên hệ Ban tổ chức: <a href="tel:02293871234">0229 3871 234</a>' in body
+    assert "Phòng Văn hóa – Xã hội, UBND phường" in body
