@@ -44,7 +44,7 @@ def world(app):
 
 
 def publish(client, round_id, reason=None):
-    data = {"reason": reason} if reason else {}
+    data = {"reason": reason, "confirm": "yes"} if reason else {"confirm": "yes"}
     return client.post(f"/admin/results/rounds/{round_id}/publish", data=data)
 
 

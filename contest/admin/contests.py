@@ -15,6 +15,7 @@ from contest.admin.forms import (
     LOCAL_INPUT_FORMAT,
     PRIZE_ROWS,
     ContestForm,
+    ReopenRoundForm,
     round_form_class,
     to_local_input,
 )
@@ -84,6 +85,7 @@ def contest_detail(contest_id: int):
         field_modes=FIELD_MODE_LABELS, counted_rules=COUNTED_ATTEMPT_RULES,
         prediction_targets=PREDICTION_TARGETS, reveal_policies=REVEAL_POLICIES,
         practice_pool=practice_pool.pool_size(contest, now), action_form=ActionForm(),
+        frozen={r.id for r in contest.rounds if rounds_service.is_frozen(r)},
     )
 
 
@@ -268,7 +270,7 @@ def _edit_round(contest: Contest, round_: Round | None):
         "admin/contests/round_form.html", form=form, contest=contest, round=round_,
         areas=areas, available=rounds_service.active_question_counts(), locked=locked,
         locked_fields=rounds_service.LOCKED_FIELDS, general_errors=general,
-        input_format=LOCAL_INPUT_FORMAT,
+        input_format=LOCAL_INPUT_FORMAT, frozen=rounds_service.is_frozen(round_),
     ), status
 
 
@@ -281,6 +283,42 @@ def round_new(contest_id: int):
 def round_edit(round_id: int):
     round_ = db.get_or_404(Round, round_id)
     return _edit_round(round_.contest, round_)
+
+
+@bp.route("/rounds/<int:round_id>/reopen", methods=["GET", "POST"])
+def round_reopen(round_id: int):
+    """Reopen a closed round whose results are published: its own action, with a reason."""
+    round_ = db.get_or_404(Round, round_id)
+    now = now_utc()
+    if round_.state(now) != "closed" or not rounds_service.is_frozen(round_):
+        flash("Chỉ mở lại được đợt thi đã kết thúc và đã công bố kết quả.", "error")
+        return redirect(url_for("admin.contest_detail", contest_id=round_.contest_id))
+    form = ReopenRoundForm()
+    if request.method == "GET":
+        form.closes_at.data = to_local_input(now + timedelta(days=1)).replace(
+            second=0, microsecond=0)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            rounds_service.reopen_round(
+                round_, closes_at=local_to_utc(form.closes_at.data),
+                reason=form.reason.data or "", actor_id=current_user.id, now=now)
+        except rounds_service.RoundRefused as refused:
+            db.session.rollback()
+            field = form._fields.get(refused.field or "")
+            if field is not None:
+                field.errors = [*field.errors, refused.message]
+            else:
+                flash(refused.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Đã mở lại {round_.name}. Trang kết quả ghi rõ kết quả đã công bố chưa "
+                  "cập nhật; hãy công bố lại sau khi đợt thi kết thúc.", "success")
+            return redirect(url_for("admin.contest_detail", contest_id=round_.contest_id))
+    if request.method == "POST":
+        status = 422
+    return render_template("admin/contests/reopen.html", form=form, round=round_,
+                           contest=round_.contest), status
 
 
 # --- live view ------------------------------------------------------------------------

@@ -244,6 +244,15 @@ class RoundForm(BackOfficeForm):
         return tiers
 
 
+class ReopenRoundForm(BackOfficeForm):
+    """Reopening a closed round whose results are published: a new close and the reason."""
+
+    closes_at = VnDateTimeLocalField("Kết thúc mới (giờ Việt Nam)", validators=[
+        InputRequired("Vui lòng nhập thời điểm kết thúc mới.")])
+    reason = TextAreaField("Lý do mở lại", validators=[
+        DataRequired("Vui lòng ghi lý do mở lại đợt thi."), max_length(500, "Lý do")])
+
+
 def round_form_class(areas) -> type[RoundForm]:
     """A RoundForm with one ``quota_<area id>`` number input per content area."""
 

@@ -121,6 +121,19 @@ def results_publish(round_id: int):
                 flash(error, "error")
         return redirect(url_for("admin.results_round", round_id=round_.id))
     now = now_utc()
+    if request.form.get("confirm") != "yes":
+        # The confirmation step (no JavaScript needed): what residents will see, then publish.
+        try:
+            publication.check_can_publish(round_, now=now, reason=form.reason.data or "")
+        except publication.PublicationError as error:
+            flash(str(error), "error")
+            return redirect(url_for("admin.results_round", round_id=round_.id))
+        preview = publication.build_snapshot(prizes.round_results(round_))
+        return render_template(
+            "admin/results/confirm_publish.html", round=round_, contest=round_.contest,
+            form=form, preview=preview, current=publication.current_publication(round_.id),
+            public_url=url_for("public.round_results", slug=round_.contest.slug,
+                               round_id=round_.id, _external=True))
     try:
         ranking.grade_overdue(now, current_app.config["SUBMIT_GRACE_SECONDS"])
         pub = publication.publish_round(round_, actor_id=current_user.id, now=now,

@@ -160,6 +160,14 @@ class ResultPublication(Base):
     #: The ranking and winners as plain rows, exactly as published.
     snapshot: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
+    def is_outdated_for(self, round_) -> bool:
+        """The round was reopened after this publication: it closes after it was published.
+
+        Publishing needs a closed round, so a publication made after the close stays
+        valid; reopening moves the close past it, and the next publication fixes that.
+        """
+        return self.published_at < round_.closes_at
+
 
 class CachedResult(Base):
     """A computed payload (heavy statistics) kept until its inputs change.

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.helpers import audit
+from contest.helpers.text import clean
 from contest.helpers.timeutil import format_duration, format_local, format_local_end
 from contest.models import (
     Attempt,
@@ -28,7 +29,9 @@ from contest.models import (
     FinishedBy,
     ParticipantCategory,
     Question,
+    ResultPublication,
     Round,
+    RoundState,
 )
 from contest.models.contest import (
     COUNTED_ATTEMPT_RULES,
@@ -36,6 +39,7 @@ from contest.models.contest import (
     PREDICTION_TARGETS,
     REVEAL_POLICIES,
 )
+from contest.services.errors import DomainError
 
 Errors = dict[str, list[str]]
 
@@ -52,6 +56,20 @@ LOCKED_MESSAGE = (
     "Đợt thi đã có người dự thi nên không thể thay đổi {label}: thay đổi sẽ làm sai "
     "kết quả các lượt thi đã làm."
 )
+
+#: What a closed round with published results keeps as published; reopening is its own action.
+FROZEN_FIELDS = {
+    "opens_at": "thời gian bắt đầu",
+    "closes_at": "thời gian kết thúc",
+    "question_quota": "số câu hỏi theo từng lĩnh vực",
+    "prize_tiers": "cơ cấu giải",
+}
+FROZEN_MESSAGE = (
+    "Kết quả đợt thi này đã được công bố nên không thể sửa {label}. Muốn cho thi tiếp, "
+    "hãy dùng “Mở lại đợt thi” (cần ghi lý do); kết quả đã công bố sẽ được ghi là chưa cập nhật "
+    "cho đến khi công bố lại."
+)
+MAX_REOPEN_REASON = 500
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX_LENGTH = 80
@@ -294,14 +312,31 @@ def locked_errors(before: RoundValues, after: RoundValues) -> Errors:
     return errors
 
 
+def frozen_errors(before: RoundValues, after: RoundValues) -> Errors:
+    """What a closed round with published results may not change by editing."""
+    errors: Errors = {}
+    for name, label in FROZEN_FIELDS.items():
+        old, new = getattr(before, name), getattr(after, name)
+        if name == "question_quota":
+            old, new = normalise_quota(old), normalise_quota(new)
+        elif name in ("opens_at", "closes_at"):
+            # The form shows minutes; seconds the form cannot show are no change.
+            old, new = old.replace(second=0, microsecond=0), new.replace(second=0, microsecond=0)
+        if old != new:
+            _add(errors, name, FROZEN_MESSAGE.format(label=label))
+    return errors
+
+
 def validate_round(values: RoundValues, *, available: dict[str, int],
                    others: Iterable[OtherRound] = (), before: RoundValues | None = None,
-                   locked: bool = False, titles: dict[str, str] | None = None) -> Errors:
+                   locked: bool = False, titles: dict[str, str] | None = None,
+                   frozen: bool = False) -> Errors:
     """All rules of a round's settings.
 
     ``available``: active questions per content area code; ``others``: the
     contest's other rounds; ``before``/``locked``: the saved settings, and whether
-    the round already has attempts (so the settings in LOCKED_FIELDS must not change).
+    the round already has attempts (so the settings in LOCKED_FIELDS must not change);
+    ``frozen``: its published results stand (so FROZEN_FIELDS must not change either).
     """
     errors: Errors = {}
     if not values.name.strip():
@@ -335,6 +370,9 @@ def validate_round(values: RoundValues, *, available: dict[str, int],
             errors.setdefault(name, []).extend(messages)
     for name, messages in prize_tier_errors(values.prize_tiers).items():
         errors.setdefault(name, []).extend(messages)
+    if frozen and before is not None:
+        for name, messages in frozen_errors(before, values).items():
+            errors[name] = messages
     return errors
 
 
@@ -360,6 +398,68 @@ def round_has_attempts(round_id: int | None) -> bool:
     return bool(db.session.scalar(
         sa.select(sa.exists().where(Attempt.round_id == round_id))
     ))
+
+
+def standing_publication(round_: Round | None) -> ResultPublication | None:
+    """The round's current publication while it still stands (the round was not reopened)."""
+    if round_ is None or round_.id is None:
+        return None
+    pub = db.session.scalar(
+        sa.select(ResultPublication).where(
+            ResultPublication.round_id == round_.id, ResultPublication.is_current.is_(True)
+        ).order_by(ResultPublication.version.desc()).limit(1)
+    )
+    return pub if pub is not None and not pub.is_outdated_for(round_) else None
+
+
+def is_frozen(round_: Round | None) -> bool:
+    """Closed with published results: dates, quotas and prizes are kept as published."""
+    return standing_publication(round_) is not None
+
+
+class RoundRefused(DomainError):
+    """A change to a round refused, with a Vietnamese message."""
+
+
+def reopen_round(round_: Round, *, closes_at: datetime, reason: str, actor_id: int | None,
+                 now: datetime) -> None:
+    """Open a closed, published round again until ``closes_at``; the caller commits.
+
+    The publication stays what residents see, marked as outdated until the round is
+    published again; the prediction's actual figure is fixed again at the new close.
+    """
+    reason = clean(reason)
+    if round_.state(now) != RoundState.CLOSED or not is_frozen(round_):
+        raise RoundRefused("Chỉ mở lại được đợt thi đã kết thúc và đã công bố kết quả.")
+    if not reason:
+        raise RoundRefused("Vui lòng ghi lý do mở lại đợt thi.", "reason")
+    if len(reason) > MAX_REOPEN_REASON:
+        raise RoundRefused(f"Lý do tối đa {MAX_REOPEN_REASON} ký tự.", "reason")
+    if closes_at.tzinfo is None:
+        raise ValueError("closes_at must be aware")
+    if closes_at <= now:
+        raise RoundRefused("Thời điểm kết thúc mới phải sau thời điểm hiện tại.", "closes_at")
+    others = [
+        OtherRound(r.id, r.name, r.opens_at, r.closes_at)
+        for r in db.session.scalars(sa.select(Round).where(
+            Round.contest_id == round_.contest_id, Round.id != round_.id))
+    ]
+    for other in overlapping(round_.opens_at, closes_at, others):
+        raise RoundRefused(
+            f"Trùng thời gian với {other.name} ({format_local(other.opens_at)} – "
+            f"{format_local_end(other.closes_at)}). Hãy chọn thời điểm kết thúc sớm hơn.",
+            "closes_at")
+    before = {"closes_at": round_.closes_at, "prediction_actual": round_.prediction_actual}
+    round_.closes_at = closes_at
+    round_.prediction_actual = None
+    round_.prediction_actual_fixed_at = None
+    db.session.flush()
+    audit.record(
+        actor_id, "round.reopen", object_type="round", object_id=round_.id,
+        summary=f"Mở lại {round_.name} – {round_.contest.title}: {reason}",
+        before=before,
+        after={"closes_at": closes_at, "prediction_actual": None, "reason": reason},
+    )
 
 
 def quota_needs(now: datetime) -> dict[str, dict[str, int]]:
@@ -391,10 +491,14 @@ def save_round(contest: Contest, round_: Round | None, values: RoundValues,
     titles = {a.code: f"{a.code}) {a.title}" for a in db.session.scalars(sa.select(ContentArea))}
     before = round_values(round_) if round_ is not None else None
     locked = round_has_attempts(round_.id if round_ is not None else None)
+    frozen = is_frozen(round_)
     errors = validate_round(values, available=active_question_counts(), others=others,
-                            before=before, locked=locked, titles=titles)
+                            before=before, locked=locked, titles=titles, frozen=frozen)
     if errors:
         return None, errors
+    if frozen and before is not None:
+        for name in FROZEN_FIELDS:
+            setattr(values, name, getattr(before, name))
     if round_ is None:
         round_ = Round(contest_id=contest.id)
         db.session.add(round_)

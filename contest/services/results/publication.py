@@ -136,6 +136,25 @@ def differs_from_publication(results: prizes.RoundResults, publication: ResultPu
     return _comparable(build_snapshot(results)) != _comparable(publication.snapshot)
 
 
+def check_can_publish(round_: Round, *, now: datetime, reason: str = "",
+                      lock: bool = False) -> str:
+    """Refuse what cannot be published (as the confirmation step and the publishing both ask);
+    return the cleaned reason. ``lock`` serialises concurrent publishers of one round."""
+    reason = clean(reason)
+    if len(reason) > MAX_REASON:
+        raise PublicationError(f"Lý do quá dài (tối đa {MAX_REASON} ký tự).")
+    if round_.state(now) != RoundState.CLOSED:
+        raise PublicationError("Đợt thi chưa kết thúc, chưa thể công bố kết quả.")
+    if lock:
+        # PostgreSQL row lock; SQLite locks the whole file anyway.
+        db.session.execute(sa.select(Round.id).where(Round.id == round_.id).with_for_update())
+    if current_publication(round_.id) is not None and not reason:
+        raise PublicationError(
+            "Kết quả đợt này đã được công bố. Muốn công bố lại, vui lòng ghi rõ lý do."
+        )
+    return reason
+
+
 def publish_round(round_: Round, *, actor_id: int | None, now: datetime,
                   reason: str = "") -> ResultPublication:
     """Freeze and publish the round's results. The caller commits.
@@ -143,18 +162,8 @@ def publish_round(round_: Round, *, actor_id: int | None, now: datetime,
     The first publication needs no reason; any later one is a re-publication
     and does. The actual figure is fixed first (idempotent).
     """
-    reason = clean(reason)
-    if len(reason) > MAX_REASON:
-        raise PublicationError(f"Lý do quá dài (tối đa {MAX_REASON} ký tự).")
-    if round_.state(now) != RoundState.CLOSED:
-        raise PublicationError("Đợt thi chưa kết thúc, chưa thể công bố kết quả.")
-    # Serialise concurrent publishers of one round (PostgreSQL; SQLite locks the file anyway).
-    db.session.execute(sa.select(Round.id).where(Round.id == round_.id).with_for_update())
+    reason = check_can_publish(round_, now=now, reason=reason, lock=True)
     current = current_publication(round_.id)
-    if current is not None and not reason:
-        raise PublicationError(
-            "Kết quả đợt này đã được công bố. Muốn công bố lại, vui lòng ghi rõ lý do."
-        )
     ranking.fix_prediction_actual(round_, now, actor_id)
     results = prizes.round_results(round_)
     snapshot = build_snapshot(results)
