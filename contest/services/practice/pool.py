@@ -3,12 +3,17 @@
 The one rule: practice never shows a question that a round can still draw. A question is
 in the pool when it is active and either
 
-* marked for practice (``Question.practice``; a round never draws those), or
+* marked for practice (``Question.practice``; a round never draws those) and not served
+  in an attempt of a round that has not closed (it was marked after a resident got it), or
 * the organisers opened the whole bank after the contest ended, and no round of any
-  contest that has not closed yet could draw it (its area is in no such round's quota);
+  contest that has not closed yet could draw it (its area is in no such round's quota).
 
-and, in both cases, it was not served in an attempt of a round that has not closed.
 The pool is worked out on every page, so a round created later closes it again.
+The "served" check looks only at the practice-marked questions and only at attempts of
+rounds that have not closed: after a contest every question was served thousands of
+times, and reading all of that on every practice page would be slow. (A question whose
+area an organiser changes while a round that served it is still open is the one case
+the area rule does not see.)
 
 Practice never touches attempts, ranking or the contest's statistics; it only adds to
 :class:`PracticeTally` (contest, area, day → answered, right), which names nobody.
@@ -50,31 +55,35 @@ def is_open(contest: Contest) -> bool:
     return contest.is_published and contest.practice_enabled
 
 
-def _areas_still_drawn(now: datetime) -> set[str]:
-    """Area codes some round that has not closed (any contest) may still draw from."""
+def _rounds_not_closed(now: datetime) -> tuple[list[int], set[str]]:
+    """Rounds (any contest) that have not closed: their ids, and the area codes they draw."""
+    ids: list[int] = []
     codes: set[str] = set()
-    for quota in db.session.scalars(sa.select(Round.question_quota)
-                                    .where(Round.closes_at > now)):
+    for round_id, quota in db.session.execute(
+            sa.select(Round.id, Round.question_quota).where(Round.closes_at > now)):
+        ids.append(round_id)
         codes.update(code for code, n in (quota or {}).items() if n)
-    return codes
+    return ids, codes
 
 
 def pool_condition(contest: Contest, now: datetime):
     """The SQL condition on :class:`Question` of the practice pool (see the module doc)."""
-    membership = Question.practice
+    live_rounds, still_drawn = _rounds_not_closed(now)
+    marked = Question.practice
+    if live_rounds:
+        served_live = sa.exists().where(
+            AttemptItem.question_id == Question.id,
+            AttemptItem.attempt_id == Attempt.id,
+            Attempt.round_id.in_(live_rounds),
+        )
+        marked = sa.and_(Question.practice, sa.not_(served_live))
+    membership = marked
     if contest.practice_whole_bank and contest.has_ended(now):
-        still_drawn = _areas_still_drawn(now)
         outside = sa.true() if not still_drawn else sa.not_(
             Question.content_area_id.in_(
                 sa.select(ContentArea.id).where(ContentArea.code.in_(sorted(still_drawn)))))
-        membership = sa.or_(Question.practice, outside)
-    served_live = sa.exists().where(
-        AttemptItem.question_id == Question.id,
-        AttemptItem.attempt_id == Attempt.id,
-        Attempt.round_id == Round.id,
-        Round.closes_at > now,
-    )
-    return sa.and_(Question.active, membership, sa.not_(served_live))
+        membership = sa.or_(marked, outside)
+    return sa.and_(Question.active, membership)
 
 
 def pool_size(contest: Contest, now: datetime) -> int:
