@@ -7,6 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .PHONY: run test lint lock serve bench-ranking bench-stats bench-load bench-save-cost bench-login \
+	bench-bank-import \
 	bench-lighthouse clean
 
 # Every install comes from the lock files in requirements/ (exact versions and hashes);
@@ -82,6 +83,10 @@ serve: $(VENV)/.installed-app
 $(VENV)/.installed-bench: requirements/bench.txt pyproject.toml | $(BIN)/python
 	$(call install_locked,bench)
 	touch $@ $(VENV)/.installed-app
+
+## make bench-bank-import: 5,000 questions through `flask bank import` from .xlsx and .docx, and hostile files
+bench-bank-import: $(VENV)/.installed-app
+	$(BIN)/python bench/bench_bank_import.py
 
 ## make bench-load: RESIDENTS (default 1000) residents against gunicorn + PostgreSQL
 bench-load: $(VENV)/.installed-bench

@@ -110,30 +110,60 @@ def ensure_admin_command(username: str) -> None:
     click.echo(f"Mật khẩu: {password}")
 
 
+#: What a folder given to ``bank import`` contributes. Old Excel/other sheet and document
+#: files are passed on so the import refuses them with a message instead of skipping them.
+BANK_FILE_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm", ".ods", ".docx", ".docm", ".doc")
+
+
+def _bank_files(paths: tuple[Path, ...]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            # Excel's and Word's "~$" lock files and hidden files are skipped.
+            found = sorted(p for p in path.iterdir()
+                           if p.is_file() and p.suffix.lower() in BANK_FILE_SUFFIXES
+                           and not p.name.startswith(("~$", ".")))
+            if not found:
+                raise click.ClickException(
+                    f"Không có tệp .docx, .xlsx, .xls hoặc .csv nào trong {path}.")
+            files += found
+        else:
+            files.append(path)
+    return files
+
+
 @bank_cli.command("import")
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra, không ghi gì.")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra, không ghi gì; in từng câu đã hiểu.")
+@click.option("--area", "area_code", metavar="CODE",
+              help="Mã lĩnh vực cho các câu không ghi lĩnh vực (ví dụ a, dd).")
 @click.option("--practice", is_flag=True,
               help="Câu hỏi ôn tập: không bao giờ rút vào đề thi (trừ dòng ghi «Ôn tập: Không»).")
-def bank_import_command(path: Path, dry_run: bool, practice: bool) -> None:
-    """Import questions from an .xlsx/.csv file or a folder of them (all or nothing).
+def bank_import_command(paths: tuple[Path, ...], dry_run: bool, area_code: str | None,
+                        practice: bool) -> None:
+    """Import questions from Word (.docx), .xlsx/.xls/.csv files or folders (all or nothing).
 
-    With --practice they go to the practice pool (e.g. questions/practice/).
+    The same files and checks as the import page; the exit status is 1 when anything is
+    refused. With --practice they go to the practice pool (e.g. questions/practice/).
     """
     from contest.services.bank import import_export as bank_io
-    # Old Excel/other sheet files are passed on so the import refuses them with a message
-    # instead of skipping them silently; Excel's "~$" lock files and hidden files are skipped.
-    files = sorted(
-        p for p in path.iterdir()
-        if p.is_file() and p.suffix.lower() in (".csv", ".xlsx", ".xls", ".xlsm", ".ods")
-        and not p.name.startswith(("~$", "."))
-    ) if path.is_dir() else [path]
-    if not files:
-        raise click.ClickException(f"Không có tệp .csv hoặc .xlsx nào trong {path}.")
+
+    files = _bank_files(paths)
     report = bank_io.import_files(
         [(p.name, p.read_bytes()) for p in files], dry_run=dry_run, actor_id=None,
-        practice=practice,
+        area_code=area_code, practice=practice,
     )
+    if dry_run and report.ok:
+        for planned in report.to_add:
+            click.echo(f"{planned.file}, {planned.where}: [{planned.area_code}] "
+                       f"{planned.content.text[:60]} → {planned.correct_letter}"
+                       + (f" ({planned.how})" if planned.how else ""))
+    for wanted in report.mapping_requests:
+        click.echo(f"{wanted.file}, dòng {wanted.row}: các cột "
+                   + ", ".join(f"{letter} «{written}»" for _, letter, written in wanted.columns)
+                   + " — hãy sửa tiêu đề theo tệp mẫu, hoặc ghép cột một lần ở trang nhập "
+                     "câu hỏi (cách ghép được lưu cho lần sau).", err=True)
     for line in report.lines():
         click.echo(line)
     if not report.ok:

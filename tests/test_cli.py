@@ -159,7 +159,44 @@ def test_bank_import_refuses_xls_in_a_folder_and_skips_excel_lock_files(app, run
 
 def test_bank_import_empty_folder_fails(app, runner, tmp_path):
     result = runner.invoke(args=["bank", "import", str(tmp_path)])
-    assert result.exit_code == 1 and "Không có tệp .csv hoặc .xlsx" in result.output
+    assert result.exit_code == 1 and "Không có tệp .docx, .xlsx, .xls hoặc .csv" in result.output
+
+
+def _word_bank(path: Path, *paragraphs: str) -> Path:
+    from docx import Document
+
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(path)
+    return path
+
+
+def test_bank_import_several_files_word_and_sheet_with_one_area(app, runner, tmp_path):
+    word = _word_bank(tmp_path / "word.docx", "Câu 1: Câu từ Word?", "A. Có *", "B. Không")
+    sheet = tmp_path / "bang.csv"
+    sheet.write_text("STT,Câu hỏi,A,B,Đáp án\n1,Câu từ bảng?,Có,Không,2\n", encoding="utf-8")
+    dry = runner.invoke(args=["bank", "import", str(word), str(sheet), "--area", "dd",
+                              "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "word.docx, Câu 1: [đ] Câu từ Word? → A (đánh dấu * hoặc «(đúng)»)" in dry.output
+    assert count(app, Question) == 0
+    result = runner.invoke(args=["bank", "import", str(word), str(sheet), "--area", "dd"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = db.session.execute(sa.select(Question.text, Question.correct_option)
+                                  .order_by(Question.id)).all()
+        assert [tuple(r) for r in rows] == [("Câu từ Word?", 0), ("Câu từ bảng?", 1)]
+
+
+def test_bank_import_exits_1_when_a_word_question_is_refused(app, runner, tmp_path):
+    word = _word_bank(tmp_path / "w.docx", "Câu 1: Không đáp án?", "A. Có", "B. Không")
+    result = runner.invoke(args=["bank", "import", str(word), "--area", "a"])
+    assert result.exit_code == 1
+    assert "w.docx, Câu 1 «Không đáp án?»: không tìm thấy đáp án đúng" in result.output
+    unknown = runner.invoke(args=["bank", "import", str(word), "--area", "zz"])
+    assert unknown.exit_code == 1 and "không có lĩnh vực «zz»" in unknown.output
+    assert count(app, Question) == 0
 
 
 def test_bank_export_writes_xlsx_that_reimports(app, runner, tmp_path):

@@ -5,7 +5,7 @@ Used by ``flask --app contest bank import/export`` and by the admin import page.
 The import is all or nothing: every row of every file is validated first and
 every problem is reported with its file, row (as Excel shows it: the header is
 row 1) and column. Only when nothing is wrong are the new questions written, in
-one commit, through :func:`contest.services.bank.questions.create_question` so that
+one commit, through :func:`contest.services.bank.questions.create_questions` so that
 each gets its first frozen version. Rows whose question is already in the bank
 are skipped and counted, not refused, so importing the same file twice adds
 nothing the second time.
@@ -46,7 +46,7 @@ from contest.services.bank import quality
 from contest.services.bank.questions import (
     QuestionData,
     bank_items,
-    create_question,
+    create_questions,
     question_problems,
 )
 from contest.services.setup.seed import CONTENT_AREAS
@@ -855,8 +855,8 @@ def import_files(
     if dry_run or not report.ok or not report.to_add:
         return report
     try:
-        for planned in report.to_add:
-            report.added_ids.append(create_question(planned.content).id)
+        created = create_questions([planned.content for planned in report.to_add])
+        report.added_ids = [question.id for question in created]
         if mappings:
             _remember_mappings(mappings)
         if actor_id is not None:

@@ -216,6 +216,29 @@ def create_question(data: QuestionData) -> Question:
     return question
 
 
+def create_questions(items: list[QuestionData]) -> list[Question]:
+    """Add many new questions and their first versions in two flushes (an import of
+    thousands); the same checks and result as :func:`create_question` one by one."""
+    for data in items:
+        check_question(data)
+    questions = []
+    for data in items:
+        question = Question()
+        _apply(question, data)
+        questions.append(question)
+    db.session.add_all(questions)
+    db.session.flush()
+    # New questions have no version yet: each gets its first, current one.
+    db.session.add_all([
+        QuestionVersion(
+            question_id=q.id, number=1, is_current=True, content_area_id=q.content_area_id,
+            text=q.text, options=list(q.options), correct_option=q.correct_option,
+            explanation=q.explanation, source=q.source)
+        for q in questions])
+    db.session.flush()
+    return questions
+
+
 def update_question(question: Question, data: QuestionData) -> Question:
     """Change a question; attempts already made keep the version they were served."""
     check_question(data)

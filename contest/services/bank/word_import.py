@@ -155,19 +155,38 @@ def _style_id(props, tag: str) -> str | None:
     return element.get(qn("w:val")) if element is not None else None
 
 
+_T, _TAB, _BR, _CR, _R = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:r")
+
+
+def _run_text(run) -> str:
+    """A run's text as Word shows it: tabs as "\t", line breaks as "\n" (not page breaks)."""
+    parts = []
+    for child in run:
+        tag = child.tag
+        if tag == _T:
+            parts.append(child.text or "")
+        elif tag == _TAB:
+            parts.append("\t")
+        elif tag == _CR or (tag == _BR and child.get(qn("w:type")) in (None, "textWrapping")):
+            parts.append("\n")
+    return "".join(parts)
+
+
 def _paragraph_lines(p, styles: _Styles) -> list[_Line]:
     """The paragraph split at its line breaks, each character with its marks."""
     base = styles.marks(_style_id(p.find(qn("w:pPr")), "w:pStyle"))
     lines = [_Line("", [])]
-    for run in p.iter(qn("w:r")):
+    for run in p.iter(_R):
+        text = _run_text(run)
+        if not text:
+            continue
         rpr = run.find(qn("w:rPr"))
         marks = _run_marks(rpr, base | styles.marks(_style_id(rpr, "w:rStyle")))
-        for char in run.text:
-            if char == "\n":
+        for index, piece in enumerate(text.split("\n")):
+            if index:
                 lines.append(_Line("", []))
-                continue
-            lines[-1].text += char
-            lines[-1].marks.append(marks)
+            lines[-1].text += piece
+            lines[-1].marks += [marks] * len(piece)
     return [line for line in lines if line.text.strip()]
 
 
@@ -478,7 +497,7 @@ def _read(ctx: _Context, name: str, data: bytes) -> tuple[_Parsed, list[str]]:
             rows = []
             for tr in child.iter(qn("w:tr")):
                 rows.append([clean("\n".join(
-                    "".join(r.text for r in p.iter(qn("w:r"))) for p in tc.iter(qn("w:p"))))
+                    "".join(_run_text(r) for r in p.iter(_R)) for p in tc.iter(qn("w:p"))))
                     for tc in tr.iter(qn("w:tc"))])
             if rows:
                 reader.table(rows)
