@@ -401,7 +401,12 @@ def test_viewers_cannot_export_the_answer_key_while_a_round_is_open_or_upcoming(
         assert "chỉ Ban tổ chức và quản trị hệ thống được xuất" in response.get_data(
             as_text=True)
     page = client.get("/admin/questions/").get_data(as_text=True)
-    assert "export.xlsx" not in page and "chỉ Ban tổ chức xuất được" in page
+    assert "export.xlsx" not in page and "chỉ Ban tổ chức xem và xuất được đáp án" in page
+    assert "<th>Đáp án</th>" not in page
+    with app.app_context():
+        question_id = db.session.scalar(sa.select(Question.id))
+    detail = client.get(f"/admin/questions/{question_id}").get_data(as_text=True)
+    assert "Đáp án đúng" not in detail and "chỉ Ban tổ chức xem được đáp án" in detail
     for role in ("organiser", "admin"):
         client.post("/logout", data={"csrf_token": token(client, "/admin/questions/")})
         sign_in(role)
@@ -414,6 +419,7 @@ def test_viewers_export_the_bank_once_every_round_has_closed(app, client, sign_i
         factories.make_round(opens_at=factories.now() - timedelta(days=9))
     sign_in("viewer")
     assert client.get("/admin/questions/export.xlsx?all=1").status_code == 200
+    assert "<th>Đáp án</th>" in client.get("/admin/questions/").get_data(as_text=True)
 
 
 # --- viewers --------------------------------------------------------------------------

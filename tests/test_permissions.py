@@ -82,6 +82,8 @@ EXCEPTIONS: dict[tuple[str, str | None, str], str] = {
     ("admin.results_winners_xlsx", "viewer", "GET"): FORBID,
     # So does the prize-handover list (full phone numbers).
     ("admin.results_handover", "viewer", "GET"): FORBID,
+    # The world has a round open: the bank's answer key stays with the organisers.
+    ("admin.questions_export", "viewer", "GET"): FORBID,
 }
 
 #: URL parameter → the world's value for it; per-endpoint entries win.

@@ -75,7 +75,7 @@ def questions():
     return render_template(
         "admin/questions/list.html", page=page, filters=filters, areas=_areas(),
         area_counts=area_overview(now_utc()), statuses=STATUS_FILTERS,
-        difficulties=DIFFICULTIES, letters=OPTION_LETTERS, may_export=_may_export_answers(),
+        difficulties=DIFFICULTIES, letters=OPTION_LETTERS, show_answers=_may_see_answers(),
     )
 
 
@@ -163,7 +163,7 @@ def question_detail(question_id: int):
     return render_template(
         "admin/questions/detail.html", question=question, versions=versions,
         letters=OPTION_LETTERS, difficulties=DIFFICULTIES,
-        served=questions_service.was_served(question.id),
+        served=questions_service.was_served(question.id), show_answers=_may_see_answers(),
     )
 
 
@@ -357,16 +357,16 @@ def questions_import_cancel():
 # --- export and template --------------------------------------------------------------
 
 
-def _may_export_answers() -> bool:
-    """Viewers read the bank, but take its answer key away only once no round is open or
-    upcoming (a viewer's file could reach a contestant)."""
+def _may_see_answers() -> bool:
+    """Viewers read the bank, but see or take its answer key only once no round is open or
+    upcoming (a viewer's screen or file could reach a contestant)."""
     return (current_user.role in CHANGE_ROLES
             or not questions_service.answer_key_is_secret(now_utc()))
 
 
 @bp.route("/questions/export.xlsx")
 def questions_export():
-    if not _may_export_answers():
+    if not _may_see_answers():
         abort_vi(403, "Trong khi có đợt thi đang mở hoặc sắp diễn ra, chỉ Ban tổ chức và quản "
                       "trị hệ thống được xuất ngân hàng câu hỏi kèm đáp án.")
     filters = _filters()
