@@ -242,3 +242,53 @@ def test_the_preview_says_what_was_understood_and_why(app, client, login_as):
     assert client.post("/admin/questions/import/confirm").status_code == 302
     with app.app_context():
         assert answers() == [1, 0]
+
+
+def test_questions_numbered_automatically_by_word(app_ctx):
+    """Word's own numbering (the "List Number" style: 1., 2., …) is not in the text."""
+    document = Document()
+    for text, options in (("Câu tự đánh số một?", ["A. Có *", "B. Không"]),
+                          ("Câu tự đánh số hai?", ["A. Có", "B. Không *"])):
+        document.add_paragraph(text, style="List Number")
+        for option in options:
+            document.add_paragraph(option)
+    out = io.BytesIO()
+    document.save(out)
+    report = imported(out.getvalue(), area_code="a")
+    assert [(q.place, q.content.text, q.correct_letter) for q in report.to_add] == [
+        ("Câu 1", "Câu tự đánh số một?", "A"), ("Câu 2", "Câu tự đánh số hai?", "B")]
+
+
+def test_options_lettered_automatically_by_word(app_ctx):
+    """A list whose labels are "A.", "B."… and questions numbered "Câu 1:", "Câu 2:"."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = Document()
+    numbering = document.part.numbering_part.element
+    for abstract_id, fmt, text in (("90", "decimal", "Câu %1:"), ("91", "upperLetter", "%1.")):
+        numbering.insert(0, parse_xml(
+            f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract_id}"><w:lvl w:ilvl="0">'
+            f'<w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/>'
+            "</w:lvl></w:abstractNum>"))
+    for num_id, abstract_id in (("90", "90"), ("91", "91"), ("92", "91")):
+        numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}">'
+                                   f'<w:abstractNumId w:val="{abstract_id}"/></w:num>'))
+
+    def numbered(text: str, num_id: str, bold: bool = False) -> None:
+        paragraph = document.add_paragraph()
+        paragraph.add_run(text).bold = bold or None
+        paragraph._p.get_or_add_pPr().append(parse_xml(
+            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'))
+
+    numbered("Câu hỏi một?", "90")
+    numbered("Có", "91")
+    numbered("Không", "91", bold=True)
+    numbered("Câu hỏi hai?", "90")
+    numbered("Đúng", "92", bold=True)  # a new list: lettered from A again
+    numbered("Sai", "92")
+    out = io.BytesIO()
+    document.save(out)
+    report = imported(out.getvalue(), area_code="a")
+    assert [(q.place, q.content.options, q.correct_letter, q.how) for q in report.to_add] == [
+        ("Câu 1", ["Có", "Không"], "B", "in đậm"), ("Câu 2", ["Đúng", "Sai"], "A", "in đậm")]

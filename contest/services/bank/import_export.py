@@ -982,14 +982,18 @@ _GUIDE = [
     "khác với «d».",
     "Câu hỏi: bắt buộc, tối đa {q} ký tự.",
     "Phương án A…F: ít nhất 2 phương án, điền liền nhau từ A; mỗi phương án tối đa {o} ký tự.",
-    "Đáp án đúng: một chữ cái A–F, phải là phương án có nội dung.",
+    "Đáp án đúng: chữ cái A–F, số thứ tự 1–6 hoặc chép đúng nội dung phương án đúng; phải là "
+    "phương án có nội dung.",
     "Giải thích (tối đa {e} ký tự), Căn cứ (tối đa {s} ký tự): nên ghi để người dự thi xem "
     "khi công bố đáp án.",
     "Mức độ: 1 (dễ), 2 (trung bình), 3 (khó); để trống là 1.",
     "Không ô nào được bắt đầu bằng =, +, - hoặc @ (Excel sẽ hiểu là công thức).",
     "Câu hỏi đã có trong ngân hàng sẽ được bỏ qua; nếu có lỗi ở bất kỳ dòng nào thì không câu nào "
     "được ghi.",
-    "Lưu tệp dạng .xlsx, hoặc «CSV UTF-8 (Comma delimited)».",
+    "Cột Lĩnh vực có thể bỏ khi chọn một lĩnh vực cho cả tệp; cột khác mẫu (STT, Ghi chú…) "
+    "được bỏ qua.",
+    "Lưu tệp dạng .xlsx, .xls, hoặc «CSV UTF-8 (Comma delimited)». Cũng nhận tài liệu Word "
+    "(.docx): «Câu 1: …», phương án «A. …», đáp án in đậm hoặc bảng đáp án cuối tệp.",
     "",
     "Mã lĩnh vực",
 ]

@@ -123,11 +123,28 @@ def _run_marks(rpr, inherited: frozenset[str]) -> frozenset[str]:
 
 
 class _Styles:
-    """Bold/underline a paragraph or character style gives its text, looked up once each."""
+    """Bold/underline a paragraph or character style gives its text, and the automatic
+    numbering a paragraph style carries, looked up once each."""
 
     def __init__(self, document) -> None:
         self.document = document
         self.cache: dict[str, frozenset[str]] = {}
+        self.numbering_cache: dict[str, tuple[str, int] | None] = {}
+
+    def numbering(self, style_id: str | None) -> tuple[str, int] | None:
+        """(numId, level) of the list a paragraph style numbers, if any."""
+        if not style_id:
+            return None
+        if style_id not in self.numbering_cache:
+            found = None
+            try:
+                style = self.document.styles.element.get_by_id(style_id)
+            except Exception:  # a damaged styles part: no numbering
+                style = None
+            if style is not None:
+                found = _num_pr(style.find(qn("w:pPr")))
+            self.numbering_cache[style_id] = found
+        return self.numbering_cache[style_id]
 
     def marks(self, style_id: str | None) -> frozenset[str]:
         if not style_id:
@@ -172,10 +189,105 @@ def _run_text(run) -> str:
     return "".join(parts)
 
 
-def _paragraph_lines(p, styles: _Styles) -> list[_Line]:
-    """The paragraph split at its line breaks, each character with its marks."""
-    base = styles.marks(_style_id(p.find(qn("w:pPr")), "w:pStyle"))
+def _num_pr(ppr) -> tuple[str, int] | None:
+    num_pr = ppr.find(qn("w:numPr")) if ppr is not None else None
+    if num_pr is None:
+        return None
+    num_id = num_pr.find(qn("w:numId"))
+    level = num_pr.find(qn("w:ilvl"))
+    if num_id is None or num_id.get(qn("w:val")) in (None, "0"):
+        return None
+    try:
+        return num_id.get(qn("w:val")), int(level.get(qn("w:val")) if level is not None else 0)
+    except ValueError:
+        return None
+
+
+def _roman(number: int) -> str:
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
+                           (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"),
+                           (4, "iv"), (1, "i")):
+        while number >= value:
+            out, number = out + letters, number - value
+    return out
+
+
+def _letters(number: int) -> str:
+    return chr(ord("a") + (number - 1) % 26) * ((number - 1) // 26 + 1)
+
+
+_FORMATS = {"decimal": str, "upperLetter": lambda n: _letters(n).upper(),
+            "lowerLetter": _letters, "upperRoman": lambda n: _roman(n).upper(),
+            "lowerRoman": _roman}
+
+
+class _Numbering:
+    """Word's automatic numbering ("1.", "Câu 1:", "A."), as the reader sees it printed."""
+
+    def __init__(self, document) -> None:
+        #: numId → level → (format, text such as "Câu %1:", start).
+        self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}
+        self.counters: dict[str, dict[int, int]] = {}
+        try:
+            root = document.part.numbering_part.element
+        except Exception:  # no numbering part: nothing is numbered automatically
+            return
+        abstract: dict[str, dict[int, tuple[str, str, int]]] = {}
+        for node in root.findall(qn("w:abstractNum")):
+            levels = {}
+            for lvl in node.findall(qn("w:lvl")):
+                fmt, text, start = lvl.find(qn("w:numFmt")), lvl.find(qn("w:lvlText")), \
+                    lvl.find(qn("w:start"))
+                try:
+                    levels[int(lvl.get(qn("w:ilvl")))] = (
+                        fmt.get(qn("w:val")) if fmt is not None else "decimal",
+                        text.get(qn("w:val")) if text is not None else "",
+                        int(start.get(qn("w:val"))) if start is not None else 1)
+                except (TypeError, ValueError):
+                    continue
+            abstract[node.get(qn("w:abstractNumId"))] = levels
+        for num in root.findall(qn("w:num")):
+            ref = num.find(qn("w:abstractNumId"))
+            if ref is not None:
+                self.levels[num.get(qn("w:numId"))] = abstract.get(ref.get(qn("w:val")), {})
+
+    def label(self, num_id: str, level: int) -> str:
+        """The next label of this list at this level ("Câu 3:", "B."); "" for bullets."""
+        levels = self.levels.get(num_id, {})
+        if level not in levels:
+            return ""
+        counters = self.counters.setdefault(num_id, {})
+        counters[level] = counters.get(level, levels[level][2] - 1) + 1
+        for deeper in [k for k in counters if k > level]:
+            del counters[deeper]
+        fmt, text, _ = levels[level]
+        if fmt not in _FORMATS:
+            return ""
+
+        def number(match: re.Match) -> str:
+            at = int(match.group(1)) - 1
+            at_fmt = levels.get(at, (fmt, "", 1))[0]
+            value = counters.get(at, levels.get(at, ("", "", 1))[2])
+            return _FORMATS.get(at_fmt, str)(value)
+
+        return re.sub(r"%(\d)", number, text)
+
+
+def _paragraph_lines(p, styles: _Styles, numbering: _Numbering | None = None) -> list[_Line]:
+    """The paragraph split at its line breaks, each character with its marks; a number
+    Word puts in front of it automatically is put back as text."""
+    ppr = p.find(qn("w:pPr"))
+    style_id = _style_id(ppr, "w:pStyle")
+    base = styles.marks(style_id)
     lines = [_Line("", [])]
+    numbered = _num_pr(ppr) or styles.numbering(style_id)
+    label = ""
+    if numbering is not None and numbered is not None:
+        label = numbering.label(*numbered)
+        if label:
+            lines[0].text = label + " "
+            lines[0].marks = [frozenset()] * len(lines[0].text)
     for run in p.iter(_R):
         text = _run_text(run)
         if not text:
@@ -187,7 +299,8 @@ def _paragraph_lines(p, styles: _Styles) -> list[_Line]:
                 lines.append(_Line("", []))
             lines[-1].text += piece
             lines[-1].marks += [marks] * len(piece)
-    return [line for line in lines if line.text.strip()]
+    return [line for line in lines if line.text.strip()
+            and not (line is lines[0] and line.text.strip() == label.strip())]
 
 
 # --------------------------------------------------------------------------- parsing
@@ -487,11 +600,12 @@ def _read(ctx: _Context, name: str, data: bytes) -> tuple[_Parsed, list[str]]:
         raise WordRefused("không đọc được tệp .docx (tệp hỏng hoặc không phải tài liệu Word). "
                           "Hãy mở bằng Word và lưu lại dạng .docx.") from None
     styles = _Styles(document)
+    numbering = _Numbering(document)
     reader = _Reader(ctx)
     body = document.element.body
     for child in body.iterchildren():
         if child.tag == qn("w:p"):
-            for line in _paragraph_lines(child, styles):
+            for line in _paragraph_lines(child, styles, numbering):
                 reader.line(line)
         elif child.tag == qn("w:tbl"):
             rows = []
