@@ -359,7 +359,7 @@ def results_collective(contest_id: int):
     units = prizes.unit_participation(contest.id, round_.id if round_ else None)
     return render_template(
         "admin/results/collective.html", contest=contest, round=round_,
-        by_count=prizes.rank_units_by_count(units), by_rate=prizes.rank_units_by_rate(units),
+        by_count=prizes.ranked_units_by_count(units), by_rate=prizes.ranked_units_by_rate(units),
     )
 
 

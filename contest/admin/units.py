@@ -15,7 +15,7 @@ from contest.helpers.text import search_key
 from contest.models import UNIT_KINDS, Participant, Unit, User
 from contest.services.people import unit_import as units_io
 from contest.services.people import units as unit_service
-from contest.services.people.units import UnitData, UnitError
+from contest.services.people.units import UnitData, UnitError, in_natural_order
 
 
 @bp.route("/units/")
@@ -35,7 +35,6 @@ def units():
         sa.select(Unit, participants.c.n, accounts.c.n)
         .outerjoin(participants, participants.c.unit_id == Unit.id)
         .outerjoin(accounts, accounts.c.unit_id == Unit.id)
-        .order_by(Unit.kind, Unit.position, Unit.name)
     )
     if kind in UNIT_KINDS:
         query = query.where(Unit.kind == kind)
@@ -43,7 +42,8 @@ def units():
         query = query.where(Unit.active.is_(True))
     elif status == "inactive":
         query = query.where(Unit.active.is_(False))
-    rows = db.session.execute(query).all()
+    rows = in_natural_order(db.session.execute(query).all(), lambda u: u.kind,
+                            unit=lambda row: row[0])
     if query_text.strip():
         # Diacritic-free matching in Python: "to 5" finds "Tổ dân phố 5" on any backend.
         wanted = search_key(query_text)
@@ -121,10 +121,8 @@ def _set_active(unit_id: int, active: bool):
 def unit_merge(unit_id: int):
     source = db.get_or_404(Unit, unit_id)
     form = UnitMergeForm()
-    targets = db.session.scalars(
-        sa.select(Unit).where(Unit.active.is_(True), Unit.id != source.id)
-        .order_by(Unit.kind, Unit.position, Unit.name)
-    ).all()
+    targets = in_natural_order(db.session.scalars(
+        sa.select(Unit).where(Unit.active.is_(True), Unit.id != source.id)), lambda u: u.kind)
     form.target_id.choices = choices(((u.id, f"{u.name} ({u.kind_label})") for u in targets),
                                      first=(None, "— Chọn đơn vị —"))
     counts = {

@@ -14,6 +14,7 @@ from contest.extensions import db
 from contest.forms import ActionForm, choice_values, choices, show_error
 from contest.models import Role, Unit, User
 from contest.services.people import users as user_service
+from contest.services.people.units import in_natural_order
 from contest.services.people.users import UserData, UserError
 
 bp = Blueprint("users", __name__)
@@ -21,9 +22,8 @@ guard_blueprint(bp, Role.ADMIN)
 
 
 def _unit_choices() -> list[SelectChoice]:
-    units = db.session.scalars(
-        sa.select(Unit).where(Unit.active.is_(True)).order_by(Unit.kind, Unit.position, Unit.name)
-    )
+    units = in_natural_order(db.session.scalars(
+        sa.select(Unit).where(Unit.active.is_(True))), lambda u: u.kind)
     return choices(((u.id, f"{u.name} ({u.kind_label})") for u in units),
                    first=(None, "— Không —"))
 

@@ -55,3 +55,17 @@ def is_digits(text: str) -> bool:
     """Only the ASCII digits 0–9. ``str.isdigit`` also accepts "²" or "١٢", which ``int``
     then refuses (or reads as another script's digits): never a number a form should take."""
     return text.isascii() and text.isdigit()
+
+
+_NUMBER_RUNS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str | None) -> tuple:
+    """Order names as people read them: "Tổ dân phố 2" before "Tổ dân phố 10".
+
+    Digit runs compare as numbers, letters without diacritics and case first (so "Đ"
+    sits with "D"), then the exact text breaks what is left equal.
+    """
+    plain = search_key(text)
+    parts = tuple(int(p) if i % 2 else p for i, p in enumerate(_NUMBER_RUNS.split(plain)))
+    return (parts, clean(text))

@@ -48,6 +48,7 @@ from contest.public import bp, identity
 from contest.public.forms import ActionForm, CodeForm, ConfirmForm, RegistrationForm
 from contest.public.sharing import share_meta
 from contest.services.contests import entry_points
+from contest.services.people.units import in_natural_order
 from contest.services.results import certificates
 from contest.services.results.ranking import RULE_TEXT as RANKING_RULE_TEXT
 from contest.services.results.ranking import counted_attempt
@@ -207,9 +208,8 @@ def contest(slug: str):
 
 
 def _fill_choices(form: RegistrationForm, contest: Contest) -> None:
-    units = db.session.scalars(
-        sa.select(Unit).where(Unit.active).order_by(Unit.kind.desc(), Unit.position, Unit.name)
-    )
+    units = in_natural_order(db.session.scalars(sa.select(Unit).where(Unit.active)),
+                             lambda u: u.kind, group_descending=True)
     form.unit.choices = choices(
         [(str(u.id), u.name) for u in units] + [(UNIT_OTHER, "Khác (ghi rõ bên dưới)")],
         first=("", "— Chọn —"),

@@ -13,6 +13,7 @@ from contest.helpers.timeutil import now_utc
 from contest.models import ParticipantCategory, Role, Unit
 from contest.reports import bp
 from contest.reports.forms import FilterForm
+from contest.services.people.units import in_natural_order
 from contest.services.statistics import exports, practice_answers
 from contest.services.statistics import item_analysis as ia
 from contest.services.statistics import participation as stats
@@ -32,9 +33,8 @@ def _filter_form() -> tuple[FilterForm, list]:
     chosen = next((c for c in contests if str(c.id) == raw), None)
     if chosen is None and not raw and contests:
         chosen = contests[0]  # the newest contest by default
-    units = db.session.scalars(
-        db.select(Unit).where(Unit.active).order_by(Unit.kind.desc(), Unit.position, Unit.name)
-    ).all()
+    units = in_natural_order(db.session.scalars(db.select(Unit).where(Unit.active)),
+                             lambda u: u.kind, group_descending=True)
     categories = db.session.scalars(
         db.select(ParticipantCategory).order_by(ParticipantCategory.position)
     ).all()

@@ -35,6 +35,7 @@ from contest.models import (
     activity_content_area,
 )
 from contest.services.errors import DomainError
+from contest.services.people.units import in_natural_order
 
 WRITE_ANY_ROLES = frozenset({Role.ADMIN, Role.ORGANISER})
 READ_ALL_ROLES = frozenset({Role.ADMIN, Role.ORGANISER, Role.VIEWER})
@@ -499,12 +500,13 @@ def attachment_for_download(actor: Actor, activity_id: int) -> tuple[Activity, b
 
 def scoped_units(actor: Actor) -> list[Unit]:
     """The units the actor may record for or filter on."""
-    query = sa.select(Unit).order_by(Unit.is_plan_responsible.desc(), Unit.position, Unit.name)
+    query = sa.select(Unit)
     if not actor.reads_all_units:
         query = query.where(Unit.id == (actor.unit_id or -1))
     else:
         query = query.where(Unit.active)
-    return list(db.session.scalars(query))
+    return in_natural_order(db.session.scalars(query), lambda u: u.is_plan_responsible,
+                            group_descending=True)
 
 
 def activity_forms() -> list[ActivityForm]:
@@ -572,11 +574,10 @@ def coverage_grid(year: int) -> dict:
     ):
         counts[(unit_id, int(quarter))] = count
     reporting_ids = {unit_id for unit_id, _ in counts}
-    units = list(db.session.scalars(
+    units = in_natural_order(db.session.scalars(
         sa.select(Unit)
         .where(sa.or_(sa.and_(Unit.is_plan_responsible, Unit.active), Unit.id.in_(reporting_ids)))
-        .order_by(Unit.is_plan_responsible.desc(), Unit.position, Unit.name)
-    ))
+    ), lambda u: u.is_plan_responsible, group_descending=True)
     rows = []
     for unit in units:
         cells = [counts.get((unit.id, q), 0) for q in (1, 2, 3, 4)]

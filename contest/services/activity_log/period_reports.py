@@ -29,6 +29,7 @@ from contest.helpers.xlsx import cell_text, keep_as_text
 from contest.models import Activity, ActivityForm, ContentArea, Unit, activity_content_area
 from contest.services.activity_log import activities as svc
 from contest.services.documents import signers
+from contest.services.people.units import in_natural_order
 
 PARENT_BODY_SHORT = "UBND PHƯỜNG PHÙ VÂN"
 
@@ -109,10 +110,10 @@ def build_report(year: int, quarter: int | None, unit_id: int | None, *, now: da
                           sa.func.count(sa.distinct(Activity.form_id)))
                 .where(*conditions).group_by(Activity.unit_id))
         }
-        units = db.session.scalars(
+        units = in_natural_order(db.session.scalars(
             sa.select(Unit).where(sa.or_(sa.and_(Unit.is_plan_responsible, Unit.active),
-                                         Unit.id.in_(list(unit_rows))))
-            .order_by(Unit.is_plan_responsible.desc(), Unit.position, Unit.name))
+                                         Unit.id.in_(list(unit_rows))))),
+            lambda u: u.is_plan_responsible, group_descending=True)
         for u in units:
             n, p, nf = unit_rows.get(u.id, (0, 0, 0))
             by_unit.append({"unit_id": u.id, "name": u.name, "count": n, "people": p,

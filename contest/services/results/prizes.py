@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from contest.extensions import db
+from contest.helpers.text import natural_key
 from contest.models import (
     Attempt,
     AttemptStatus,
@@ -222,18 +223,45 @@ def unit_participation(contest_id: int, round_id: int | None = None) -> list[Uni
     return [UnitParticipation(*r) for r in rows]
 
 
+def _count_standing(u: UnitParticipation) -> tuple:
+    return (-u.participants, u.rate is None, -(u.rate or 0))
+
+
+def _rate_standing(u: UnitParticipation) -> tuple:
+    return (-(u.rate or 0), -u.participants)
+
+
 def rank_units_by_count(units: Iterable[UnitParticipation]) -> list[UnitParticipation]:
-    """More participants first; then higher rate (unknown last); then name."""
-    return sorted(
-        units,
-        key=lambda u: (-u.participants, u.rate is None, -(u.rate or 0), u.name, u.unit_id),
-    )
+    """More participants first; then higher rate (unknown last); then name, read naturally."""
+    return sorted(units, key=lambda u: (_count_standing(u), natural_key(u.name), u.unit_id))
 
 
 def rank_units_by_rate(units: Iterable[UnitParticipation]) -> list[UnitParticipation]:
     """Only units whose population is known: higher rate first; then more participants; name."""
     known = [u for u in units if u.rate is not None]
-    return sorted(known, key=lambda u: (-(u.rate or 0), -u.participants, u.name, u.unit_id))
+    return sorted(known, key=lambda u: (_rate_standing(u), natural_key(u.name), u.unit_id))
+
+
+def shared_ranks(ordered: list, standing) -> list[tuple[int, object]]:
+    """(rank, item) down an ordered list; equal standing shares a rank: 1, 2, 2, 4.
+
+    The name only orders tied units on the page; it does not split their rank.
+    """
+    out: list[tuple[int, object]] = []
+    for position, item in enumerate(ordered, start=1):
+        if out and standing(item) == standing(out[-1][1]):
+            out.append((out[-1][0], item))
+        else:
+            out.append((position, item))
+    return out
+
+
+def ranked_units_by_count(units: Iterable[UnitParticipation]) -> list[tuple[int, object]]:
+    return shared_ranks(rank_units_by_count(units), _count_standing)
+
+
+def ranked_units_by_rate(units: Iterable[UnitParticipation]) -> list[tuple[int, object]]:
+    return shared_ranks(rank_units_by_rate(units), _rate_standing)
 
 
 # --- overall ranking across the contest --------------------------------------------------

@@ -47,6 +47,7 @@ from contest.models import (
     Scan,
     Unit,
 )
+from contest.services.people.units import in_natural_order
 
 #: Asia/Ho_Chi_Minh has had no daylight saving since 1975: a fixed shift is exact
 #: and lets both SQLite and PostgreSQL bucket UTC timestamps into Vietnam dates.
@@ -467,10 +468,9 @@ def by_unit(f: StatsFilter, *, rolled: Rollup | None = None) -> list[GroupRow]:
     """Every active unit (even with nobody yet: the office wants to see who lags), plus "Khác"."""
     counts = (rolled if rolled is not None else rollup(f, None))["unit"]
     counts = {key[0]: agg for key, agg in counts.items()}
-    units = db.session.scalars(
-        sa.select(Unit).where(sa.or_(Unit.active, Unit.id.in_([k for k in counts if k])))
-        .order_by(Unit.kind.desc(), Unit.position, Unit.name)
-    ).all()
+    units = in_natural_order(db.session.scalars(
+        sa.select(Unit).where(sa.or_(Unit.active, Unit.id.in_([k for k in counts if k])))),
+        lambda u: u.kind, group_descending=True)
     out = []
     for unit in units:
         if f.unit_id is not None and unit.id != f.unit_id:
