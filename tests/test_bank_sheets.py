@@ -187,3 +187,19 @@ def test_one_rule_for_a_valid_question(app_ctx):
     assert refused.value.field == "option_B"
     assert refused.value.message.startswith("Cần ít nhất 2 phương án")
     assert bank() == []
+
+
+def test_a_mapping_of_partly_known_headers_is_remembered_too(app_ctx):
+    partly = xlsx_bytes(["Câu hỏi", "Lựa chọn thứ nhất", "Lựa chọn thứ hai", "Đáp án"],
+                        ["Câu một phần?", "Đúng", "Sai", "B"])
+    report = bank_io.import_files([("p.xlsx", partly)], area_code="a")
+    [wanted] = report.mapping_requests
+    assert wanted.guess == {0: "text", 3: "answer"}
+    imported([("p.xlsx", partly)], area_code="a",
+             mappings={wanted.signature: {0: "text", 1: "option_A", 2: "option_B", 3: "answer"}})
+    again = xlsx_bytes(["Câu hỏi", "Lựa chọn thứ nhất", "Lựa chọn thứ hai", "Đáp án"],
+                       ["Câu một phần nữa?", "Đúng", "Sai", "A"])
+    report = imported([("q.xlsx", again)], area_code="a")
+    assert [n.message for n in report.notes] == [
+        "dùng cách ghép cột đã lưu cho tệp có cùng dòng tiêu đề."]
+    assert [correct for *_, correct in bank()] == [1, 0]

@@ -69,20 +69,18 @@ class Column:
     key: str
     header: str
     required: bool = False
-    max_length: int | None = None
 
 
 COLUMNS: list[Column] = [
     Column("area", "Lĩnh vực", required=True),
-    Column("text", "Câu hỏi", required=True, max_length=QUESTION_MAX_LENGTH),
+    Column("text", "Câu hỏi", required=True),
     *[
-        Column(f"option_{letter}", f"Phương án {letter}", required=letter in "AB",
-               max_length=OPTION_MAX_LENGTH)
+        Column(f"option_{letter}", f"Phương án {letter}", required=letter in "AB")
         for letter in OPTION_LETTERS
     ],
     Column("answer", "Đáp án đúng", required=True),
-    Column("explanation", "Giải thích", max_length=EXPLANATION_MAX_LENGTH),
-    Column("source", "Căn cứ", max_length=SOURCE_MAX_LENGTH),
+    Column("explanation", "Giải thích"),
+    Column("source", "Căn cứ"),
     Column("difficulty", "Mức độ"),
 ]
 #: Optional extra column written by the export so an export keeps deactivated questions so.
@@ -447,6 +445,7 @@ def _header(ctx: _Context, name: str, rows: list[tuple[int, list[Any]]]) -> _Hea
         report.notes.append(ImportIssue(
             name, "dùng cách ghép cột đã lưu cho tệp có cùng dòng tiêu đề."))
     row_number, cells = rows[header_at]
+    notes_before = len(report.notes)
     mapping: dict[str, int] = {}
     ignored: set[int] = set()
     ignored_names: list[str] = []
@@ -480,6 +479,14 @@ def _header(ctx: _Context, name: str, rows: list[tuple[int, list[Any]]]) -> _Hea
             row=row_number))
     missing = [c for c in _required(ctx) if c.key not in mapping]
     if missing and chosen is None and not fatal and len(missing) > 1:
+        remembered = remembered_mapping(signature)
+        if remembered is not None:
+            # Headers partly known: the organiser's earlier mapping of them wins.
+            del report.notes[notes_before:]
+            ctx.mappings[signature] = remembered
+            report.notes.append(ImportIssue(
+                name, "dùng cách ghép cột đã lưu cho tệp có cùng dòng tiêu đề."))
+            return _header(ctx, name, rows)
         _request_mapping(name, rows, header_at, report,
                          "thiếu cột " + ", ".join(f"«{c.header}»" for c in missing) + ".")
         return None
