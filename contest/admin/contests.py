@@ -16,6 +16,7 @@ from contest.admin.forms import (
     PRIZE_ROWS,
     ContestForm,
     ReopenRoundForm,
+    prize_tier_values,
     round_form_class,
     to_local_input,
 )
@@ -111,7 +112,8 @@ def _contest_form(contest: Contest | None) -> ContestForm:
     elif contest is not None:
         form = ContestForm(obj=contest, data={"category_ids": [c.id for c in contest.categories]})
     else:
-        form = ContestForm(data={"category_ids": [c.id for c in categories if c.active]})
+        form = ContestForm(data={"category_ids": [c.id for c in categories if c.active],
+                                 "prize_tiers": list(DEFAULT_PRIZES)})
     form.category_ids.choices = choices((c.id, c.name) for c in categories)
     return form
 
@@ -131,6 +133,7 @@ def _contest_values(form: ContestForm) -> rounds_service.ContestValues:
         contact_phone=(form.contact_phone.data or "").strip(),
         contact_address=(form.contact_address.data or "").strip(),
         participation_certificates=form.participation_certificates.data,
+        prize_tiers=prize_tier_values(form.prize_tiers),
         category_ids=list(form.category_ids.data or []),
     )
 
@@ -203,7 +206,8 @@ def _initial_round_data(contest: Contest, round_: Round | None, areas) -> dict:
                          "has_prediction", "prediction_target", "reveal_answers"):
                 data[name] = getattr(last, name)
         quota = last.question_quota if last else {}
-        tiers = list(last.prize_tiers) if last else list(DEFAULT_PRIZES)
+        # The contest's prize structure when it has one; otherwise the last round's.
+        tiers = list(contest.prize_tiers or (last.prize_tiers if last else DEFAULT_PRIZES))
     for area in areas:
         data[f"quota_{area.id}"] = quota.get(area.code, 0)
     data["prize_tiers"] = (tiers + [{"name": "", "count": None}] * PRIZE_ROWS)[:PRIZE_ROWS]

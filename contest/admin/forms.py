@@ -155,6 +155,32 @@ class ImportForm(BackOfficeForm):
 # --- contests and rounds --------------------------------------------------------------
 
 
+class PrizeTierForm(Form):
+    name = StringField("Tên giải", validators=[Optional(), max_length(100)])
+    count = VnIntegerField("Số lượng", validators=[Optional()])
+    min_score = VnIntegerField("Điểm tối thiểu", validators=[Optional()])
+    value = StringField("Giải thưởng gồm", validators=[
+        Optional(), max_length(PRIZE_VALUE_MAX_LENGTH, "Giải thưởng gồm")])
+
+
+def prize_tier_values(prize_tiers: FieldList) -> list[dict]:
+    """The filled rows of a prize table as tiers; rules are checked by the service."""
+    tiers = []
+    for entry in prize_tiers.entries:
+        name = (entry.form.name.data or "").strip()
+        count = entry.form.count.data
+        minimum = entry.form.min_score.data
+        value = (entry.form.value.data or "").strip()
+        if name or count is not None or value or minimum is not None:
+            tier = {"name": name, "count": count}
+            if value:
+                tier["value"] = value
+            if minimum is not None:
+                tier["min_score"] = minimum
+            tiers.append(tier)
+    return tiers
+
+
 class ContestForm(BackOfficeForm):
     title = StringField("Tên cuộc thi", validators=[
         DataRequired("Vui lòng nhập tên cuộc thi."),
@@ -193,13 +219,8 @@ class ContestForm(BackOfficeForm):
         max_length(CONTACT_ADDRESS_MAX_LENGTH, "Địa chỉ liên hệ")])
     participation_certificates = BooleanField(
         "Người đã nộp bài được tải Giấy chứng nhận tham gia (PDF)")
-
-
-class PrizeTierForm(Form):
-    name = StringField("Tên giải", validators=[Optional(), max_length(100)])
-    count = VnIntegerField("Số lượng", validators=[Optional()])
-    value = StringField("Giải thưởng gồm", validators=[
-        Optional(), max_length(PRIZE_VALUE_MAX_LENGTH, "Giải thưởng gồm")])
+    prize_tiers = FieldList(FormField(PrizeTierForm), min_entries=PRIZE_ROWS,
+                            max_entries=PRIZE_ROWS)
 
 
 class RoundForm(BackOfficeForm):
@@ -231,17 +252,7 @@ class RoundForm(BackOfficeForm):
         return self[f"quota_{area.id}"]
 
     def prize_tier_values(self) -> list[dict]:
-        tiers = []
-        for entry in self.prize_tiers.entries:
-            name = (entry.form.name.data or "").strip()
-            count = entry.form.count.data
-            value = (entry.form.value.data or "").strip()
-            if name or count is not None or value:
-                tier = {"name": name, "count": count}
-                if value:
-                    tier["value"] = value
-                tiers.append(tier)
-        return tiers
+        return prize_tier_values(self.prize_tiers)
 
 
 class ReopenRoundForm(BackOfficeForm):

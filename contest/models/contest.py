@@ -92,6 +92,10 @@ class Contest(Base):
     #: A resident who submitted may download a Giấy chứng nhận tham gia.
     participation_certificates: Mapped[bool] = mapped_column(default=False,
                                                              server_default=sa.false())
+    #: The contest's prize structure, copied into each new round (which may then change it);
+    #: tiers as in :attr:`Round.prize_tiers`. Empty: new rounds copy the previous round.
+    prize_tiers: Mapped[list[dict]] = mapped_column(sa.JSON, default=list,
+                                                    server_default=sa.text("'[]'"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     rounds: Mapped[list[Round]] = relationship(
@@ -160,7 +164,8 @@ class Round(Base):
     #: When residents see the answer key: "after_close", "after_submit" or "never".
     reveal_answers: Mapped[str] = mapped_column(sa.String(20), default="after_close")
     #: Prize tiers down the ranking, e.g. [{"name": "Giải Nhất", "count": 1,
-    #: "value": "Giấy khen và 1.000.000 đồng"}, ...]; "value" (what the prize is) is optional.
+    #: "value": "Giấy khen và 1.000.000 đồng", "min_score": 15}, ...]; "value" (what the
+    #: prize is) and "min_score" (no one below it gets that tier) are optional.
     prize_tiers: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
     #: The prediction's actual figure, fixed once when the round closes.
     prediction_actual: Mapped[int | None]

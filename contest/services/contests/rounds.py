@@ -105,6 +105,7 @@ class ContestValues:
     contact_phone: str = ""
     contact_address: str = ""
     participation_certificates: bool = False
+    prize_tiers: list[dict] = field(default_factory=list)
     category_ids: list[int] = field(default_factory=list)
 
 
@@ -112,7 +113,7 @@ CONTEST_FIELDS = [
     "title", "slug", "rules", "status", "organiser", "birth_year_mode", "gender_mode",
     "citizen_id_mode", "min_age", "max_age", "one_prize_per_contest", "rank_by_category_group",
     "study_material", "practice_enabled", "purpose", "contact_phone", "contact_address",
-    "participation_certificates",
+    "participation_certificates", "prize_tiers",
 ]
 
 #: A hotline or Zalo number as organisers write it: digits, spaces, dots, dashes, a leading +.
@@ -170,6 +171,8 @@ def validate_contest(values: ContestValues, *, slug_taken: bool,
              "chấm), ví dụ 0229 3871 234 hoặc 0912 345 678.")
     if values.rank_by_category_group and not values.category_ids:
         _add(errors, "rank_by_category_group", "Cần chọn đối tượng dự thi để xếp hạng riêng.")
+    for name, messages in prize_tier_errors(values.prize_tiers).items():
+        errors.setdefault(name, []).extend(messages)
     return errors
 
 
@@ -297,6 +300,11 @@ def prize_tier_errors(tiers: list[dict]) -> Errors:
         if not isinstance(count, int) or not 1 <= count <= MAX_PRIZE_COUNT:
             _add(errors, "prize_tiers",
                  f"Số lượng giải “{name}” phải từ 1 đến {MAX_PRIZE_COUNT}.")
+        minimum = tier.get("min_score")
+        if minimum is not None and (not isinstance(minimum, int)
+                                    or not 0 <= minimum <= MAX_QUESTIONS_PER_ROUND):
+            _add(errors, "prize_tiers",
+                 f"Điểm tối thiểu của “{name}” phải từ 0 đến {MAX_QUESTIONS_PER_ROUND}.")
     return errors
 
 

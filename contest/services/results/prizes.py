@@ -71,18 +71,28 @@ def award(
     ranked: Sequence[RankedRow], tiers: Sequence[dict], *, skip: Iterable[int] = (),
     group: str = "",
 ) -> list[Winner]:
-    """Hand out ``tiers`` down ``ranked``, skipping participant ids in ``skip``."""
+    """Hand out ``tiers`` down ``ranked``, skipping participant ids in ``skip``.
+
+    A tier with a ``min_score`` goes to no one below it: its remaining prizes are not
+    awarded and the next person is considered for the next tier (rows come best first,
+    so no one further down reaches that minimum either).
+    """
     skipped = set(skip)
-    slots = [
-        (index, str(tier.get("name", "")).strip() or f"Giải {index + 1}")
-        for index, tier in enumerate(tiers)
-        for _ in range(max(0, int(tier.get("count", 0) or 0)))
-    ]
+    rows = [r for r in ranked if r.row.participant_id not in skipped]
     winners: list[Winner] = []
-    rows = (r for r in ranked if r.row.participant_id not in skipped)
-    for (tier_index, name), ranked_row in zip(slots, rows, strict=False):
-        winners.append(Winner(ranked_row.row.participant_id, name, tier_index, ranked_row.rank,
-                              group))
+    position = 0
+    for tier_index, tier in enumerate(tiers):
+        name = str(tier.get("name", "")).strip() or f"Giải {tier_index + 1}"
+        minimum = tier.get("min_score")
+        for _ in range(max(0, int(tier.get("count", 0) or 0))):
+            if position >= len(rows):
+                return winners
+            ranked_row = rows[position]
+            if minimum is not None and ranked_row.row.score < minimum:
+                break
+            winners.append(Winner(ranked_row.row.participant_id, name, tier_index,
+                                  ranked_row.rank, group))
+            position += 1
     return winners
 
 

@@ -46,6 +46,10 @@ def rule_text(round_: Round) -> str:
         parts.append(prizes.GROUP_RULE_TEXT)
     if contest.one_prize_per_contest:
         parts.append(prizes.ONE_PRIZE_RULE_TEXT)
+    minimums = [f"{t.get('name', '')} từ {t['min_score']} điểm"
+                for t in round_.prize_tiers or [] if t.get("min_score") is not None]
+    if minimums:
+        parts.append("Điểm tối thiểu để nhận giải: " + "; ".join(minimums) + ".")
     return " ".join(p for p in parts if p)
 
 
