@@ -1,0 +1,190 @@
+"""axe-core (WCAG 2.1 A and AA) on every page a resident sees, in Chromium at 360×740.
+
+axe-core comes from the npm registry into tests/.axe/ (``npm install --prefix tests/.axe``
+with tests/.axe/package.json; not committed). ``.ci/run`` installs it when missing; run
+locally without it, this test is skipped with the command to run, but under CI it fails.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import make_response
+
+from contest import create_app
+from contest.extensions import db
+from contest.models import Participant, Round
+from contest.public import identity
+from contest.services.results import publication
+from tests import factories
+from tests.conftest import IN_CI, make_test_config
+from tests.ranking_factories import add_attempt
+from tests.test_browser import _require_browser, _wait
+from tests.test_browser_round import _click, _make_driver, _tick
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+AXE_JS = Path(__file__).resolve().parent / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SLUG = "axe-cchc"
+
+
+def _require_axe() -> str:
+    if not AXE_JS.exists():
+        reason = (f"axe-core is missing ({AXE_JS}): npm install --prefix tests/.axe "
+                  "(.ci/run does this)")
+        if IN_CI:
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def axe_source():
+    return _require_axe()
+
+
+@pytest.fixture(scope="module")
+def server(axe_source):
+    _require_browser()
+    from werkzeug.serving import make_server
+
+    tmp = Path(tempfile.mkdtemp(prefix="browser-axe-"))
+    app = create_app(make_test_config(
+        "sqlite:///" + str(tmp / "browser.sqlite3"), str(tmp), WTF_CSRF_ENABLED=True))
+    with app.app_context():
+        db.create_all()
+        factories.seed()
+        factories.make_bank(per_area=4, codes="ab")
+        for code in "ab":
+            factories.make_question(code, practice=True)
+        contest = factories.make_contest(
+            slug=SLUG, title="Cuộc thi thử khả năng tiếp cận", practice_enabled=True,
+            study_material="I. Tìm hiểu\n- Bộ phận Một cửa\n- Dịch vụ công trực tuyến")
+        factories.make_entry_point(contest, code="AXE")
+        # A closed round with published results, and an open round to take.
+        opens = factories.now() - timedelta(days=8)
+        closed = factories.make_round(contest, name="Đợt 1", opens_at=opens,
+                                      closes_at=opens + timedelta(days=7))
+        for name in ("Trần Thị Ánh", "Lê Văn Bình"):
+            add_attempt(closed, factories.make_participant(contest, full_name=name), score=8)
+        publication.publish_round(db.session.get(Round, closed.id), actor_id=None,
+                                  now=factories.now())
+        db.session.commit()
+        open_round = factories.make_round(contest, name="Đợt 2", quota={"a": 3, "b": 2},
+                                          time_limit_minutes=15, attempts_allowed=3)
+        ids = {"contest_id": contest.id, "closed_id": closed.id, "open_id": open_round.id}
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield {"url": f"http://127.0.0.1:{http.server_port}", "app": app, **ids}
+    finally:
+        http.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def driver(server):
+    driver, profile = _make_driver()
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _violations(driver, axe_source: str) -> list[str]:
+    """Run axe on the page shown; one readable line per violation (id, impact, nodes)."""
+    driver.execute_script(axe_source)
+    driver.set_script_timeout(30)
+    results = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
+        "  .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact,"
+        "     help: v.help, nodes: v.nodes.map(n => n.target.join(' ') + ' : '"
+        "       + (n.failureSummary || '').replace(/\\s+/g, ' '))}))))"
+        "  .catch(e => done([{id: 'axe-error', impact: 'error', help: String(e), nodes: []}]));",
+        TAGS)
+    return [f"{v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"])
+            for v in results]
+
+
+def _check(driver, axe_source, page: str, found: dict) -> None:
+    found[page + " " + driver.current_url.split("/", 3)[-1]] = _violations(driver, axe_source)
+
+
+def _remember_new_resident(server, driver) -> None:
+    app = server["app"]
+    with app.app_context():
+        contest = db.session.get(factories.Contest, server["contest_id"])
+        participant = factories.make_participant(contest)
+        with app.test_request_context():
+            response = make_response("")
+            identity.remember(response, db.session.get(Participant, participant.id))
+    name, value = response.headers["Set-Cookie"].split(";", 1)[0].split("=", 1)
+    driver.add_cookie({"name": name, "value": value, "path": "/"})
+
+
+def test_every_resident_page_passes_axe(server, driver, axe_source):
+    from selenium.webdriver.common.by import By
+
+    url = server["url"]
+    found: dict[str, list[str]] = {}
+    # A newcomer: QR entry, contest page, registration (empty, then refused), the
+    # "continue on another phone" confirmation, study material, a practice set.
+    driver.get(url + "/")
+    _check(driver, axe_source, "home", found)
+    driver.get(url + "/c/khong-co-cuoc-thi-nay")
+    _check(driver, axe_source, "notice (no such contest)", found)
+    driver.get(url + "/q/AXE")
+    _wait(driver, lambda d: f"/c/{SLUG}" in d.current_url, "the QR entry did not lead on")
+    _check(driver, axe_source, "contest page (from the QR entry)", found)
+    driver.get(url + f"/c/{SLUG}/share")
+    _check(driver, axe_source, "share page", found)
+    driver.get(url + f"/c/{SLUG}/register")
+    _check(driver, axe_source, "registration", found)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".error, [aria-invalid=true]"),
+          "the empty registration was not refused")
+    _check(driver, axe_source, "registration with errors", found)
+    driver.get(url + f"/c/{SLUG}/confirm")
+    _check(driver, axe_source, "confirmation", found)
+    driver.get(url + f"/c/{SLUG}/tai-lieu")
+    _check(driver, axe_source, "study material", found)
+    driver.get(url + f"/c/{SLUG}/on-tap")
+    _check(driver, axe_source, "practice start", found)
+    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    _wait(driver, lambda d: "/on-tap/" in d.current_url, "practice did not start")
+    _check(driver, axe_source, "practice question", found)
+    driver.get(url + f"/c/{SLUG}/results")
+    _check(driver, axe_source, "public results", found)
+    driver.get(url + f"/c/{SLUG}/rounds/{server['closed_id']}/results")
+    _check(driver, axe_source, "public results of a round", found)
+    # A registered resident: contest page, question page, result page, "Bài thi của tôi".
+    _remember_new_resident(server, driver)
+    driver.get(url + f"/c/{SLUG}")
+    _check(driver, axe_source, "contest page (registered)", found)
+    driver.find_element(By.XPATH, "//button[contains(., 'Bắt đầu làm bài')]").click()
+    _wait(driver, lambda d: d.find_elements(By.ID, "attempt-form"), "the round did not start")
+    _tick(driver, 1)
+    _check(driver, axe_source, "question page", found)
+    for position in range(2, 6):
+        _tick(driver, position)
+    _click(driver, "submit-button")
+    _wait(driver, lambda d: "/result" in d.current_url, "no result page")
+    _check(driver, axe_source, "result page", found)
+    driver.get(url + f"/c/{SLUG}/me")
+    _check(driver, axe_source, "Bài thi của tôi", found)
+    driver.get(url + f"/c/{SLUG}/me/code")
+    _check(driver, axe_source, "personal code", found)
+
+    report = "\n".join(f"{page}:\n  " + "\n  ".join(lines)
+                       for page, lines in found.items() if lines)
+    assert not report, "axe-core (WCAG 2.1 A/AA) violations:\n" + report
