@@ -153,7 +153,7 @@ def generate(ref: dict):
             1940 + i % 70, ("male", "female", None)[i % 3], f"{i:012d}", unit,
             None if unit else "Khác", ref["categories"][i % len(ref["categories"])],
             created, ref["entries"][i % ENTRY_POINTS] if i % 10 else None,
-            created + timedelta(seconds=i), False,
+            created + timedelta(seconds=i), False, f"{i:08d}",
         ))
         ability.append(0.35 + 0.6 * rng.random())
     per_attempt = max(1, ITEMS // max(ATTEMPTS, 1))
@@ -192,7 +192,7 @@ def generate(ref: dict):
 
 P_COLS = ("id", "public_id", "contest_id", "full_name", "phone", "birth_year", "gender",
           "citizen_id", "unit_id", "unit_other", "category_id", "consented_at", "entry_point_id",
-          "created_at", "duplicate_cleared")
+          "created_at", "duplicate_cleared", "personal_code")
 A_COLS = ("id", "public_id", "participant_id", "round_id", "number", "started_at", "deadline",
           "submitted_at", "status", "finished_by", "question_count", "score", "correct_count",
           "duration_ms", "prediction")

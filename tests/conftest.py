@@ -19,10 +19,11 @@ from sqlalchemy.engine import make_url
 
 from contest import create_app
 from contest.extensions import db
-from tests import factories
+from tests import factories, helpers
+from tests.browser import browser, browser_without_js, live_server  # noqa: F401 - fixtures
+from tests.helpers import IN_CI, make_test_config
 
 PG_URL_ENV = "TEST_DATABASE_URL"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def _pg_skip_or_fail(reason: str):
@@ -63,20 +64,6 @@ def postgres_url() -> Iterator[str]:
 
 
 _pg_schema_ready: set[str] = set()
-
-
-def make_test_config(database_url: str, instance_path: str, **overrides) -> dict:
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "PUBLIC_BASE_URL": "https://thi.phuvan.example",
-        "INSTANCE_PATH": instance_path,
-    }
-    config.update(overrides)
-    return config
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -135,15 +122,25 @@ def runner(app):
 
 @pytest.fixture
 def login_as(app, client):
-    """``login_as("organiser")`` creates a user of that role and signs the client in."""
+    """``login_as("organiser")``: a new user of that role, signed in; returns the username.
 
-    def _login(role: str = "admin", **user_fields):
+    The one way tests sign in. It posts the real form (with its CSRF token when CSRF is
+    on) for ``client``, or another test client given as ``client=``. ``through_form=False``
+    puts the user in the session directly, for tests of the guards that would otherwise
+    spend their time checking passwords (the permission matrix).
+    """
+
+    def _login(role: str = "admin", *, client=client, through_form: bool = True,
+               **user_fields) -> str:
         with app.app_context():
             user = factories.make_user(role=role, **user_fields)
-            username = user.username
-        response = client.post(
-            "/login", data={"username": username, "password": factories.PASSWORD}
-        )
+            username, session_id = user.username, user.get_id()
+        if not through_form:
+            with client.session_transaction() as session:
+                session["_user_id"] = session_id
+                session["_fresh"] = True
+            return username
+        response = helpers.sign_in(client, username)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return username
 
@@ -151,8 +148,11 @@ def login_as(app, client):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``postgres_only`` run on the PostgreSQL backend alone."""
+    """Tests marked ``postgres_only`` run on the PostgreSQL backend alone; browser tests are
+    slow too (``pytest -m "not slow"`` leaves them out)."""
     for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
         callspec = getattr(item, "callspec", None)
         if callspec is None:
             continue

@@ -6,6 +6,7 @@ an app context.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from datetime import UTC, datetime, timedelta
 
@@ -26,6 +27,7 @@ from contest.models import (
     Unit,
     User,
 )
+from contest.models.user import hash_password
 from contest.services.bank.questions import QuestionData, create_question
 from contest.services.setup.seed import seed_reference_data
 
@@ -45,11 +47,19 @@ def area(code: str) -> ContentArea:
     return db.session.scalar(sa.select(ContentArea).where(ContentArea.code == code))
 
 
+@functools.cache
+def _password_hash(password: str) -> str:
+    return hash_password(password)
+
+
 def make_user(role: str = "admin", username: str | None = None, active: bool = True,
-              unit: Unit | None = None, password: str = PASSWORD) -> User:
+              unit: Unit | None = None, password: str = PASSWORD,
+              unit_id: int | None = None) -> User:
     user = User(username=username or f"{role}{next(_counter)}", role=role, active=active,
-                full_name=f"Người dùng {role}", unit=unit)
-    user.set_password(password)
+                full_name=f"Người dùng {role}",
+                **({"unit": unit} if unit is not None else {"unit_id": unit_id}))
+    # Hashed once per password: hashing per user would dominate tests that make many.
+    user.password_hash = _password_hash(password)
     db.session.add(user)
     db.session.commit()
     return user

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from contest.extensions import db
 from contest.models import Contest, Round
 from tests import factories
-from tests.test_admin_contests import contest_form, round_form
+from tests.helpers import contest_form, round_form
 
 
 def test_organisers_set_purpose_contact_and_certificates(app_ctx, client, login_as):

@@ -13,56 +13,14 @@ from contest.models import (
     Attempt,
     AuditEntry,
     Contest,
-    ParticipantCategory,
     Round,
 )
 from tests import factories
+from tests.helpers import contest_form, round_form
 
 
 def audit_entries(action: str) -> list[AuditEntry]:
     return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)))
-
-
-def contest_form(**overrides) -> dict:
-    ids = [c.id for c in db.session.scalars(sa.select(ParticipantCategory))]
-    data = {
-        "title": "Cuộc thi tìm hiểu về cải cách hành chính năm 2026",
-        "slug": "cchc-2026",
-        "organiser": "UBND phường Phù Vân",
-        "rules": "## Thể lệ\n\nMỗi đợt **20 câu**.",
-        "status": "draft",
-        "birth_year_mode": "optional",
-        "gender_mode": "hidden",
-        "citizen_id_mode": "optional",
-        "category_ids": [str(i) for i in ids[:2]],
-        "min_age": "",
-        "max_age": "",
-        "action": "save",
-    }
-    data.update(overrides)
-    return data
-
-
-def round_form(round_name: str = "Đợt 1", opens: str = "2026-03-02T00:00",
-               closes: str = "2026-03-09T00:00", quota: dict[str, int] | None = None,
-               **overrides) -> dict:
-    from contest.models import ContentArea
-
-    quota = {"a": 2, "b": 1} if quota is None else quota
-    data = {
-        "name": round_name, "opens_at": opens, "closes_at": closes,
-        "time_limit_minutes": "15", "attempts_allowed": "2", "counted_attempt": "best",
-        "has_prediction": "y", "prediction_target": "full_marks",
-        "reveal_answers": "after_close",
-        "prize_tiers-0-name": "Giải Nhất", "prize_tiers-0-count": "1",
-        "prize_tiers-1-name": "Giải Nhì", "prize_tiers-1-count": "2",
-        "prize_tiers-2-name": "Giải Ba", "prize_tiers-2-count": "3",
-        "prize_tiers-3-name": "Giải Khuyến khích", "prize_tiers-3-count": "10",
-    }
-    for area in db.session.scalars(sa.select(ContentArea)):
-        data[f"quota_{area.id}"] = str(quota.get(area.code, 0))
-    data.update(overrides)
-    return data
 
 
 def make_attempt(round_: Round, **fields) -> Attempt:

@@ -14,7 +14,6 @@ from openpyxl import load_workbook
 
 from contest.extensions import db
 from contest.models import (
-    Attempt,
     AttemptItem,
     AuditEntry,
     Question,
@@ -22,6 +21,7 @@ from contest.models import (
 )
 from contest.services.bank import import_export as bank_io
 from tests import factories
+from tests.helpers import csrf_token as token
 
 # Every test module here runs with CSRF on: the forms must carry their token.
 CSRF_ON = {"WTF_CSRF_ENABLED": True}
@@ -30,32 +30,6 @@ CSRF_ON = {"WTF_CSRF_ENABLED": True}
 @pytest.fixture
 def app_config() -> dict:
     return CSRF_ON
-
-
-def token(client, url: str) -> str:
-    """The CSRF token of the form on ``url`` (as a browser would send it)."""
-    page = client.get(url).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
-        re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page[:500]
-    return match.group(1)
-
-
-@pytest.fixture
-def sign_in(app, client):
-    """Sign in through the real login form (with its CSRF token)."""
-
-    def _sign_in(role: str = "organiser") -> str:
-        with app.app_context():
-            user = factories.make_user(role=role)
-            username = user.username
-        response = client.post("/login", data={
-            "username": username, "password": factories.PASSWORD,
-            "csrf_token": token(client, "/login")})
-        assert response.status_code == 302
-        return username
-
-    return _sign_in
 
 
 def count(model) -> int:
@@ -106,29 +80,11 @@ def confirm(client):
                        data={"csrf_token": token(client, "/admin/questions/import")})
 
 
-def serve(question: Question, round_=None) -> AttemptItem:
-    """Make an attempt that was served the question's current version (by hand)."""
-    round_ = round_ or factories.make_round()
-    participant = factories.make_participant(round_.contest)
-    now = factories.now()
-    attempt = Attempt(participant_id=participant.id, round_id=round_.id,
-                      deadline=now + timedelta(minutes=15), question_count=1)
-    version = db.session.scalar(sa.select(QuestionVersion).where(
-        QuestionVersion.question_id == question.id, QuestionVersion.is_current))
-    item = AttemptItem(question_id=question.id, question_version_id=version.id,
-                       content_area_id=question.content_area_id, position=1,
-                       option_order=list(range(len(question.options))), chosen_option=0)
-    attempt.items.append(item)
-    db.session.add(attempt)
-    db.session.commit()
-    return item
-
-
 # --- CSRF -----------------------------------------------------------------------------
 
 
-def test_state_changing_post_without_csrf_token_is_refused(app, client, sign_in):
-    sign_in("organiser")
+def test_state_changing_post_without_csrf_token_is_refused(app, client, login_as):
+    login_as("organiser")
     with app.app_context():
         question = factories.make_question("a")
         area_id = question.content_area_id
@@ -149,8 +105,8 @@ def test_state_changing_post_without_csrf_token_is_refused(app, client, sign_in)
 # --- list and search ------------------------------------------------------------------
 
 
-def test_search_ignores_diacritics_and_case_and_filters_combine(app, client, sign_in):
-    sign_in("viewer")
+def test_search_ignores_diacritics_and_case_and_filters_combine(app, client, login_as):
+    login_as("viewer")
     with app.app_context():
         factories.make_question("a", text="Mục tiêu của CẢI CÁCH hành chính giai đoạn mới?",
                                 difficulty=2)
@@ -175,8 +131,8 @@ def test_search_ignores_diacritics_and_case_and_filters_combine(app, client, sig
         assert response.status_code == 200
 
 
-def test_list_paginates_and_shows_counts_per_area(app, client, sign_in):
-    sign_in("organiser")
+def test_list_paginates_and_shows_counts_per_area(app, client, login_as):
+    login_as("organiser")
     with app.app_context():
         app.config["ADMIN_PAGE_SIZE"] = 2
         factories.make_bank(per_area=3, codes=["a"])
@@ -189,8 +145,8 @@ def test_list_paginates_and_shows_counts_per_area(app, client, sign_in):
 # --- one question ---------------------------------------------------------------------
 
 
-def test_create_edit_deactivate_with_audit_and_versions(app, client, sign_in):
-    sign_in("organiser")
+def test_create_edit_deactivate_with_audit_and_versions(app, client, login_as):
+    login_as("organiser")
     with app.app_context():
         area_id = factories.area("b").id
         response = client.post("/admin/questions/new",
@@ -235,8 +191,8 @@ def test_create_edit_deactivate_with_audit_and_versions(app, client, sign_in):
     ({"text": ""}, "Vui lòng nhập nội dung câu hỏi"),
     ({"content_area_id": "abc"}, "Vui lòng chọn một mục trong danh sách"),
 ])
-def test_bad_question_input_gets_a_vietnamese_message(app, client, sign_in, overrides, message):
-    sign_in("organiser")
+def test_bad_question_input_gets_a_vietnamese_message(app, client, login_as, overrides, message):
+    login_as("organiser")
     with app.app_context():
         data = question_form(token(client, "/admin/questions/new"), factories.area("a").id,
                              **overrides)
@@ -247,11 +203,11 @@ def test_bad_question_input_gets_a_vietnamese_message(app, client, sign_in, over
 
 
 def test_editing_never_changes_a_served_attempt_and_served_cannot_be_deleted(
-        app, client, sign_in):
-    sign_in("organiser")
+        app, client, login_as):
+    login_as("organiser")
     with app.app_context():
         question = factories.make_question("a", text="Câu hỏi gốc về một cửa?")
-        item = serve(question)
+        item = factories.serve_question(question)
         served_version = item.question_version_id
         edit_url = f"/admin/questions/{question.id}/edit"
         page = client.get(edit_url).get_data(as_text=True)
@@ -274,8 +230,8 @@ def test_editing_never_changes_a_served_attempt_and_served_cannot_be_deleted(
         assert audit("question.delete") == []
 
 
-def test_unserved_question_is_deleted_with_audit_and_preview_shows_it(app, client, sign_in):
-    sign_in("organiser")
+def test_unserved_question_is_deleted_with_audit_and_preview_shows_it(app, client, login_as):
+    login_as("organiser")
     with app.app_context():
         question = factories.make_question("c", text="Chỉ số PAR INDEX đo điều gì?",
                                            options=["Cải cách hành chính", "Giá cả", "Dân số"])
@@ -293,8 +249,8 @@ def test_unserved_question_is_deleted_with_audit_and_preview_shows_it(app, clien
 # --- import ---------------------------------------------------------------------------
 
 
-def test_import_preview_then_confirm(app, client, sign_in):
-    sign_in("organiser")
+def test_import_preview_then_confirm(app, client, login_as):
+    login_as("organiser")
     with app.app_context():
         factories.make_question("a", text="Câu hỏi nhập thử số 1 về cải cách hành chính?")
         before = count(Question)
@@ -319,8 +275,8 @@ def test_import_preview_then_confirm(app, client, sign_in):
         assert response.status_code == 302 and count(Question) == before + 2
 
 
-def test_bad_file_leaves_the_bank_as_it_was_and_reports_every_error(app, client, sign_in):
-    sign_in("organiser")
+def test_bad_file_leaves_the_bank_as_it_was_and_reports_every_error(app, client, login_as):
+    login_as("organiser")
     with app.app_context():
         factories.make_question("a")
         before = count(Question)
@@ -342,8 +298,8 @@ def test_bad_file_leaves_the_bank_as_it_was_and_reports_every_error(app, client,
         assert confirm(client).status_code == 302 and count(Question) == before
 
 
-def test_oversize_and_wrong_type_uploads_are_refused(app, client, sign_in):
-    sign_in("organiser")
+def test_oversize_and_wrong_type_uploads_are_refused(app, client, login_as):
+    login_as("organiser")
     with app.app_context():
         app.config["MAX_IMPORT_BYTES"] = 1000
         response = upload(client, [("lon.csv", csv_file([good_row(n) for n in range(40)]))])
@@ -367,8 +323,8 @@ def test_oversize_and_wrong_type_uploads_are_refused(app, client, sign_in):
         assert count(Question) == 0 and audit("question.import") == []
 
 
-def test_export_all_or_filtered_and_template(app, client, sign_in):
-    sign_in("viewer")
+def test_export_all_or_filtered_and_template(app, client, login_as):
+    login_as("viewer")
     with app.app_context():
         factories.make_question("a", text="Câu về một cửa liên thông?")
         factories.make_question("b", text="Câu về dịch vụ công trực tuyến?")
@@ -388,13 +344,13 @@ def test_export_all_or_filtered_and_template(app, client, sign_in):
 
 @pytest.mark.parametrize("round_state", ["open", "upcoming"])
 def test_viewers_cannot_export_the_answer_key_while_a_round_is_open_or_upcoming(
-        app, client, sign_in, round_state):
+        app, client, login_as, round_state):
     with app.app_context():
         factories.make_question("a", text="Câu về một cửa liên thông?")
         start = factories.now() + (timedelta(days=2) if round_state == "upcoming"
                                    else -timedelta(hours=1))
         factories.make_round(opens_at=start)
-    sign_in("viewer")
+    login_as("viewer")
     for url in ("/admin/questions/export.xlsx?all=1", "/admin/questions/export.xlsx?q=cua"):
         response = client.get(url)
         assert response.status_code == 403
@@ -409,15 +365,15 @@ def test_viewers_cannot_export_the_answer_key_while_a_round_is_open_or_upcoming(
     assert "Đáp án đúng" not in detail and "chỉ Ban tổ chức xem được đáp án" in detail
     for role in ("organiser", "admin"):
         client.post("/logout", data={"csrf_token": token(client, "/admin/questions/")})
-        sign_in(role)
+        login_as(role)
         assert client.get("/admin/questions/export.xlsx?all=1").status_code == 200
 
 
-def test_viewers_export_the_bank_once_every_round_has_closed(app, client, sign_in):
+def test_viewers_export_the_bank_once_every_round_has_closed(app, client, login_as):
     with app.app_context():
         factories.make_question("a")
         factories.make_round(opens_at=factories.now() - timedelta(days=9))
-    sign_in("viewer")
+    login_as("viewer")
     assert client.get("/admin/questions/export.xlsx?all=1").status_code == 200
     assert "<th>Đáp án</th>" in client.get("/admin/questions/").get_data(as_text=True)
 
@@ -425,8 +381,8 @@ def test_viewers_export_the_bank_once_every_round_has_closed(app, client, sign_i
 # --- viewers --------------------------------------------------------------------------
 
 
-def test_viewer_reads_the_bank_without_buttons_and_cannot_change_it(app, client, sign_in):
-    sign_in("viewer")
+def test_viewer_reads_the_bank_without_buttons_and_cannot_change_it(app, client, login_as):
+    login_as("viewer")
     with app.app_context():
         question = factories.make_question("a")
         for url in ["/admin/questions/", f"/admin/questions/{question.id}"]:
@@ -443,8 +399,8 @@ def test_viewer_reads_the_bank_without_buttons_and_cannot_change_it(app, client,
         assert question.active and count(AuditEntry) == 0
 
 
-def test_options_equal_but_for_spacing_are_refused_as_duplicates(app, client, sign_in):
-    sign_in("organiser")
+def test_options_equal_but_for_spacing_are_refused_as_duplicates(app, client, login_as):
+    login_as("organiser")
     with app.app_context():
         area_id = factories.area("b").id
         response = client.post("/admin/questions/new", data=question_form(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
@@ -11,13 +10,9 @@ import sqlalchemy as sa
 from contest.extensions import db
 from contest.models import User
 from tests import factories
+from tests.helpers import sign_in
 
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
-
-
-def sign_in(client, username: str, password: str = factories.PASSWORD, next_url: str | None = None):
-    url = "/login" if next_url is None else "/login?" + urlencode({"next": next_url})
-    return client.post(url, data={"username": username, "password": password})
 
 
 def signed_in(client) -> bool:
@@ -180,7 +175,8 @@ class TestWithCsrf:
     def test_login_needs_the_form_token(self, app, client):
         with app.app_context():
             factories.make_user("admin", username="quantri")
-        refused = sign_in(client, "quantri")
+        refused = client.post("/login", data={"username": "quantri",
+                                               "password": factories.PASSWORD})
         assert refused.status_code == 400 and not signed_in(client)
         page = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)

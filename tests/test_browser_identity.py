@@ -7,7 +7,8 @@ import pytest
 
 from contest.extensions import db
 from tests import factories
-from tests.test_browser import _assert_fits_the_phone, _wait, browser, live_server  # noqa: F401
+from tests.browser import assert_fits_the_phone as _assert_fits_the_phone
+from tests.browser import wait as _wait
 
 pytestmark = pytest.mark.browser
 

@@ -22,8 +22,10 @@ from contest.models import Attempt, Participant
 from contest.public import identity
 from contest.services.taking.attempts import load_items
 from tests import factories
-from tests.conftest import make_test_config
-from tests.test_browser import CHROMEDRIVER, CHROMIUM, _require_browser, _wait
+from tests.browser import CHROMEDRIVER, CHROMIUM
+from tests.browser import require_browser as _require_browser
+from tests.browser import wait as _wait
+from tests.helpers import make_test_config
 
 pytestmark = pytest.mark.browser
 

@@ -7,9 +7,19 @@ from __future__ import annotations
 import pytest
 
 from contest import create_app
-from tests.conftest import make_test_config
-from tests.test_results_pages import publish, world  # noqa: F401 - a fixture
-from tests.test_security import open_round_setup, register, start
+from tests.helpers import (
+    make_test_config,
+    open_round_setup,
+    publish,
+    register,
+    results_world,
+    start,
+)
+
+
+@pytest.fixture
+def world(app):
+    return results_world(app)
 
 
 def test_every_back_office_page_and_file_is_no_store(app, client, login_as, world):  # noqa: F811

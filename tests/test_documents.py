@@ -3,37 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from docx import Document
-from pypdf import PdfReader
 
 from contest.extensions import db
 from contest.helpers.formatting import format_phone
 from contest.models import AuditEntry, ReportNote, Unit
 from contest.services.activity_log import period_reports as reports
 from contest.services.documents import signers
+from tests.helpers import docx_text, pdf_pages
 
 NOW = datetime(2026, 4, 3, 2, 0, tzinfo=UTC)
 SIGNER = {"number": "/BC-UBND", "authority": "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH",
           "position": "Phó Chủ tịch", "signer": "Lê Thị Thu"}
-
-
-def docx_text(data: bytes) -> tuple[Document, str]:
-    """The document and all its text: paragraphs, then every table cell (nested ones too)."""
-    document = Document(io.BytesIO(data))
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts += [cell.text for cell in row.cells]
-    return document, "\n".join(parts)
-
-
-def pdf_pages(data: bytes) -> list[str]:
-    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages]
 
 
 def _save_setting(client, kind: str = "ward_report", **values):

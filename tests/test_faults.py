@@ -23,8 +23,11 @@ import sqlalchemy as sa
 from contest.extensions import db
 from contest.models import Attempt, AttemptItem
 from tests import factories
+from tests.helpers import open_round_setup, register, start
 from tests.servers import HttpClient, free_port, worker_pids
-from tests.test_security import open_round_setup, register, start
+
+#: Real servers and injected faults: minutes, not seconds.
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = 3  # open_round_setup's quota: {"a": 2, "b": 1}

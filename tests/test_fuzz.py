@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from contest.extensions import db
 from contest.models import Attempt
-from tests.test_security import open_round_setup, register, start
+from tests.helpers import open_round_setup, register, start
 
 HUGE = "9" * 400
 INVALID_UTF8 = b"\xff\xfe\xc3\x28\xa0\xa1\xed\xa0\x80"

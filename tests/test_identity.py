@@ -15,7 +15,10 @@ import sqlalchemy as sa
 from contest.extensions import db
 from contest.models import AuditEntry, IdentityTry, Participant, PhoneHold
 from contest.services.taking import phone_holds
-from tests.test_public import _register, _start, _text, _world
+from tests.helpers import public_world as _world
+from tests.helpers import register_resident as _register
+from tests.helpers import start_round as _start
+from tests.helpers import text_of as _text
 
 REGISTERED = "0912 345 678"
 UNKNOWN = "0987 654 321"

@@ -11,7 +11,7 @@ import pytest
 
 from contest.extensions import limiter
 from tests import factories
-from tests.conftest import IN_CI
+from tests.helpers import IN_CI
 
 REDIS_URL_ENV = "TEST_REDIS_URL"
 # Keys of this run only, so parallel runs on one Redis do not count each other's hits.
@@ -197,14 +197,14 @@ HALL = "198.51.100.7"  # one ward hall: many residents behind one address
 
 
 def _register_from(app, client, slug: str, addr: str):
-    from tests.test_security import register
+    from tests.helpers import register
 
     client.environ_base["REMOTE_ADDR"] = addr
     return register(app, client, slug)
 
 
 def test_registration_is_limited_per_address(app):
-    from tests.test_security import open_round_setup
+    from tests.helpers import open_round_setup
 
     app.config["REGISTER_LIMIT"] = "3 per hour"
     slug, *_ = open_round_setup(app)
@@ -218,7 +218,7 @@ def test_registration_is_limited_per_address(app):
 
 
 def test_answer_saving_is_limited_per_attempt_not_per_address(app):
-    from tests.test_security import open_round_setup, start
+    from tests.helpers import open_round_setup, start
 
     app.config["ANSWER_SAVE_LIMIT"] = "5 per minute"
     slug, round_id, *_ = open_round_setup(app)

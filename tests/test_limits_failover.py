@@ -11,7 +11,7 @@ import pytest
 from contest import create_app, rate_limit_storage
 from contest.extensions import db, limiter
 from tests import factories
-from tests.conftest import make_test_config
+from tests.helpers import make_test_config
 
 #: Nothing listens there: every Redis command fails at once.
 DEAD_REDIS = "redis://127.0.0.1:9/0"

@@ -15,7 +15,7 @@ import pytest
 from contest.extensions import db
 from contest.models import Round
 from tests import factories
-from tests.test_round_page import _remember
+from tests.helpers import remember as _remember
 
 LIMIT = 60 * 1024
 LONG = "Theo Kế hoạch thông tin, tuyên truyền cải cách hành chính năm 2026, " * 3

@@ -13,6 +13,7 @@ from contest.models import User
 from contest.models.user import MIN_PASSWORD_LENGTH
 from contest.services.people import passwords
 from tests import factories
+from tests.helpers import sign_in
 
 GOOD = "song-hong-chay-qua-ninh-binh"  # noqa: S105
 SHORT = f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự."
@@ -23,10 +24,6 @@ HAS_USERNAME = "không được chứa tên đăng nhập"
 
 def shown_password(html: str) -> str:
     return re.search(r'class="password-once">([^<]+)<', html).group(1)
-
-
-def sign_in(client, username: str, password: str):
-    return client.post("/login", data={"username": username, "password": password})
 
 
 def change(client, current: str, new: str):

@@ -16,14 +16,12 @@ Outcomes:
 
 from __future__ import annotations
 
-import secrets
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
 from contest import create_app
 from contest.extensions import db
@@ -33,13 +31,11 @@ from contest.models import (
     ActivityForm,
     Attempt,
     ResultPublication,
-    Unit,
-    User,
 )
 from contest.services.results import prizes
 from contest.services.results import publication as publication_service
 from tests import factories
-from tests.conftest import make_test_config
+from tests.helpers import make_test_config
 
 ALLOW, FORBID, LOGIN = "allow", "forbid", "login"
 ROLES = ("admin", "organiser", "viewer", "unit_reporter", None)  # None: not signed in
@@ -176,7 +172,7 @@ def world(app, tmp_path) -> dict:
         activity.attachment_file = ActivityAttachment(data=pdf, size=len(pdf))
         db.session.add(activity)
         db.session.commit()
-        target = make_user("viewer", username="nguoi-duoc-sua")
+        target = factories.make_user("viewer", username="nguoi-duoc-sua")
         return {
             "contest_id": contest.id, "round_id": round_.id, "question_id": question.id,
             "unit_id": unit.id, "entry_point_id": entry.id, "entry_code": entry.code,
@@ -184,30 +180,6 @@ def world(app, tmp_path) -> dict:
             "participant_public_id": participant.public_id, "activity_id": activity.id,
             "attempt_id": attempt.id, "publication_id": publication.id,
         }
-
-
-#: Hashed once: hashing a password per test would dominate the matrix's run time.
-_PASSWORD_HASH = generate_password_hash(factories.PASSWORD)
-
-
-def make_user(role: str, username: str | None = None, unit_id: int | None = None) -> User:
-    user = User(username=username or f"{role}-{secrets.token_hex(4)}", role=role,
-                full_name=f"Người dùng {role}", unit_id=unit_id, password_hash=_PASSWORD_HASH)
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-def sign_in_as(app, client, role: str | None, unit_id: int) -> None:
-    """Put the user in the session directly: the matrix tests guards, not the login form."""
-    if role is None:
-        return
-    with app.app_context():
-        unit = db.session.get(Unit, unit_id) if role == "unit_reporter" else None
-        session_id = make_user(role, unit_id=unit.id if unit else None).get_id()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
 
 
 def build_url(app, endpoint: str, rule_text: str, world: dict) -> str:
@@ -235,8 +207,10 @@ def role_id(role: str | None) -> str:
 @pytest.mark.parametrize("role", ROLES, ids=role_id)
 @pytest.mark.parametrize(("endpoint", "rule", "method"), ROUTES,
                          ids=[f"{m} {r}" for _e, r, m in ROUTES])
-def test_permission_matrix(app, client, world, role, endpoint, rule, method):
-    sign_in_as(app, client, role, world["unit_id"])
+def test_permission_matrix(app, client, login_as, world, role, endpoint, rule, method):
+    if role is not None:  # the matrix tests the guards, not the sign-in form
+        login_as(role, through_form=False,
+                 unit_id=world["unit_id"] if role == "unit_reporter" else None)
     url = build_url(app, endpoint, rule, world)
     response = client.open(url, method=method, data={} if method != "GET" else None)
     outcome = expected(endpoint, role, method)

@@ -272,7 +272,7 @@ def test_no_study_material_is_a_friendly_404(client, app_ctx):
 
 
 def test_organiser_writes_study_material_and_opens_practice(client, login_as, app_ctx):
-    from tests.test_admin_contests import contest_form
+    from tests.helpers import contest_form
 
     login_as("organiser")
     response = client.post("/admin/contests/new", data=contest_form(
@@ -439,7 +439,7 @@ def test_bank_list_filters_the_practice_pool(client, login_as, world):
 
 
 def test_contest_form_previews_the_study_material(client, login_as, app_ctx):
-    from tests.test_admin_contests import contest_form
+    from tests.helpers import contest_form
 
     login_as("organiser")
     response = client.post("/admin/contests/new", data=contest_form(

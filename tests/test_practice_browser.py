@@ -12,8 +12,11 @@ import pytest
 from contest import create_app
 from contest.extensions import db
 from tests import factories
-from tests.conftest import make_test_config
-from tests.test_browser import _assert_fits_the_phone, _driver, _require_browser, _wait
+from tests.browser import assert_fits_the_phone as _assert_fits_the_phone
+from tests.browser import make_driver as _driver
+from tests.browser import require_browser as _require_browser
+from tests.browser import wait as _wait
+from tests.helpers import make_test_config
 
 pytestmark = pytest.mark.browser
 

@@ -17,7 +17,7 @@ from contest.extensions import db
 from contest.models import User
 from contest.observability import REQUEST_LOGGER_NAME
 from tests import factories
-from tests.conftest import make_test_config
+from tests.helpers import make_test_config
 
 REPO = Path(__file__).resolve().parent.parent
 LONG_KEY = "k" * 64

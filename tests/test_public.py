@@ -14,46 +14,18 @@ from contest.helpers.timeutil import format_local
 from contest.models import Attempt, Contest, EntryPoint, Participant, Round, Scan
 from contest.services.taking import attempts as svc
 from tests import factories
+from tests.helpers import attempt_at as _attempt
+from tests.helpers import public_world as _world
+from tests.helpers import register_resident as _register
+from tests.helpers import start_round as _start
+from tests.helpers import text_of as _text
 
 STATIC = Path(__file__).resolve().parent.parent / "contest" / "static"
-
-
-def _world(quota=None, per_area=4, codes="ab", contest_fields=None, **round_fields):
-    factories.make_bank(per_area=per_area, codes=codes)
-    contest = factories.make_contest(slug="cchc", **(contest_fields or {}))
-    round_ = factories.make_round(contest, quota=quota or {"a": 3, "b": 2}, **round_fields)
-    entry = factories.make_entry_point(contest, code="POSTER1")
-    unit = factories.make_unit(name="Tổ dân phố số 7")
-    return {"contest_id": contest.id, "round_id": round_.id, "entry_id": entry.id,
-            "unit_id": unit.id, "category_id": contest.categories[0].id}
 
 
 @pytest.fixture
 def world(app_ctx):
     return _world()
-
-
-def _register(client, world, phone="0912 345 678", **extra):
-    data = {"full_name": "Trần Văn Bình", "phone": phone, "birth_year": "1970",
-            "unit": str(world["unit_id"]), "category": str(world["category_id"]),
-            "consent": "y"}
-    data.update(extra)
-    return client.post("/c/cchc/register", data=data)
-
-
-def _start(client, world):
-    response = client.post(f"/c/cchc/rounds/{world['round_id']}/start")
-    assert response.status_code == 302, response.get_data(as_text=True)[:400]
-    return response.location
-
-
-def _attempt(path: str) -> Attempt:
-    public_id = path.rstrip("/").split("/")[2]
-    return db.session.scalar(sa.select(Attempt).where(Attempt.public_id == public_id))
-
-
-def _text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 # --------------------------------------------------------------------------- entry

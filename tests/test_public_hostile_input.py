@@ -12,7 +12,11 @@ from contest.extensions import db
 from contest.models import Attempt, Participant
 from contest.services.taking import attempts as svc
 from tests import factories
-from tests.test_public import _attempt, _register, _start, _text, _world
+from tests.helpers import attempt_at as _attempt
+from tests.helpers import public_world as _world
+from tests.helpers import register_resident as _register
+from tests.helpers import start_round as _start
+from tests.helpers import text_of as _text
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from contest.models import AuditEntry
 from contest.services.documents import signers
 from contest.services.results import documents
 from tests import factories as f
+from tests.helpers import docx_text, pdf_pages
 from tests.ranking_factories import add_attempt
-from tests.test_documents import docx_text, pdf_pages
 
 LONG_UNIT = "Trung tâm Phục vụ hành chính công phường Phù Vân"
 OFFICE = documents.Office("UBND phường Phù Vân", "ỦY BAN NHÂN DÂN PHƯỜNG PHÙ VÂN", "Phù Vân")

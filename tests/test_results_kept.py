@@ -14,7 +14,8 @@ from contest.extensions import db
 from contest.models import Contest, Round
 from contest.services.taking import attempts as svc
 from tests import factories
-from tests.test_round_page import _attempt, _remember
+from tests.helpers import fresh_attempt_at as _attempt
+from tests.helpers import remember as _remember
 
 
 @pytest.fixture

@@ -13,39 +13,12 @@ from pypdf import PdfReader
 from contest.extensions import db
 from contest.models import AuditEntry, Participant, ResultPublication, Round
 from tests import factories as f
-from tests.ranking_factories import add_attempt
-
-CCCD_A = "001203004005"
+from tests.helpers import CCCD_A, publish, results_world
 
 
 @pytest.fixture
 def world(app):
-    """A published contest with a closed round and three participants who submitted."""
-    with app.app_context():
-        contest = f.make_contest(slug="cuoc-thi-cchc")
-        opens = f.now() - timedelta(days=8)
-        round_ = f.make_round(contest, name="Đợt 1", opens_at=opens,
-                              closes_at=opens + timedelta(days=7),
-                              prize_tiers=[{"name": "Giải Nhất", "count": 1},
-                                           {"name": "Giải Nhì", "count": 1}])
-        unit = f.make_unit("Tổ dân phố Phúc Lộc")
-        a = f.make_participant(contest, full_name="Trần Thị Ánh", phone="+84912345678",
-                               citizen_id=CCCD_A, birth_year=1985, unit_id=unit.id)
-        b = f.make_participant(contest, full_name="Lê Văn Bình", phone="+84987000111",
-                               unit_id=unit.id)
-        c = f.make_participant(contest, full_name="Phạm Đức Cường", phone="+84977000222")
-        add_attempt(round_, a, score=10, correct_count=10, question_count=10, prediction=1,
-                    duration_ms=125_400)
-        add_attempt(round_, b, score=10, correct_count=10, question_count=10, prediction=5,
-                    duration_ms=90_000)
-        add_attempt(round_, c, score=6, prediction=2)
-        return {"round_id": round_.id, "slug": contest.slug, "contest_id": contest.id,
-                "a": a.id, "b": b.id, "c": c.id, "a_public": a.public_id}
-
-
-def publish(client, round_id, reason=None):
-    data = {"reason": reason, "confirm": "yes"} if reason else {"confirm": "yes"}
-    return client.post(f"/admin/results/rounds/{round_id}/publish", data=data)
+    return results_world(app)
 
 
 def pdf_text(data: bytes) -> str:

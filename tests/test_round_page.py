@@ -6,15 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
-from flask import make_response
 
 from contest.extensions import db
 from contest.helpers.timeutil import format_local
-from contest.models import Attempt
-from contest.public import identity
 from contest.services.taking import attempts as svc
 from tests import factories
+from tests.helpers import fresh_attempt_at as _attempt
+from tests.helpers import remember as _remember
 
 
 def _world():
@@ -23,18 +21,6 @@ def _world():
     round_ = factories.make_round(contest, quota={"a": 3, "b": 2}, time_limit_minutes=15)
     participant = factories.make_participant(contest)
     return {"round_id": round_.id, "participant_id": participant.id}
-
-
-def _remember(app, client, participant_id: int) -> None:
-    """The resident's browser, as registration leaves it: the remembered-identity cookie."""
-    from contest.models import Participant
-
-    with app.test_request_context():
-        response = make_response("")
-        identity.remember(response, db.session.get(Participant, participant_id))
-    for header in response.headers.getlist("Set-Cookie"):
-        name, value = header.split(";", 1)[0].split("=", 1)
-        client.set_cookie(name, value)
 
 
 @pytest.fixture
@@ -51,12 +37,6 @@ def _start(client, world) -> str:
     response = client.post(f"/c/cchc/rounds/{world['round_id']}/start")
     assert response.status_code == 302, response.get_data(as_text=True)[:400]
     return response.location
-
-
-def _attempt(path: str) -> Attempt:
-    public_id = path.rstrip("/").split("/")[2]
-    db.session.expire_all()
-    return db.session.scalar(sa.select(Attempt).where(Attempt.public_id == public_id))
 
 
 def _chosen(app, path: str) -> list[bool]:

@@ -15,53 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contest.extensions import db
-from contest.models import Activity, ActivityForm, Attempt, Participant, ParticipantCategory
+from contest.models import Activity, ActivityForm, Attempt, Participant
 from contest.security import CONTENT_SECURITY_POLICY
 from tests import factories
-
-# --------------------------------------------------------------------------- helpers
-
-
-def sign_in(app, client, role="admin", **fields) -> None:
-    """Sign in without posting the login form (CSRF may be on)."""
-    with app.app_context():
-        user = factories.make_user(role=role, **fields)
-        user_id = str(user.id)
-    with client.session_transaction() as session:
-        session["_user_id"] = user_id
-        session["_fresh"] = True
-
-
-def open_round_setup(app, **contest_fields):
-    """A published contest, an open round with a bank that fills it, an entry point."""
-    with app.app_context():
-        factories.make_bank(per_area=3, codes="ab")
-        contest = factories.make_contest(**contest_fields)
-        round_ = factories.make_round(contest, quota={"a": 2, "b": 1})
-        entry = factories.make_entry_point(contest)
-        return contest.slug, round_.id, entry.code, contest.id
-
-
-def register(app, client, slug: str, full_name: str = "Trần Thị Kiểm Thử", phone=None,
-             unit_other: str | None = None):
-    phone = phone or f"091{uuid.uuid4().int % 10**7:07d}"  # 091: always a valid mobile prefix
-    data = {"full_name": full_name, "phone": phone, "consent": "y"}
-    with app.app_context():
-        data["category"] = str(db.session.scalar(
-            sa.select(ParticipantCategory.id).order_by(ParticipantCategory.position).limit(1)
-        ))
-        if unit_other is not None:
-            data.update(unit="other", unit_other=unit_other)
-        else:
-            data["unit"] = str(factories.make_unit().id)
-    return client.post(f"/c/{slug}/register", data=data)
-
-
-def start(client, slug: str, round_id: int) -> str:
-    response = client.post(f"/c/{slug}/rounds/{round_id}/start")
-    assert response.status_code == 302, response.get_data(as_text=True)[:400]
-    return urlsplit(response.headers["Location"]).path.split("/")[2]
-
+from tests.helpers import open_round_setup, register, start
 
 # --------------------------------------------------------------------------- headers
 
@@ -92,7 +49,7 @@ def assert_csp_clean_html(response) -> None:
     assert not OTHER_HOST.search(page), OTHER_HOST.search(page).group(0)
 
 
-def test_security_headers_on_every_kind_of_response(app, client):
+def test_security_headers_on_every_kind_of_response(app, client, login_as):
     slug, round_id, code, _ = open_round_setup(app)
     responses = {
         "home": client.get("/"),
@@ -111,7 +68,7 @@ def test_security_headers_on_every_kind_of_response(app, client):
     responses["answer json"] = client.post(f"/a/{public_id}/answer",
                                            json={"position": 1, "choice": 0})
     admin = app.test_client()
-    sign_in(app, admin, "admin")
+    login_as("admin", client=admin)
     responses["back office"] = admin.get("/admin/")
     responses["activities"] = admin.get("/activities/")
     responses["reports"] = admin.get("/reports/")
@@ -163,13 +120,13 @@ def _placeholder_url(app, rule) -> str:
         return url_for(rule.endpoint, **values)
 
 
-def test_every_post_without_a_csrf_token_is_refused(app):
+def test_every_post_without_a_csrf_token_is_refused(app, login_as):
     app.config["WTF_CSRF_ENABLED"] = True  # as in production (tests turn it off by default)
     post_rules = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
     assert len(post_rules) >= 5
     anonymous = app.test_client()
     admin = app.test_client()
-    sign_in(app, admin, "admin")
+    login_as("admin", client=admin)
     for rule in post_rules:
         url = _placeholder_url(app, rule)
         for who, client in (("anonymous", anonymous), ("admin", admin)):
@@ -321,7 +278,7 @@ def test_hostile_text_is_escaped_on_resident_pages(app, text):
 @settings(max_examples=5, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(text=PLAIN_TEXT)
-def test_hostile_text_is_escaped_in_the_back_office(app, text):
+def test_hostile_text_is_escaped_in_the_back_office(app, login_as, text):
     payload = hostile(text)
     with app.app_context():
         factories.make_question("a", text=f"{payload} câu {uuid.uuid4().hex}?")
@@ -335,7 +292,7 @@ def test_hostile_text_is_escaped_in_the_back_office(app, text):
         db.session.commit()
         activity_url = f"/activities/{activity.id}"
     client = app.test_client()
-    sign_in(app, client, "admin")
+    login_as("admin", client=client)
     for url in ("/admin/questions/", "/admin/units/", "/admin/contests/", "/activities/",
                 activity_url):
         response = client.get(url)

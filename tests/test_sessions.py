@@ -4,7 +4,7 @@ an admin's reset or a deactivation no longer opens the back office (ASVS 3.3.1, 
 from __future__ import annotations
 
 from tests import factories
-from tests.test_auth import sign_in
+from tests.helpers import sign_in
 
 NEW_PASSWORD = "mat-khau-moi-rat-dai"  # noqa: S105
 

@@ -3,7 +3,7 @@ form should take: each gets a Vietnamese 4xx message, never a 500 or Python's En
 
 from __future__ import annotations
 
-from tests.test_security import open_round_setup, register, start
+from tests.helpers import open_round_setup, register, start
 
 
 def test_answers_and_predictions_with_foreign_digits_are_refused(app):

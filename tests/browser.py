@@ -1,0 +1,134 @@
+"""Helpers for the browser tests: Debian's headless Chromium at phone size, a live server.
+
+Browser tests are marked ``browser`` (and so ``slow``); without Chromium they are
+skipped, and under CI that fails the run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from contest import create_app
+from contest.extensions import db
+from tests import factories
+from tests.helpers import IN_CI, make_test_config
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+WAIT_SECONDS = 15
+
+
+def require_browser() -> None:
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
+    if missing:
+        reason = f"browser tests need Debian's chromium and chromedriver ({', '.join(missing)} " \
+                 "missing: apt-get install chromium chromium-driver)"
+        if IN_CI:
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    pytest.importorskip("selenium")
+
+
+@pytest.fixture(scope="module")
+def live_server():
+    require_browser()
+    from werkzeug.serving import make_server
+
+    tmp = Path(tempfile.mkdtemp(prefix="browser-"))
+    app = create_app(make_test_config(
+        "sqlite:///" + str(tmp / "browser.sqlite3"), str(tmp), WTF_CSRF_ENABLED=True,
+    ))
+    with app.app_context():
+        db.create_all()
+        factories.seed()
+        factories.make_bank(per_area=4, codes="ab")
+        contest = factories.make_contest(slug="cchc-trinh-duyet", min_age=14,
+                                         title="Cuộc thi thử trên trình duyệt")
+        factories.make_round(contest, quota={"a": 3, "b": 2}, time_limit_minutes=15,
+                             attempts_allowed=1)
+        factories.make_entry_point(contest, code="BANGTIN")
+        unit = factories.make_unit(name="Tổ dân phố số 3")
+        info = {"unit_id": unit.id, "category_id": contest.categories[0].id}
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield {"url": f"http://127.0.0.1:{server.server_port}", "app": app, **info}
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def make_driver(javascript: bool):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                f"--user-data-dir={profile}", "--window-size=360,740"):
+        options.add_argument(arg)
+    if not javascript:
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2}
+        )
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_window_size(360, 740)
+    driver.implicitly_wait(2)
+    return driver, profile
+
+
+@pytest.fixture
+def browser():
+    require_browser()
+    driver, profile = make_driver(javascript=True)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser_without_js():
+    require_browser()
+    driver, profile = make_driver(javascript=False)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait(driver, condition, message=""):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, WAIT_SECONDS).until(condition, message)
+
+
+def assert_fits_the_phone(driver):
+    width = driver.execute_script("return document.documentElement.clientWidth")
+    scroll = driver.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 360 and scroll <= width, (width, scroll)
+    # No text squeezed into a sliver (a two-column layout that leaves values a few
+    # characters wide reads one syllable per line on a phone). The round page's grid of
+    # question numbers is compact by design.
+    squeezed = driver.execute_script("""
+        return [...document.querySelectorAll(
+                  'main dd, main p, main label, main li:not(.qgrid li), main h1')]
+          .filter(el => el.offsetParent !== null && el.textContent.trim().length > 6
+                        && el.getBoundingClientRect().width < 80)
+          .map(el => el.tagName + ': ' + el.textContent.trim().slice(0, 40));
+    """)
+    assert squeezed == [], squeezed
