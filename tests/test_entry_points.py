@@ -212,33 +212,28 @@ def test_poster_has_title_dates_url_slogan_and_organiser(app, client, login_as):
             in text)
 
 
-def test_poster_round_dates_prefer_the_open_round_then_the_next(app_ctx):
+def test_poster_shows_every_round_in_order(app_ctx):
     contest = factories.make_contest()
     now = datetime.now(UTC)
-    factories.make_round(contest, name="Đợt đã qua", opens_at=now - timedelta(days=20),
-                         closes_at=now - timedelta(days=13))
     factories.make_round(contest, name="Đợt sắp tới", opens_at=now + timedelta(days=3),
                          closes_at=now + timedelta(days=10))
-    from contest.admin.entry_points import _poster_round
+    factories.make_round(contest, name="Đợt đã qua", opens_at=now - timedelta(days=20),
+                         closes_at=now - timedelta(days=13))
+    from contest.admin.entry_points import _poster_rounds
 
     db.session.refresh(contest)
-    assert _poster_round(contest).name == "Đợt sắp tới"
-    factories.make_round(contest, name="Đợt đang mở", opens_at=now - timedelta(hours=2),
-                         closes_at=now + timedelta(days=2))
-    db.session.refresh(contest)
-    assert _poster_round(contest).name == "Đợt đang mở"
+    assert [r.name for r in _poster_rounds(contest)] == ["Đợt đã qua", "Đợt sắp tới"]
 
 
 def test_poster_qr_code_decodes_from_the_service(app_ctx):
     url = f"{BASE}/q/ABC234"
-    data = posters.poster_pdf(title="Cuộc thi", url=url, organiser="UBND phường Phù Vân",
-                              dates=None)
+    data = posters.poster_pdf(title="Cuộc thi", url=url, organiser="UBND phường Phù Vân")
     reader = PdfReader(io.BytesIO(data))
     [image] = reader.pages[0].images
     assert [r.text for r in zxingcpp.read_barcodes(image.image)] == [url]
 
 
-def test_sticker_sheet_lists_every_active_code_with_its_label(app, client, login_as):
+def test_sticker_sheet_lists_every_active_code_calling_residents_to_scan(app, client, login_as):
     login_as("organiser")
     with app.app_context():
         contest = factories.make_contest(title="Cuộc thi tìm hiểu CCHC phường Phù Vân")
@@ -254,9 +249,11 @@ def test_sticker_sheet_lists_every_active_code_with_its_label(app, client, login
     assert len(reader.pages) == 2  # 12 stickers per A4 page
     text = pdf_text(response.data)
     assert "Cuộc thi tìm hiểu CCHC phường Phù Vân" in text
+    assert text.count("Quét mã để dự thi") == 14
     for n in range(14):
-        assert f"Bảng tin tổ dân phố số {n}" in text
-        assert f"{BASE}/q/TDP{n:02d}" in text
+        # The label is the organisers' name for the code; the sticker does not print it.
+        assert f"Bảng tin tổ dân phố số {n}" not in text
+        assert f"{BASE}/q/TDP{n:02d}" in text and f"Mã TDP{n:02d}" in text
     assert "Pano đã gỡ" not in text and other_code not in text
     first = reader.pages[0].images[0].image
     assert [r.text for r in zxingcpp.read_barcodes(first)] == [f"{BASE}/q/TDP00"]

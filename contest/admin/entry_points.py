@@ -12,7 +12,6 @@ from contest.admin import bp
 from contest.admin.forms_people import EntryPointForm
 from contest.extensions import db
 from contest.forms import ActionForm, choices, query_int, show_error
-from contest.helpers.timeutil import now_utc
 from contest.models import Contest, EntryPoint
 from contest.services.contests import entry_points as qr_service
 from contest.services.contests import posters
@@ -45,7 +44,7 @@ def entry_points():
         "admin/entry_points/list.html", entries=entries, stats=stats, totals=totals,
         contests=contests, contest_id=contest_id,
         contest_titles={c.id: c.title for c in contests}, public_url=_public_url,
-        action_form=ActionForm(),
+        action_form=ActionForm(), local_warning=_local_warning(),
     )
 
 
@@ -78,7 +77,8 @@ def entry_point_new():
             db.session.commit()
             flash(f"Đã tạo mã QR {entry.code}: {_public_url(entry.code)}", "success")
             return redirect(url_for("admin.entry_points", contest_id=entry.contest_id))
-    return render_template("admin/entry_points/form.html", form=form, entry=None), (
+    return render_template("admin/entry_points/form.html", form=form,
+                           local_warning=_local_warning(), entry=None), (
         422 if form.errors else 200)
 
 
@@ -96,7 +96,8 @@ def entry_point_edit(entry_point_id: int):
             db.session.commit()
             flash(f"Đã lưu mã QR {entry.code}.", "success")
             return redirect(url_for("admin.entry_points", contest_id=entry.contest_id))
-    return render_template("admin/entry_points/form.html", form=form, entry=entry,
+    return render_template("admin/entry_points/form.html", form=form,
+                           local_warning=_local_warning(), entry=entry,
                            url=_public_url(entry.code)), (422 if form.errors else 200)
 
 
@@ -139,12 +140,20 @@ def entry_point_svg(entry_point_id: int):
                      "image/svg+xml")
 
 
-def _poster_round(contest: Contest) -> posters.RoundDates | None:
-    now = now_utc()
-    round_ = contest.round_open_at(now) or contest.next_round_after(now)
-    if round_ is None:
-        return None
-    return posters.RoundDates(round_.name, round_.opens_at, round_.closes_at)
+def _local_warning() -> str:
+    return qr_service.local_address_warning(current_app.config["PUBLIC_BASE_URL"])
+
+
+def _poster_rounds(contest: Contest) -> list[posters.RoundDates]:
+    """Every round's dates, in order: residents plan for all of them."""
+    return [posters.RoundDates(r.name, r.opens_at, r.closes_at) for r in contest.rounds]
+
+
+def _poster_prizes(contest: Contest) -> list[str]:
+    """The contest's prize structure, or the first round's when it has none of its own."""
+    tiers = contest.prize_tiers or next((r.prize_tiers for r in contest.rounds
+                                         if r.prize_tiers), [])
+    return posters.prize_lines(tiers)
 
 
 @bp.route("/entry_points/<int:entry_point_id>/poster.pdf")
@@ -153,7 +162,8 @@ def entry_point_poster(entry_point_id: int):
     contest = db.get_or_404(Contest, entry.contest_id)
     pdf = posters.poster_pdf(
         title=contest.title, url=_public_url(entry.code), organiser=contest.organiser,
-        dates=_poster_round(contest), place=entry.place or entry.label, code=entry.code,
+        rounds=_poster_rounds(contest), prizes=_poster_prizes(contest),
+        place=entry.place or entry.label, code=entry.code, test_copy_warning=_local_warning(),
     )
     return _download(pdf, f"ap-phich-{entry.code}.pdf", "application/pdf")
 
@@ -166,7 +176,8 @@ def entry_point_stickers(contest_id: int):
         .where(EntryPoint.contest_id == contest.id, EntryPoint.active.is_(True))
         .order_by(EntryPoint.created_at, EntryPoint.id)
     )
-    stickers = [posters.Sticker(label=e.label, url=_public_url(e.code), place=e.place)
+    stickers = [posters.Sticker(url=_public_url(e.code), place=e.place, code=e.code)
                 for e in entries]
-    pdf = posters.sticker_sheet_pdf(title=contest.title, stickers=stickers)
+    pdf = posters.sticker_sheet_pdf(title=contest.title, stickers=stickers,
+                                    test_copy_warning=_local_warning())
     return _download(pdf, f"ma-qr-{contest.slug}.pdf", "application/pdf")

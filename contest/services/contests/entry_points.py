@@ -6,11 +6,13 @@ Plain functions: the caller passes the actor, the base URL and commits.
 from __future__ import annotations
 
 import io
+import ipaddress
 import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import qrcode
 import qrcode.image.svg
@@ -61,6 +63,35 @@ class EntryPointData:
 def public_url(base_url: str, code: str) -> str:
     """What the QR code encodes and the poster types out: ``<base>/q/<code>``."""
     return f"{base_url.rstrip('/')}/q/{code}"
+
+
+#: Host names that only the machine itself or the local network resolves.
+_LOCAL_NAMES = ("localhost", ".localhost", ".local", ".lan", ".internal", ".home.arpa")
+
+
+def local_address_warning(base_url: str) -> str:
+    """A plain warning when ``base_url`` is a loopback or private address ('' when public).
+
+    Phones on the mobile network cannot open such an address, so a QR code or poster
+    printed with it leads nowhere; the text says how to set the public one.
+    """
+    host = (urlsplit(base_url).hostname or "").lower()
+    local = not host or host == "localhost" or host.endswith(_LOCAL_NAMES[1:])
+    if not local:
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            local = "." not in host  # a bare machine name
+        else:
+            local = (address.is_loopback or address.is_private or address.is_link_local
+                     or address.is_unspecified)
+    if not local:
+        return ""
+    return (f"Địa chỉ công khai đang là {base_url}: đây là địa chỉ nội bộ, điện thoại của "
+            "người dân không mở được. Mã QR và áp phích in lúc này chỉ là BẢN THỬ. Hãy đặt "
+            "địa chỉ thật của trang thi bằng biến môi trường CONTEST_PUBLIC_BASE_URL (ví dụ "
+            "CONTEST_PUBLIC_BASE_URL=https://thi.phuvan.gov.vn) rồi khởi động lại ứng dụng "
+            "trước khi in.")
 
 
 def normalise_code(text: str | None) -> str:

@@ -35,9 +35,9 @@ class RoundDates:
 
 @dataclass(frozen=True)
 class Sticker:
-    label: str
     url: str
     place: str = ""
+    code: str = ""
 
 
 def format_moment(value: datetime) -> str:
@@ -72,11 +72,46 @@ def _fit_font_size(pdf: FPDF, text: str, width: float, start: float, smallest: f
     return size
 
 
-def poster_pdf(*, title: str, url: str, organiser: str, dates: RoundDates | None,
-               place: str = "", code: str = "", slogan: str = SLOGAN) -> bytes:
-    """An A4 poster: organiser, title, round dates, the QR code, the URL typed out, slogan."""
+#: What a sticker says to passers-by (the entry point's label is for the organisers).
+STICKER_CALL = "Quét mã để dự thi"
+TEST_COPY_MARK = "BẢN THỬ"
+
+
+def prize_lines(tiers: Sequence[dict]) -> list[str]:
+    """'Giải Nhất: 1 giải — Giấy khen và 1.000.000 đồng' for each tier."""
+    lines = []
+    for tier in tiers:
+        line = f"{tier.get('name', '')}: {tier.get('count', 0)} giải"
+        if tier.get("value"):
+            line += f" — {tier['value']}"
+        lines.append(line)
+    return lines
+
+
+def _test_copy(pdf: FPDF, warning: str, y: float) -> None:
+    """'BẢN THỬ' across the page and the reason at its top, for a QR that phones cannot open."""
+    with pdf.local_context(fill_opacity=0.22, text_color=RED):
+        pdf.set_font("DejaVu", "B", 110)
+        with pdf.rotation(50, x=pdf.w / 2, y=pdf.h / 2):
+            pdf.set_xy(0, pdf.h / 2 - 20)
+            pdf.cell(pdf.w, 40, TEST_COPY_MARK, align="C")
+    pdf.set_font("DejaVu", "B", 8)
+    pdf.set_text_color(*RED)
+    pdf.set_xy(12, y)
+    pdf.multi_cell(pdf.w - 24, 3.3, warning, align="C")
+    pdf.set_text_color(*DARK)
+
+
+def poster_pdf(*, title: str, url: str, organiser: str, rounds: Sequence[RoundDates] = (),
+               prizes: Sequence[str] = (), place: str = "", code: str = "",
+               slogan: str = SLOGAN, test_copy_warning: str = "") -> bytes:
+    """An A4 poster: organiser, title, every round's dates, the QR code, the URL typed out,
+    the prizes, the slogan. ``test_copy_warning`` (the address is a local one) marks the
+    page "BẢN THỬ" and prints the warning at its top."""
     pdf = _pdf(title)
     pdf.add_page()
+    # The QR code gives way to round and prize lines, down to a size still easy to scan.
+    qr_size = max(62, 105 - 7 * max(0, len(rounds) - 1) - 6 * (len(prizes) + bool(prizes)))
     width = pdf.w - pdf.l_margin - pdf.r_margin
     pdf.set_draw_color(*RED)
     pdf.set_line_width(1.2)
@@ -93,14 +128,14 @@ def poster_pdf(*, title: str, url: str, organiser: str, dates: RoundDates | None
     pdf.ln(3)
     pdf.set_text_color(*DARK)
     pdf.set_font("DejaVu", "", 13)
-    if dates is not None:
-        pdf.multi_cell(width, 7, round_line(dates), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font_size(13 if len(rounds) <= 3 else 11)
+    for dates in rounds:
+        pdf.multi_cell(width, 6.5, round_line(dates), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
     pdf.set_font("DejaVu", "B", 17)
     pdf.cell(width, 9, "Quét mã QR bằng điện thoại để dự thi", align="C",
              new_x="LMARGIN", new_y="NEXT")
-    qr_size = 105
     top = pdf.get_y() + 2
     pdf.image(qr_image(url, box_size=20), x=(pdf.w - qr_size) / 2, y=top, w=qr_size, h=qr_size)
     pdf.set_y(top + qr_size + 3)
@@ -111,7 +146,14 @@ def poster_pdf(*, title: str, url: str, organiser: str, dates: RoundDates | None
     pdf.set_font("DejaVu", "B")
     _fit_font_size(pdf, url, width, 22, 10)
     pdf.multi_cell(width, 11, url, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(6)
+    pdf.ln(3)
+    if prizes:
+        pdf.set_font("DejaVu", "B", 12)
+        pdf.cell(width, 6.5, "Cơ cấu giải", align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 11)
+        for line in prizes:
+            pdf.multi_cell(width, 6, line, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(2)
 
     pdf.set_text_color(*RED)
     pdf.set_font("DejaVuSerif", "B", 14)
@@ -127,12 +169,15 @@ def poster_pdf(*, title: str, url: str, organiser: str, dates: RoundDates | None
         pdf.set_text_color(110, 110, 110)
         tag = " · ".join(part for part in (place, f"Mã {code}" if code else "") if part)
         pdf.cell(width, 5, tag, align="C")
+    if test_copy_warning:
+        _test_copy(pdf, test_copy_warning, pdf.h - 19.5)
     return bytes(pdf.output())
 
 
 def sticker_sheet_pdf(*, title: str, stickers: Sequence[Sticker], columns: int = 3,
-                      rows: int = 4) -> bytes:
-    """A4 pages of QR stickers in a grid, each with its label and the URL typed out."""
+                      rows: int = 4, test_copy_warning: str = "") -> bytes:
+    """A4 pages of QR stickers in a grid, each saying "Quét mã để dự thi" with the URL typed
+    out, and in small print where it goes and its code (the label stays for organisers)."""
     pdf = _pdf(f"Mã QR — {title}")
     margin_x, header_h, margin_bottom = 10, 14, 8
     cell_w = (pdf.w - 2 * margin_x) / columns
@@ -142,11 +187,15 @@ def sticker_sheet_pdf(*, title: str, stickers: Sequence[Sticker], columns: int =
         pdf.add_page()
         pdf.set_font("DejaVu", "", 12)
         pdf.cell(0, 10, f"{title}: chưa có mã QR nào.")
+        if test_copy_warning:
+            _test_copy(pdf, test_copy_warning, pdf.h - 12)
         return bytes(pdf.output())
     pages = (len(stickers) + per_page - 1) // per_page
     for index, sticker in enumerate(stickers):
         slot = index % per_page
         if slot == 0:
+            if index and test_copy_warning:
+                _test_copy(pdf, test_copy_warning, pdf.h - 12)
             pdf.add_page()
             pdf.set_font("DejaVu", "B", 10)
             pdf.set_text_color(*DARK)
@@ -161,18 +210,27 @@ def sticker_sheet_pdf(*, title: str, stickers: Sequence[Sticker], columns: int =
         pdf.set_dash_pattern(dash=1.5, gap=1.5)
         pdf.rect(x, y, cell_w, cell_h)
         pdf.set_dash_pattern()
-        qr_size = min(cell_w, cell_h) - 26
+        qr_size = min(cell_w, cell_h) - 28
         pdf.image(qr_image(sticker.url, box_size=10), x=x + (cell_w - qr_size) / 2, y=y + 3,
                   w=qr_size, h=qr_size)
         inner = cell_w - 6
+        pdf.set_text_color(*DARK)
         pdf.set_xy(x + 3, y + qr_size + 4)
-        pdf.set_font("DejaVu", "B", 9.5)
-        pdf.multi_cell(inner, 4.4, sticker.label, align="C", max_line_height=4.4,
-                       new_x="LEFT", new_y="NEXT")
+        pdf.set_font("DejaVu", "B", 12)
+        pdf.cell(inner, 5.5, STICKER_CALL, align="C", new_x="LEFT", new_y="NEXT")
         pdf.set_font("DejaVu", "")
         _fit_font_size(pdf, sticker.url, inner, 8.5, 5)
         pdf.set_x(x + 3)
-        pdf.cell(inner, 4.4, sticker.url, align="C")
+        pdf.cell(inner, 4.4, sticker.url, align="C", new_x="LEFT", new_y="NEXT")
+        if sticker.place or sticker.code:
+            pdf.set_font("DejaVu", "", 6.5)
+            pdf.set_text_color(110, 110, 110)
+            pdf.set_x(x + 3)
+            tag = " · ".join(p for p in (sticker.place, f"Mã {sticker.code}" if sticker.code
+                                         else "") if p)
+            pdf.cell(inner, 3.5, tag[:80], align="C")
+    if test_copy_warning:
+        _test_copy(pdf, test_copy_warning, pdf.h - 12)
     return bytes(pdf.output())
 
 
