@@ -132,3 +132,49 @@ def assert_fits_the_phone(driver):
           .map(el => el.tagName + ': ' + el.textContent.trim().slice(0, 40));
     """)
     assert squeezed == [], squeezed
+
+
+SCREEN_HEIGHT = 740
+
+
+def phone_driver(javascript: bool = True, text_percent: int = 100):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                f"--user-data-dir={profile}", f"--window-size=360,{SCREEN_HEIGHT}"):
+        options.add_argument(arg)
+    prefs = {
+        # The phone's text size setting: 200 % makes the default 16 px font 32 px.
+        "webkit.webprefs.default_font_size": 16 * text_percent // 100,
+    }
+    if not javascript:
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    options.add_experimental_option("prefs", prefs)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_window_size(360, SCREEN_HEIGHT)
+    driver.implicitly_wait(2)
+    return driver, profile
+
+
+def tick(driver, position: int, shown: int = 0):
+    from selenium.webdriver.common.by import By
+
+    radio = driver.find_element(By.CSS_SELECTOR, f'input[name="q{position}"][value="{shown}"]')
+    label = radio.find_element(By.XPATH, "..")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", label)
+    label.click()
+
+
+def click_centred(driver, element_id: str):
+    """Scrolled to the middle first: at the top edge the sticky timer would take the tap."""
+    from selenium.webdriver.common.by import By
+
+    element = driver.find_element(By.ID, element_id)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()

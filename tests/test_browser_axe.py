@@ -22,10 +22,13 @@ from contest.models import Participant, Round
 from contest.public import identity
 from contest.services.results import publication
 from tests import factories
-from tests.conftest import IN_CI, make_test_config
+from tests.browser import click_centred as _click
+from tests.browser import phone_driver as _make_driver
+from tests.browser import require_browser as _require_browser
+from tests.browser import tick as _tick
+from tests.browser import wait as _wait
+from tests.helpers import IN_CI, make_test_config
 from tests.ranking_factories import add_attempt
-from tests.test_browser import _require_browser, _wait
-from tests.test_browser_round import _click, _make_driver, _tick
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

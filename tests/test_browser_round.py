@@ -22,14 +22,15 @@ from contest.models import Attempt, Participant
 from contest.public import identity
 from contest.services.taking.attempts import load_items
 from tests import factories
-from tests.browser import CHROMEDRIVER, CHROMIUM
+from tests.browser import SCREEN_HEIGHT
+from tests.browser import click_centred as _click
+from tests.browser import phone_driver as _make_driver
 from tests.browser import require_browser as _require_browser
+from tests.browser import tick as _tick
 from tests.browser import wait as _wait
 from tests.helpers import make_test_config
 
 pytestmark = pytest.mark.browser
-
-SCREEN_HEIGHT = 740
 
 
 @pytest.fixture(scope="module")
@@ -59,31 +60,6 @@ def server():
         with app.app_context():
             db.engine.dispose()
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _make_driver(javascript: bool = True, text_percent: int = 100):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                f"--user-data-dir={profile}", f"--window-size=360,{SCREEN_HEIGHT}"):
-        options.add_argument(arg)
-    prefs = {
-        # The phone's text size setting: 200 % makes the default 16 px font 32 px.
-        "webkit.webprefs.default_font_size": 16 * text_percent // 100,
-    }
-    if not javascript:
-        prefs["profile.managed_default_content_settings.javascript"] = 2
-    options.add_experimental_option("prefs", prefs)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_window_size(360, SCREEN_HEIGHT)
-    driver.implicitly_wait(2)
-    return driver, profile
 
 
 @pytest.fixture
@@ -129,24 +105,6 @@ def _attempt(server, url: str) -> Attempt:
         attempt.chosen = [i.chosen_option is not None for i in load_items(attempt)]
         db.session.expunge(attempt)
         return attempt
-
-
-def _tick(driver, position: int, shown: int = 0):
-    from selenium.webdriver.common.by import By
-
-    radio = driver.find_element(By.CSS_SELECTOR, f'input[name="q{position}"][value="{shown}"]')
-    label = radio.find_element(By.XPATH, "..")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", label)
-    label.click()
-
-
-def _click(driver, element_id: str):
-    """Scrolled to the middle first: at the top edge the sticky timer would take the tap."""
-    from selenium.webdriver.common.by import By
-
-    element = driver.find_element(By.ID, element_id)
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
 
 
 def _saved(driver):
