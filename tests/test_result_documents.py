@@ -50,7 +50,8 @@ def world(app):
 
 
 def _publish(client, world):
-    assert client.post(f"/admin/results/rounds/{world['round_id']}/publish").status_code == 302
+    assert client.post(f"/admin/results/rounds/{world['round_id']}/publish",
+                       data={"confirm": "yes"}).status_code == 302
 
 
 def _set_signers(client):
