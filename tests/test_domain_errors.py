@@ -6,6 +6,7 @@ import pytest
 
 from contest.helpers.tables import TableRefused
 from contest.services.activity_log.activities import ActivityInvalid, PermissionDenied
+from contest.services.bank.word_import import WordRefused
 from contest.services.contests.entry_points import EntryPointError
 from contest.services.errors import DomainError
 from contest.services.people.units import UnitError
@@ -14,11 +15,13 @@ from contest.services.results.duplicates import DecisionError
 from contest.services.results.publication import PublicationError
 from contest.services.results.ranking import RankingError
 from contest.services.taking import attempts
+from contest.services.taking.phone_holds import HoldError
 from contest.services.taking.registration import PhoneError, normalise_phone
 
 REFUSALS = [UserError, UnitError, EntryPointError, DecisionError, PublicationError,
             RankingError, TableRefused, attempts.AttemptError, attempts.BankTooSmall,
-            attempts.NotAllowed, attempts.InvalidAnswer, attempts.TooLate, PermissionDenied]
+            attempts.NotAllowed, attempts.InvalidAnswer, attempts.TooLate, PermissionDenied,
+            WordRefused, HoldError]
 
 
 @pytest.mark.parametrize("kind", REFUSALS, ids=lambda kind: kind.__name__)

@@ -49,6 +49,7 @@ from contest.services.bank.import_export import (
     _validate_row,
 )
 from contest.services.bank.questions import QuestionData, question_problems
+from contest.services.errors import DomainError
 
 #: A document unzipping past these is not a question bank (images included).
 MAX_DOCX_UNZIPPED_BYTES = 150 * 1024 * 1024
@@ -79,7 +80,7 @@ _DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.doc
 _DOCM_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
 
 
-class WordRefused(Exception):
+class WordRefused(DomainError):
     """The whole document cannot be read; the message says why and what to do."""
 
 

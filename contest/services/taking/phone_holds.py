@@ -24,6 +24,7 @@ from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.formatting import mask_phone
 from contest.models import IdentityTry, Participant, PhoneHold
+from contest.services.errors import DomainError
 
 #: Tries that did not resume a participant, per phone, before it is held.
 TRY_LIMIT = 5
@@ -37,7 +38,7 @@ HELD_MESSAGE = (
 )
 
 
-class HoldError(ValueError):
+class HoldError(DomainError):
     """A release refused, with a Vietnamese message."""
 
 
