@@ -69,14 +69,19 @@ def login():
         user = user_service.authenticate(username, form.password.data)
         if user is None:
             throttle.record_failure(username[:60])
+            user_service.record_sign_in(username, None, succeeded=False)
+            db.session.commit()
             form.password.errors.append("Tên đăng nhập hoặc mật khẩu không đúng.")
         elif not user.active:
+            user_service.record_sign_in(username, user, succeeded=False)
+            db.session.commit()
             form.username.errors.append(
                 "Tài khoản này đã bị khóa. Vui lòng liên hệ quản trị hệ thống."
             )
         else:
             login_user(user)
             user.last_login_at = now_utc()
+            user_service.record_sign_in(username, user, succeeded=True)
             db.session.commit()
             flash(f"Xin chào {user.full_name or user.username}.", "success")
             if user.must_change_password:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.helpers import audit
-from contest.helpers.text import clean, has_control_characters
+from contest.helpers.text import clean, has_control_characters, without_control_characters
 from contest.models import ROLES, Role, Unit, User
 from contest.models.user import MIN_PASSWORD_LENGTH, hash_password, password_matches
 from contest.services.errors import DomainError
@@ -203,6 +203,24 @@ def sign_out(user: User) -> None:
 def _dummy_hash() -> str:
     """A hash of nothing anyone knows, made the way real ones are (same cost)."""
     return hash_password(secrets.token_urlsafe(16))
+
+
+def record_sign_in(username: str, user: User | None, *, succeeded: bool) -> None:
+    """An audit entry for a sign-in, successful or not (never the password); caller commits.
+
+    A failed attempt records the name typed (cut short, control characters dropped), and
+    the account when one has that name, so an admin sees who is being tried.
+    """
+    typed = without_control_characters(username)[:60]
+    if succeeded and user is not None:
+        audit.record(user.id, "auth.login", object_type="user", object_id=user.id,
+                     summary=f"Đăng nhập: {user.username}")
+        return
+    reason = "tài khoản đã bị khóa" if user is not None and not user.active else (
+        "sai tên đăng nhập hoặc mật khẩu")
+    audit.record(None, "auth.login_failed", object_type="user",
+                 object_id=user.id if user is not None else "",
+                 summary=f"Đăng nhập không thành công với tên “{typed}” ({reason})")
 
 
 def authenticate(username: str, password: str) -> User | None:
