@@ -332,7 +332,9 @@ async def saturate(resident: Resident, base: str, stats: Stats, rng: random.Rand
 
 async def submit(resident: Resident, base: str, stats: Stats, rng: random.Random):
     s = resident.session
-    form = {"csrf_token": resident.csrf, "prediction": str(rng.randrange(500))}
+    # "confirm": round.js asks before an incomplete submit and says so.
+    form = {"csrf_token": resident.csrf, "prediction": str(rng.randrange(500)),
+            "confirm": "yes"}
     form.update({f"q{p}": str(c) for p, c in resident.acked.items()})
     response, _ = await timed(stats, "POST submit", lambda: s.post(
         f"{base}/a/{resident.attempt}/submit", data=form, allow_redirects=False), (302,))

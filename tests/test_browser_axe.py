@@ -178,6 +178,14 @@ def test_every_resident_page_passes_axe(server, driver, axe_source):
     _wait(driver, lambda d: d.find_elements(By.ID, "attempt-form"), "the round did not start")
     _tick(driver, 1)
     _check(driver, axe_source, "question page", found)
+    # "Vẫn nộp bài?" as the server asks it when JavaScript is off (no confirm field).
+    driver.execute_script("var f = document.getElementById('attempt-form');"
+                          "f.querySelector('input[name=confirm]').remove(); f.submit();")
+    _wait(driver, lambda d: d.find_elements(By.ID, "confirm-submit-button"),
+          "no confirmation page")
+    _check(driver, axe_source, "submit confirmation", found)
+    _click(driver, "continue-button")
+    _wait(driver, lambda d: d.find_elements(By.ID, "attempt-form"), "not back at the round")
     for position in range(2, 6):
         _tick(driver, position)
     _click(driver, "submit-button")

@@ -189,6 +189,36 @@ def test_submit_asks_first_when_questions_are_unanswered(server, make_driver):
     assert _attempt(server, url).chosen == [True, True, False, False, False]
 
 
+def test_without_javascript_nộp_bài_asks_on_a_page_and_keeps_the_answers(server, make_driver):
+    from selenium.webdriver.common.by import By
+
+    driver = make_driver(javascript=False)
+    url = _start_round(server, driver)
+    _tick(driver, 1, 2)
+    _tick(driver, 3, 1)
+    _click(driver, "submit-button")
+    _wait(driver, lambda d: "Vẫn nộp bài?" in d.page_source, "no confirmation page")
+    assert driver.find_element(By.TAG_NAME, "h1").text == \
+        "Bạn còn 3 câu chưa trả lời. Vẫn nộp bài?"
+    assert _attempt(server, url).chosen == [True, False, True, False, False]
+    for button_id in ("continue-button", "confirm-submit-button"):
+        assert driver.find_element(By.ID, button_id).size["height"] >= 48
+    # "Quay lại làm tiếp": the answers are still ticked; one more, then "Nộp bài" again.
+    _click(driver, "continue-button")
+    _wait(driver, lambda d: d.find_elements(By.ID, "attempt-form"), "not back at the round")
+    assert driver.find_element(By.CSS_SELECTOR, 'input[name="q1"][value="2"]').is_selected()
+    assert driver.find_element(By.CSS_SELECTOR, 'input[name="q3"][value="1"]').is_selected()
+    _tick(driver, 5, 0)
+    _click(driver, "submit-button")
+    _wait(driver, lambda d: "Bạn còn 2 câu chưa trả lời" in d.page_source,
+          "no confirmation page the second time")
+    _click(driver, "confirm-submit-button")
+    _wait(driver, lambda d: "/result" in d.current_url, "no result page")
+    attempt = _attempt(server, url)
+    assert attempt.status == "submitted"
+    assert attempt.chosen == [True, False, True, False, True]
+
+
 def test_a_complete_submit_does_not_ask(server, make_driver):
 
     driver = make_driver()

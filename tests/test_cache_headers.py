@@ -52,7 +52,7 @@ def test_the_residents_own_pages_and_the_published_results_are_no_store(
     slug, round_id, *_ = open_round_setup(app, slug="cuoc-thi-dang-mo")
     assert register(app, client, slug).status_code == 302
     attempt_id = start(client, slug, round_id)
-    assert client.post(f"/a/{attempt_id}/submit").status_code == 302
+    assert client.post(f"/a/{attempt_id}/submit", data={"confirm": "yes"}).status_code == 302
     urls = [
         f"/a/{attempt_id}", f"/a/{attempt_id}/result", f"/c/{slug}/me",
         f"/c/{world['slug']}/rounds/{world['round_id']}/results",

@@ -173,7 +173,7 @@ def test_the_personal_code_resumes_on_a_fresh_phone_and_is_shown_where_promised(
     assert code in slip and "/c/cchc/confirm" in slip and "Trần Văn Bình" in slip
     assert code in _text(client.get("/c/cchc/me"))
     attempt_path = _start(client, world)
-    client.post(attempt_path + "/submit", data={"prediction": "3"})
+    client.post(attempt_path + "/submit", data={"confirm": "yes", "prediction": "3"})
     assert code in _text(client.get(attempt_path + "/result"))
 
     fresh = app.test_client()

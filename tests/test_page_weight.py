@@ -55,7 +55,7 @@ def test_each_resident_page_weighs_under_60_kb(app, client, world):
     for page in ("/", "/c/cchc", "/c/cchc/register", "/c/cchc/share"):
         assert _weight(visitor, page) < LIMIT, page
     path = client.post(f"/c/cchc/rounds/{world['round_id']}/start").location
-    client.post(path + "/submit", data={"q1": "0", "q2": "1"})
+    client.post(path + "/submit", data={"confirm": "yes", "q1": "0", "q2": "1"})
     with app.app_context():
         round_ = db.session.get(Round, world["round_id"])
         round_.closes_at = factories.now() - timedelta(seconds=1)

@@ -244,7 +244,7 @@ def test_study_page_linked_after_registration_and_from_the_result(client, world)
     assert "Đăng ký thành công" in welcome and "mời bạn đọc" in welcome
     assert "/c/cchc/tai-lieu" in welcome
     started = client.post(f"/c/cchc/rounds/{world['round_id']}/start")
-    submitted = client.post(started.location + "/submit", data={})
+    submitted = client.post(started.location + "/submit", data={"confirm": "yes"})
     result = _text(client.get(submitted.location))
     assert "Kết quả lượt thi" in result and "/c/cchc/tai-lieu" in result
     assert "/c/cchc/on-tap" in result

@@ -227,7 +227,12 @@ def test_whole_round_without_javascript(client, world):
     form = {f"q{i.position}": str(i.option_order.index(i.version.correct_option))
             for i in items[:4]}
     form["prediction"] = "150"
-    response = client.post(path + "/submit", data=form)
+    # Without JavaScript nothing asked before the post: the server asks, answers kept.
+    asked = client.post(path + "/submit", data=form)
+    assert asked.status_code == 200
+    assert "Bạn còn 1 câu chưa trả lời. Vẫn nộp bài?" in _text(asked)
+    assert _attempt(path).status == "in_progress"
+    response = client.post(path + "/submit", data={"confirm": "yes"})
     assert response.status_code == 302 and response.location.endswith(path + "/result")
     page = _text(client.get(response.location))
     assert "4/5" in page and "Thời gian làm bài" in page and "150" in page
@@ -236,7 +241,8 @@ def test_whole_round_without_javascript(client, world):
     assert attempt.score == 4 and attempt.prediction == 150
     # The question page now leads to the result; a retried POST changes nothing.
     assert client.get(path).location.endswith("/result")
-    client.post(path + "/submit", data={f"q{i.position}": "0" for i in items})
+    client.post(path + "/submit", data={"confirm": "yes",
+                                        **{f"q{i.position}": "0" for i in items}})
     db.session.refresh(attempt)
     assert attempt.score == 4
 
@@ -244,7 +250,7 @@ def test_whole_round_without_javascript(client, world):
 def test_bad_prediction_keeps_the_ticked_answers(client, world):
     _register(client, world)
     path = _start(client, world)
-    response = client.post(path + "/submit", data={"q1": "2", "prediction": "-5"})
+    response = client.post(path + "/submit", data={"confirm": "yes", "q1": "2", "prediction": "-5"})
     assert response.status_code == 400
     page = _text(response)
     assert "số nguyên không âm" in page and 'value="-5"' in page
@@ -301,7 +307,8 @@ def test_late_submit_without_javascript_is_not_stored(app, client, world):
     attempt = _attempt(path)
     attempt.deadline = factories.now() - timedelta(minutes=5)
     db.session.commit()
-    response = client.post(path + "/submit", data={"q2": "1", "q3": "1", "prediction": "7"})
+    response = client.post(path + "/submit", data={"confirm": "yes", "q2": "1", "q3": "1",
+                                                     "prediction": "7"})
     assert response.status_code == 302
     db.session.expire_all()
     attempt = _attempt(path)
@@ -337,10 +344,10 @@ def test_my_attempts_shows_which_one_counts(client, app_ctx):
     _register(client, world)
     first = _start(client, world)
     items = svc.load_items(_attempt(first))
-    client.post(first + "/submit", data={"q1": str(items[0].option_order.index(
+    client.post(first + "/submit", data={"confirm": "yes", "q1": str(items[0].option_order.index(
         items[0].version.correct_option))})
     second = _start(client, world)
-    client.post(second + "/submit", data={})
+    client.post(second + "/submit", data={"confirm": "yes"})
     page = _text(client.get("/c/cchc/me"))
     assert "Lượt 1: 1/5" in page and "Lượt 2: 0/5" in page
     counted_line = next(line for line in page.splitlines() if "Được tính" in line)
@@ -400,7 +407,7 @@ def test_round_without_questions_gets_a_polite_page(client, app_ctx):
 def test_attempt_limit_gets_a_clear_page(client, world):
     _register(client, world)
     path = _start(client, world)
-    client.post(path + "/submit", data={})
+    client.post(path + "/submit", data={"confirm": "yes"})
     assert "hết số lượt" in _text(client.get("/c/cchc"))
     response = client.post(f"/c/cchc/rounds/{world['round_id']}/start")
     assert response.status_code == 409 and "hết 1 lượt" in _notice_of(response)
@@ -464,7 +471,8 @@ def test_no_correct_answer_reaches_the_browser_during_an_open_round(app, client,
         responses.append(client.post(path + "/answer", json={"position": item.position,
                                                              "choice": 1}))
     responses.append(client.post(path + "/answer", json={"prediction": 3}))
-    responses.append(client.post(path + "/submit", data={"q1": "0"}, follow_redirects=True))
+    responses.append(client.post(path + "/submit", data={"confirm": "yes", "q1": "0"},
+                                 follow_redirects=True))
     responses.append(client.get(path + "/result"))
     responses.append(client.get("/c/cchc/me"))
     responses.append(client.get("/c/cchc"))
@@ -492,7 +500,7 @@ def test_answers_appear_after_the_round_closes(client, app_ctx):
     world = {"round_id": round_.id, "unit_id": unit.id, "category_id": contest.categories[0].id}
     _register(client, world)
     path = _start(client, world)
-    client.post(path + "/submit", data={})
+    client.post(path + "/submit", data={"confirm": "yes"})
     round_.closes_at = factories.now() - timedelta(seconds=1)
     round_.opens_at = round_.closes_at - timedelta(days=1)
     db.session.commit()
@@ -504,7 +512,7 @@ def test_after_submit_reveal_shows_answers_at_once(client, app_ctx):
     world = _world(reveal_answers="after_submit")
     _register(client, world)
     path = _start(client, world)
-    client.post(path + "/submit", data={})
+    client.post(path + "/submit", data={"confirm": "yes"})
     assert "đáp án đúng" in _text(client.get(path + "/result"))
 
 
@@ -602,7 +610,7 @@ def test_the_resident_hot_paths_cost_a_bounded_few_statements(client, app_ctx):
         assert client.post(path + "/answer", json={"position": 3, "choice": 1}).status_code == 200
     with _Statements() as prediction:
         assert client.post(path + "/answer", json={"prediction": "12"}).status_code == 200
-    form = {f"q{p}": "0" for p in range(1, 21)}
+    form = {f"q{p}": "0" for p in range(1, 21)} | {"confirm": "yes"}
     with _Statements() as submit:
         assert client.post(path + "/submit", data=form).status_code == 302
     with _Statements() as result:
@@ -626,7 +634,7 @@ def test_a_disqualified_resident_is_told_and_offered_no_start_button(client, wor
     db.session.commit()
     _register(client, world)
     path = _start(client, world)
-    client.post(path + "/submit", data={})
+    client.post(path + "/submit", data={"confirm": "yes"})
     participant = db.session.scalar(sa.select(Participant))
     participant.disqualified_at = factories.now()
     participant.disqualified_reason = "Trùng CCCD"

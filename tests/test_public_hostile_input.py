@@ -70,7 +70,7 @@ def test_late_submit_of_an_attempt_already_timed_out_says_why(client, world):
     db.session.commit()
     # The sweep (or an organiser's ranking) grades it before the JS-off form arrives.
     assert svc.expire_overdue(factories.now()) == 1
-    response = client.post(path + "/submit", data={"q2": "1", "q3": "1"})
+    response = client.post(path + "/submit", data={"confirm": "yes", "q2": "1", "q3": "1"})
     assert response.status_code == 302 and response.location.endswith("/result")
     page = _text(client.get(response.location))
     assert "Bài gửi sau thời hạn" in page
@@ -84,8 +84,8 @@ def test_late_submit_of_an_attempt_already_timed_out_says_why(client, world):
 def test_a_resubmitted_form_in_time_still_says_it_was_submitted(client, world):
     _register(client, world)
     path = _start(client, world)
-    assert client.post(path + "/submit", data={"q1": "0"}).status_code == 302
-    response = client.post(path + "/submit", data={"q1": "1"})
+    assert client.post(path + "/submit", data={"confirm": "yes", "q1": "0"}).status_code == 302
+    response = client.post(path + "/submit", data={"confirm": "yes", "q1": "1"})
     page = _text(client.get(response.location))
     assert "đã được nộp trước đó" in page and "sau thời hạn" not in page
 

@@ -42,7 +42,7 @@ def _submit_two_right(app, client, world) -> str:
         items = svc.load_items(_attempt(path))
         right = {i.position: i.option_order.index(i.version.correct_option) for i in items}
     wrong = (right[2] + 1) % 3
-    client.post(path + "/submit", data={"q1": str(right[1]), "q2": str(wrong),
+    client.post(path + "/submit", data={"confirm": "yes", "q1": str(right[1]), "q2": str(wrong),
                                         "q3": str(right[3])})
     return path
 
@@ -87,7 +87,7 @@ def test_no_certificate_unless_enabled_submitted_and_ones_own(app, client, world
     response = client.get(path + "/certificate.pdf")
     assert response.status_code == 409 and "sau khi bạn nộp bài" in response.get_data(
         as_text=True)
-    client.post(path + "/submit", data={})
+    client.post(path + "/submit", data={"confirm": "yes"})
     assert app.test_client().get(path + "/certificate.pdf").status_code == 404  # a stranger
     with app.app_context():
         db.session.execute(sa.update(Contest).values(participation_certificates=False))

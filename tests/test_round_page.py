@@ -94,9 +94,80 @@ def test_save_button_keeps_answers_without_submitting(client, world):
     assert _read(client.application, path, "status") == "in_progress"
     assert _read(client.application, path, "prediction") == 42
     # A reload keeps them, and "Nộp bài" later grades them (blank answers keep the saved).
-    response = client.post(path + "/submit", data={"q2": "1"})
+    response = client.post(path + "/submit", data={"confirm": "yes", "q2": "1"})
     assert response.location.endswith(path + "/result")
     assert _chosen(client.application, path) == [True, True, True, False, False]
+
+
+def test_submit_without_javascript_asks_first_and_keeps_the_answers(client, world):
+    path = _start(client, world)
+    # "Nộp bài" pressed with JavaScript off: no "confirm" field comes with the form.
+    response = client.post(path + "/submit", data={"q1": "2", "q4": "0", "prediction": "7"})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    assert "Bạn còn 3 câu chưa trả lời. Vẫn nộp bài?" in page
+    assert f'href="{path}#cau-2">câu 2</a>' in page and f'href="{path}#cau-5">câu 5</a>' in page
+    # Nothing lost: what was just sent is saved, and the attempt is still open.
+    assert _read(client.application, path, "status") == "in_progress"
+    assert _chosen(client.application, path) == [True, False, False, True, False]
+    assert _read(client.application, path, "prediction") == 7
+    assert f'href="{path}">Quay lại làm tiếp</a>' in page
+    assert re.search(r'name="confirm" value="yes"', page) and ">Vẫn nộp bài</button>" in page
+    # "Quay lại làm tiếp": the question page with the answers ticked.
+    back = client.get(path).get_data(as_text=True)
+    assert re.search(r'name="q1" value="2" checked', back)
+    assert re.search(r'name="q4" value="0" checked', back)
+    # "Vẫn nộp bài": graded from the saved answers.
+    response = client.post(path + "/submit", data={"confirm": "yes"})
+    assert response.status_code == 302 and response.location.endswith(path + "/result")
+    assert _read(client.application, path, "status") == "submitted"
+    assert _chosen(client.application, path) == [True, False, False, True, False]
+    assert _read(client.application, path, "prediction") == 7
+
+
+def test_the_confirmation_page_submits_after_the_session_is_lost(app, client, world):
+    path = _start(client, world)
+    page = client.post(path + "/submit", data={"q1": "1"}).get_data(as_text=True)
+    token = re.search(r'name="attempt_token" value="([^"]+)"', page).group(1)
+    client.delete_cookie(app.config["SESSION_COOKIE_NAME"])
+    response = client.post(path + "/submit", data={"confirm": "yes", "attempt_token": token})
+    assert response.status_code == 302 and response.location.endswith(path + "/result")
+
+
+def test_a_complete_submit_without_javascript_does_not_ask(client, world):
+    path = _start(client, world)
+    # Answers saved earlier count with those sent: nothing is blank, so nothing to ask.
+    client.post(path + "/save", data={"q1": "0", "q2": "0", "q3": "0"})
+    response = client.post(path + "/submit", data={"q4": "1", "q5": "1"})
+    assert response.status_code == 302 and response.location.endswith(path + "/result")
+    assert _read(client.application, path, "status") == "submitted"
+    assert _chosen(client.application, path) == [True] * 5
+
+
+def test_a_submit_past_the_deadline_is_graded_without_asking(app, client, world):
+    path = _start(client, world)
+    client.post(path + "/save", data={"q1": "0"})
+    with app.app_context():
+        attempt = _attempt(path)
+        attempt.deadline = factories.now() - timedelta(minutes=5)
+        db.session.commit()
+    response = client.post(path + "/submit", data={"q2": "1"})
+    assert response.status_code == 302 and response.location.endswith(path + "/result")
+    assert _read(app, path, "status") == "submitted"
+    assert _read(app, path, "finished_by") == "timeout"
+    # Graded from what was saved in time; the late answer is not stored.
+    assert _chosen(app, path) == [True, False, False, False, False]
+
+
+def test_a_bad_prediction_in_an_unconfirmed_submit_keeps_the_ticks(client, world):
+    path = _start(client, world)
+    response = client.post(path + "/submit", data={"q1": "1", "prediction": "abc"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "số nguyên không âm" in page and re.search(r'name="q1" value="1" checked', page)
+    assert _chosen(client.application, path)[0] is True
+    assert _read(client.application, path, "status") == "in_progress"
 
 
 def test_save_with_a_bad_prediction_keeps_the_ticks_and_says_why(client, world):
@@ -131,7 +202,7 @@ def test_clock_gives_the_server_time_and_deadline(app, client, world):
     assert data["ok"] and data["submitted"] is False
     assert data["deadline_ms"] == int(_read(app, path, "deadline").timestamp() * 1000)
     assert abs(data["now_ms"] - factories.now().timestamp() * 1000) < 60_000
-    client.post(path + "/submit", data={})
+    client.post(path + "/submit", data={"confirm": "yes"})
     assert client.get(path + "/clock").get_json()["submitted"] is True
     stranger = app.test_client()
     assert stranger.get(path + "/clock").status_code == 404
@@ -175,7 +246,7 @@ class TestLostSession:
         assert saved.get_json()["ok"] is True
         # "Nộp bài" from the page still works: no 400 page.
         client.delete_cookie(app.config["SESSION_COOKIE_NAME"])
-        response = client.post(path + "/submit", data={
+        response = client.post(path + "/submit", data={"confirm": "yes",
             "csrf_token": csrf, "attempt_token": attempt_token, "q3": "1"})
         assert response.status_code == 302 and response.location.endswith(path + "/result")
         assert _chosen(app, path)[:4] == [True, True, True, False]
@@ -187,7 +258,8 @@ class TestLostSession:
                            headers={"X-Attempt-Token": attempt_token}).status_code == 400
         # A stranger holding the token but not the resident's cookie finds nothing.
         stranger = app.test_client()
-        response = stranger.post(path + "/submit", data={"attempt_token": attempt_token})
+        response = stranger.post(path + "/submit",
+                                 data={"confirm": "yes", "attempt_token": attempt_token})
         assert response.status_code == 404
         assert _read(app, path, "status") == "in_progress"
         forged = client.post(path + "/save", data={"attempt_token": "x" + attempt_token})

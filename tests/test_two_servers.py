@@ -182,6 +182,7 @@ def test_two_servers_behind_nginx_serve_one_contest(app, tmp_path):
         assert set(acked) == {1, 2, 3, 4}
         status, body, url = through_lb.request(
             f"/a/{attempt}/submit",
-            form={"csrf_token": token, **{f"q{p}": str(c) for p, c in acked.items()}})
+            form={"csrf_token": token, "confirm": "yes",
+                  **{f"q{p}": str(c) for p, c in acked.items()}})
         assert status == 200 and f"/a/{attempt}/result" in url, (status, url, body[:300])
         assert _stored(app, attempt) == acked

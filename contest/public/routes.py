@@ -599,22 +599,50 @@ def submit(public_id: str):
     now = _now()
     answers = _answers_from_form(attempt)
     prediction_raw = request.form.get("prediction", "")
-    try:
-        outcome = attempt_service.submit(attempt, answers, prediction_raw, now, _grace())
-    except attempt_service.InvalidAnswer as error:
-        # Keep the answers ticked; ask only for the prediction to be fixed.
-        db.session.rollback()
+    if request.form.get("confirm") != "yes" and attempt_service.in_time(attempt, now, _grace()):
+        # Without JavaScript nothing asked before this post: save what was sent, then ask
+        # if questions are left unanswered. (round.js asks itself and sends "confirm".)
         try:
-            attempt_service.save_answers(attempt, answers, now, _grace())
+            unanswered = attempt_service.save_before_submit(attempt, answers, prediction_raw,
+                                                            now, _grace())
+        except attempt_service.InvalidAnswer as error:
+            return _refuse_prediction(attempt, answers, error, prediction_raw, now)
         except attempt_service.AttemptError:
-            db.session.rollback()
-        return _render_attempt(attempt, prediction_error=error.message,
-                               prediction_value=prediction_raw, status=400)
+            db.session.rollback()  # too late or submitted elsewhere: the submit below says
+        else:
+            if unanswered:
+                return _ask_before_submit(attempt, unanswered)
+    try:
+        outcome = attempt_service.submit(attempt, answers if _sent_answers() else {},
+                                         prediction_raw, now, _grace())
+    except attempt_service.InvalidAnswer as error:
+        return _refuse_prediction(attempt, answers, error, prediction_raw, now)
     if outcome.late:
         flash(LATE_SUBMIT_MESSAGE, "warning")
     elif outcome.graded_now:
         flash("Đã nộp bài. Cảm ơn bạn đã tham gia!", "success")
     return redirect(url_for("public.result", public_id=public_id))
+
+
+def _refuse_prediction(attempt: Attempt, answers, error, prediction_raw: str, now):
+    """Keep the answers ticked; ask only for the prediction to be fixed."""
+    db.session.rollback()
+    try:
+        attempt_service.save_answers(attempt, answers, now, _grace())
+    except attempt_service.AttemptError:
+        db.session.rollback()
+    return _render_attempt(attempt, prediction_error=error.message,
+                           prediction_value=prediction_raw, status=400)
+
+
+def _ask_before_submit(attempt: Attempt, unanswered: list[int]):
+    """"Bạn còn N câu chưa trả lời. Vẫn nộp bài?" as a page (the answers are saved)."""
+    response = make_response(render_template(
+        "public/submit_confirm.html", attempt=attempt, round=attempt.round,
+        contest=attempt.round.contest, unanswered=unanswered,
+        attempt_token=identity.attempt_token(attempt.public_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/a/<public_id>/result")

@@ -615,6 +615,32 @@ def save_form(attempt: Attempt, answers: Mapping[int, int | None], prediction, n
     return changed
 
 
+def in_time(attempt: Attempt, now: datetime, grace_seconds: int | None = None) -> bool:
+    """Whether answers sent now still count (the deadline plus the grace period)."""
+    return now <= attempt.deadline + _grace(grace_seconds)
+
+
+def unanswered_positions(attempt_id: int) -> list[int]:
+    """The positions of the questions with no saved answer, in order."""
+    return list(db.session.scalars(
+        sa.select(AttemptItem.position)
+        .where(AttemptItem.attempt_id == attempt_id, AttemptItem.chosen_option.is_(None))
+        .order_by(AttemptItem.position)))
+
+
+def save_before_submit(attempt: Attempt, answers: Mapping[int, int | None], prediction,
+                       now: datetime, grace_seconds: int | None = None) -> list[int]:
+    """"Nộp bài" without a confirmation: keep what was sent, then say what is unanswered.
+
+    The form is saved as "Lưu bài" saves it (InvalidAnswer for a bad prediction,
+    nothing written; AttemptError when it is too late or already submitted), so
+    going back from the question "Vẫn nộp bài?" loses nothing. Returns the
+    positions still unanswered: empty means the submit may go on without asking.
+    """
+    save_form(attempt, answers, prediction, now, grace_seconds)
+    return unanswered_positions(attempt.id)
+
+
 def parse_prediction(raw) -> int | None:
     """A whole number ≥ 0 (spaces and thousands dots tolerated); None when blank."""
     if raw is None or isinstance(raw, bool):
@@ -691,12 +717,11 @@ def submit(attempt: Attempt, answers: Mapping[int, int | None] | None, predictio
     grading every item and one setting the attempt's totals — whatever the number of
     questions. The returned attempt is expired and reads its totals on first access.
     """
-    grace = _grace(grace_seconds)
-    in_time = now <= attempt.deadline + grace
+    on_time = in_time(attempt, now, grace_seconds)
     parsed_prediction = None
-    if in_time and prediction not in (None, ""):
+    if on_time and prediction not in (None, ""):
         parsed_prediction = parse_prediction(prediction)  # bad input refused before any write
-    if in_time:
+    if on_time:
         submitted_at, finished_by = min(now, attempt.deadline), FinishedBy.RESIDENT
     else:
         submitted_at, finished_by = attempt.deadline, FinishedBy.TIMEOUT
@@ -719,7 +744,7 @@ def submit(attempt: Attempt, answers: Mapping[int, int | None] | None, predictio
         return SubmitOutcome(attempt=attempt, graded_now=False)
 
     late = False
-    if in_time:
+    if on_time:
         _store_form_answers(attempt.id, answers or {}, now)
     else:
         late = bool(answers) or prediction not in (None, "")

@@ -269,6 +269,14 @@
     flush();
   }
 
+  // This page asks before an incomplete submit (the submit handler): the server, which
+  // asks when no "confirm" comes with "Nộp bài" (JavaScript off), need not ask again.
+  var confirmField = document.createElement("input");
+  confirmField.type = "hidden";
+  confirmField.name = "confirm";
+  confirmField.value = "yes";
+  form.appendChild(confirmField);
+
   if (bar) { bar.hidden = false; }
   var note = document.getElementById("save-note");
   if (note) {
