@@ -165,6 +165,25 @@ def test_countdown_is_true_after_going_back(server, make_driver):
           "the countdown kept the old clock after Back")
 
 
+def test_countdown_resyncs_with_the_server_when_the_tab_is_shown_again(server, make_driver):
+    from selenium.webdriver.common.by import By
+
+    driver = make_driver()
+    _start_round(server, driver)
+    countdown = driver.find_element(By.ID, "countdown")
+    _wait(driver, lambda d: countdown.text.startswith("Còn 14 phút"), "no countdown")
+    # While the tab was in the background the phone's clock jumped 5 minutes ahead
+    # (a sleeping phone, a clock set by hand): the countdown believes it.
+    driver.execute_script("var real = Date.now.bind(Date);"
+                          "Date.now = function () { return real() + 5 * 60 * 1000; };")
+    _wait(driver, lambda d: countdown.text.startswith("Còn 9 phút"),
+          "the faked clock skew did not reach the countdown")
+    # The tab is shown again: the page asks the server for its time and is right again.
+    driver.execute_script("document.dispatchEvent(new Event('visibilitychange'))")
+    _wait(driver, lambda d: countdown.text.startswith("Còn 14 phút"),
+          "the countdown kept the skewed clock after the tab was shown again")
+
+
 def test_submit_asks_first_when_questions_are_unanswered(server, make_driver):
     from selenium.webdriver.common.by import By
 
