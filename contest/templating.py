@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from contest.helpers import timeutil
 from contest.helpers.formatting import format_number, format_phone, mask_citizen_id, mask_phone
+from contest.services.practice import study
 
 # Raw HTML is off: organisers' rules text can never inject markup or script.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -18,10 +19,29 @@ def render_markdown(text: str | None) -> Markup:
     return Markup(_markdown.render(text or ""))  # noqa: S704 - html disabled above
 
 
+def render_rules(text: str | None) -> Markup:
+    """The rules (thể lệ) as typed or pasted from Word: lines, headings and lists kept.
+
+    Rules written when the field took Markdown still render as Markdown. Every piece of
+    text is escaped: nothing an organiser types becomes markup.
+    """
+    if study.looks_like_markdown(text):
+        return render_markdown(text)
+    html = []
+    for block in study.parse(text or "", keep_lines=True):
+        if block.kind == "ul":
+            items = "".join(f"<li>{escape(item)}</li>" for item in block.items)
+            html.append(f"<ul>{items}</ul>")
+        else:
+            html.append(f"<{block.kind}>{escape(block.text)}</{block.kind}>")
+    return Markup("\n".join(html))  # noqa: S704 - every text escaped above
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = timeutil.format_local
     app.jinja_env.filters["localtime_end"] = timeutil.format_local_end
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["rules"] = render_rules
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.filters["mask_citizen_id"] = mask_citizen_id

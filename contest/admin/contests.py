@@ -26,6 +26,7 @@ from contest.helpers.timeutil import LOCAL_TZ, local_to_utc, now_utc
 from contest.models import Attempt, AttemptStatus, ContentArea, Contest, ParticipantCategory, Round
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS, REVEAL_POLICIES
 from contest.services.contests import rounds as rounds_service
+from contest.services.contests import rules_template
 from contest.services.practice import pool as practice_pool
 from contest.services.practice import study as study_service
 
@@ -138,13 +139,43 @@ def _contest_values(form: ContestForm) -> rounds_service.ContestValues:
     )
 
 
+def _rules_from_settings(contest: Contest | None, form: ContestForm) -> str:
+    """The rules template filled from the form as it stands and the contest's rounds."""
+    values = _contest_values(form)
+    names = {choice.value: choice.label for choice in form.category_ids.choices or []}
+    rounds = [
+        rules_template.RoundFacts(
+            r.name, r.opens_at, r.closes_at, r.question_count, r.time_limit_minutes,
+            r.attempts_allowed, r.counted_attempt, r.has_prediction, r.prediction_target)
+        for r in (contest.rounds if contest is not None else [])
+    ]
+    tiers = values.prize_tiers or next(
+        (r.prize_tiers for r in (contest.rounds if contest else []) if r.prize_tiers), [])
+    slug = values.slug if rounds_service.SLUG_RE.match(values.slug or "") else ""
+    address = (current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+               + url_for("public.contest", slug=slug)) if slug else ""
+    return rules_template.rules_text(
+        title=values.title or "Cuộc thi", organiser=values.organiser, purpose=values.purpose,
+        categories=[names.get(i, "") for i in values.category_ids if i in names],
+        min_age=values.min_age, max_age=values.max_age, rounds=rounds, prize_tiers=tiers,
+        one_prize_per_contest=values.one_prize_per_contest,
+        rank_by_category_group=values.rank_by_category_group,
+        contact_phone=values.contact_phone, contact_address=values.contact_address,
+        address=address)
+
+
 def _edit_contest(contest: Contest | None):
     form = _contest_form(contest)
     preview = None
     study_preview = None
     general: list[str] = []
     action = request.form.get("action")
-    if request.method == "POST" and action == "preview_study":
+    if request.method == "POST" and action == "rules_template":
+        form.rules.data = _rules_from_settings(contest, form)
+        preview = form.rules.data
+        flash("Đã điền mẫu thể lệ từ các thiết lập của cuộc thi. Hãy đọc lại, sửa cho phù hợp "
+              "rồi bấm “Lưu cuộc thi”.", "info")
+    elif request.method == "POST" and action == "preview_study":
         study_preview = study_service.parse(form.study_material.data or "")
     elif form.validate_on_submit():
         if action == "preview":

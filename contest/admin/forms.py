@@ -190,7 +190,7 @@ class ContestForm(BackOfficeForm):
         max_length(80, "Đường dẫn rút gọn")])
     organiser = StringField("Đơn vị tổ chức", validators=[max_length(200)],
                             default="UBND phường Phù Vân")
-    rules = TextAreaField("Thể lệ (Markdown)", validators=[
+    rules = TextAreaField("Thể lệ", validators=[
         max_length(50000, "Thể lệ")])
     status = VnSelectField("Trạng thái", choices=choices(STATUS_LABELS),
                            default=ContestStatus.DRAFT)

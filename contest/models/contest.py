@@ -60,7 +60,8 @@ class Contest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(300))
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    #: Thể lệ, as Markdown; rendered with raw HTML disabled.
+    #: Thể lệ as typed or pasted from Word (lines, "I."/"1." headings, "-" lists kept; see the
+    #: ``rules`` filter); rules saved as Markdown still render as Markdown, raw HTML disabled.
     rules: Mapped[str] = mapped_column(sa.Text, default="")
     #: One of :class:`ContestStatus`.
     status: Mapped[str] = mapped_column(sa.String(20), default=ContestStatus.DRAFT)

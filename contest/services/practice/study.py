@@ -26,7 +26,10 @@ HEADING_MAX_LENGTH = 150
 
 _ROMAN = re.compile(r"^[IVXLC]+\.\s+\S")
 _NUMBERED = re.compile(r"^\d{1,2}\.\s+\S")
-_BULLET = re.compile(r"^[-•+*]\s+")
+_BULLET = re.compile(r"^[-–•+*]\s+")
+#: What only Markdown writes: "## Tiêu đề", "**đậm**", "[chữ](địa chỉ)", a table row.
+_MARKDOWN = re.compile(r"^#{1,6}\s|\*\*\S[^*\n]*\*\*|\[[^\]\n]+\]\([^)\n]+\)|^\|.*\|\s*$",
+                       re.MULTILINE)
 
 
 @dataclass
@@ -48,8 +51,17 @@ def _heading_kind(line: str) -> str | None:
     return None
 
 
-def parse(text: str) -> list[Block]:
-    """The study text as headings, paragraphs and lists, in order."""
+def looks_like_markdown(text: str | None) -> bool:
+    """Rules saved when the field took Markdown keep rendering as Markdown."""
+    return bool(_MARKDOWN.search(text or ""))
+
+
+def parse(text: str, *, keep_lines: bool = False) -> list[Block]:
+    """The text as headings, paragraphs and lists, in order.
+
+    ``keep_lines`` (the rules, often pasted from Word, one paragraph a line): every line
+    is its own paragraph instead of running into the next one.
+    """
     blocks: list[Block] = []
     paragraph: list[str] = []
 
@@ -77,6 +89,8 @@ def parse(text: str) -> list[Block]:
             blocks.append(Block(kind, line))
             continue
         paragraph.append(line)
+        if keep_lines:
+            end_paragraph()
     end_paragraph()
     return blocks
 
