@@ -79,8 +79,10 @@ def server(axe_source):
         publication.publish_round(db.session.get(Round, closed.id), actor_id=None,
                                   now=factories.now())
         db.session.commit()
+        # The answer key right after submitting, so the result page shows it.
         open_round = factories.make_round(contest, name="Đợt 2", quota={"a": 3, "b": 2},
-                                          time_limit_minutes=15, attempts_allowed=3)
+                                          time_limit_minutes=15, attempts_allowed=3,
+                                          reveal_answers="after_submit")
         ids = {"contest_id": contest.id, "closed_id": closed.id, "open_id": open_round.id}
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
@@ -166,6 +168,18 @@ def test_every_resident_page_passes_axe(server, driver, axe_source):
     driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
     _wait(driver, lambda d: "/on-tap/" in d.current_url, "practice did not start")
     _check(driver, axe_source, "practice question", found)
+    for number in range(1, 11):
+        driver.find_element(By.CSS_SELECTOR, "label.option").click()
+        driver.find_element(By.XPATH, "//button[contains(., 'Trả lời')]").click()
+        _wait(driver, lambda d: "Đúng." in d.page_source or "Sai." in d.page_source,
+              "no verdict in practice")
+        if number == 1:
+            _check(driver, axe_source, "practice verdict", found)
+        driver.find_element(By.CSS_SELECTOR, "a.button.primary.big").click()
+        if "Kết quả ôn tập" in driver.page_source:
+            break
+    assert "Kết quả ôn tập" in driver.page_source
+    _check(driver, axe_source, "practice summary", found)
     driver.get(url + f"/c/{SLUG}/results")
     _check(driver, axe_source, "public results", found)
     driver.get(url + f"/c/{SLUG}/rounds/{server['closed_id']}/results")
@@ -190,7 +204,8 @@ def test_every_resident_page_passes_axe(server, driver, axe_source):
         _tick(driver, position)
     _click(driver, "submit-button")
     _wait(driver, lambda d: "/result" in d.current_url, "no result page")
-    _check(driver, axe_source, "result page", found)
+    assert "Đúng" in driver.page_source  # the answer key, marked in words
+    _check(driver, axe_source, "result page with the answer key", found)
     driver.get(url + f"/c/{SLUG}/me")
     _check(driver, axe_source, "Bài thi của tôi", found)
     driver.get(url + f"/c/{SLUG}/me/code")
