@@ -30,6 +30,7 @@ from contest.models import (
     ActivityAttachment,
     ActivityForm,
     Attempt,
+    PhoneHold,
     ResultPublication,
 )
 from contest.services.results import prizes
@@ -88,7 +89,7 @@ PARAM_VALUES = {
     "unit_id": "unit_id", "entry_point_id": "entry_point_id", "user_id": "target_user_id",
     "participant_id": "participant_id", "activity_id": "activity_id",
     "attempt_id": "attempt_id", "publication_id": "publication_id",
-    "code": "entry_code", "public_id": "participant_public_id",
+    "code": "entry_code", "public_id": "participant_public_id", "hold_id": "hold_id",
 }
 ENDPOINT_PARAM_VALUES = {
     "reports.export_csv": {"slug": "tong-hop"},
@@ -171,6 +172,8 @@ def world(app, tmp_path) -> dict:
         pdf = b"%PDF-1.4\n%%EOF\n"
         activity.attachment_file = ActivityAttachment(data=pdf, size=len(pdf))
         db.session.add(activity)
+        hold = PhoneHold(contest_id=contest.id, phone="+84912000111", held_at=factories.now())
+        db.session.add(hold)
         db.session.commit()
         target = factories.make_user("viewer", username="nguoi-duoc-sua")
         return {
@@ -179,6 +182,7 @@ def world(app, tmp_path) -> dict:
             "target_user_id": target.id, "participant_id": participant.id,
             "participant_public_id": participant.public_id, "activity_id": activity.id,
             "attempt_id": attempt.id, "publication_id": publication.id,
+            "hold_id": hold.id,
         }
 
 
