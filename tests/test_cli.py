@@ -9,7 +9,16 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from contest.extensions import db
-from contest.models import ContentArea, Contest, EntryPoint, Question, Round, User
+from contest.models import (
+    Activity,
+    ContentArea,
+    Contest,
+    EntryPoint,
+    Question,
+    ResultPublication,
+    Round,
+    User,
+)
 from tests import factories
 
 QUESTIONS_DIR = Path(__file__).resolve().parent.parent / "questions"
@@ -37,12 +46,28 @@ def test_demo_creates_an_open_round_and_a_qr_once(app, runner):
     assert "https://thi.phuvan.example/q/" in first.output
     with app.app_context():
         code = db.session.scalar(sa.select(EntryPoint.code))
-        round_ = db.session.scalar(sa.select(Round))
-        assert round_.is_open(factories.now())
+        rounds = db.session.scalars(sa.select(Round).order_by(Round.opens_at)).all()
+        assert [r.state(factories.now()) for r in rounds] == ["closed", "open", "upcoming"]
         assert f"https://thi.phuvan.example/q/{code}" in first.output
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "đã có, giữ nguyên" in second.output
     assert count(app, Contest) == 1 and count(app, EntryPoint) == 1
+
+
+def test_demo_has_a_closed_round_with_published_results_and_activities(app, runner, client,
+                                                                        login_as):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        closed = db.session.scalars(sa.select(Round).order_by(Round.opens_at)).first()
+        pub = db.session.scalar(sa.select(ResultPublication))
+        assert pub.round_id == closed.id and len(pub.snapshot["ranking"]) == 12
+        assert pub.snapshot["winners"] and closed.prediction_actual == 3
+        assert count(app, Activity) == 3
+        slug = closed.contest.slug
+    page = client.get(f"/c/{slug}/rounds/{closed.id}/results").get_data(as_text=True)
+    assert "Nguyễn Thị Hoa" in page and "Giải Nhất" in page
+    login_as("viewer")
+    assert "Tuyên truyền về cuộc thi" in client.get("/activities/").get_data(as_text=True)
 
 
 def test_users_create_with_password_option(app, runner):

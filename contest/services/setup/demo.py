@@ -1,4 +1,9 @@
-"""A demo contest with one round open now, so a fresh install can be tried at once."""
+"""A demo contest with one round open now, so a fresh install can be tried at once.
+
+It also holds last week's round, closed, taken by a dozen residents and with its results
+published, and a few recorded outreach activities: a new organiser sees every page, list
+and document filled the first time they open the back office.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,21 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.helpers.timeutil import LOCAL_TZ
-from contest.models import Contest, ContestStatus, EntryPoint, ParticipantCategory, Round, Unit
+from contest.models import (
+    Activity,
+    ActivityForm,
+    Attempt,
+    AttemptStatus,
+    Contest,
+    ContestStatus,
+    EntryPoint,
+    FinishedBy,
+    Participant,
+    ParticipantCategory,
+    Round,
+    Unit,
+)
+from contest.models.people import identity_key
 from contest.services.setup.study_material import STARTER_STUDY_MATERIAL
 
 DEMO_SLUG = "cchc-2026"
@@ -63,6 +82,24 @@ cơ quan, đơn vị có số lượng người tham gia đông nhất.
 
 DEMO_UNITS = [f"Tổ dân phố số {n}" for n in range(1, 13)]
 
+#: Residents who took last week's round: name, birth year, score out of 20, minutes taken,
+#: prediction of how many answered everything.
+DEMO_RESIDENTS = [
+    ("Nguyễn Thị Hoa", 1978, 20, 6.5, 3), ("Trần Văn Minh", 1990, 20, 8.1, 2),
+    ("Lê Thị Thu Trang", 2001, 20, 7.2, 5), ("Phạm Văn Đức", 1965, 19, 9.4, 3),
+    ("Hoàng Thị Lan", 1983, 18, 10.2, 4), ("Đỗ Văn Hùng", 1972, 18, 7.7, 1),
+    ("Vũ Thị Mai", 1995, 17, 12.0, 3), ("Bùi Văn Nam", 2006, 16, 11.3, 6),
+    ("Đặng Thị Hương", 1988, 15, 9.9, 2), ("Ngô Văn Tuấn", 1959, 13, 14.1, 8),
+    ("Dương Thị Ngọc", 2003, 11, 13.6, 3), ("Lý Văn Sơn", 1980, 8, 14.8, 10),
+]
+
+#: Outreach the demo units recorded: title, people reached, how many days ago.
+DEMO_ACTIVITIES = [
+    ("Tuyên truyền về cuộc thi tại họp tổ dân phố", 60, 3),
+    ("Phát tờ rơi hướng dẫn dự thi bằng mã QR", 120, 5),
+    ("Đăng tin cuộc thi lên nhóm Zalo của tổ dân phố", 250, 8),
+]
+
 
 @dataclass
 class DemoResult:
@@ -112,8 +149,9 @@ def create_demo(now: datetime) -> DemoResult:
     )
     db.session.add(contest)
     week = _week_start(now)
-    for index in range(2):
-        opens = week + timedelta(weeks=index)
+    # Last week's round (closed, results published below), this week's and next week's.
+    for index in range(3):
+        opens = week + timedelta(weeks=index - 1)
         contest.rounds.append(
             Round(
                 name=f"Đợt {index + 1}",
@@ -136,5 +174,56 @@ def create_demo(now: datetime) -> DemoResult:
             place="Bảng tin trụ sở UBND phường Phù Vân", kind="ap_phich",
         )
     )
+    db.session.flush()
+    _closed_round_with_results(contest, contest.rounds[0], now)
+    _activities(now)
     db.session.commit()
     return DemoResult(True, DEMO_SLUG, DEMO_ENTRY_CODE)
+
+
+def _closed_round_with_results(contest: Contest, round_: Round, now: datetime) -> None:
+    """Residents who took the closed round, its actual figure fixed and its results published."""
+    from contest.services.results import publication, ranking
+
+    units = list(db.session.scalars(sa.select(Unit).where(Unit.name.in_(DEMO_UNITS))))
+    category = contest.categories[0] if contest.categories else None
+    questions = sum(round_.question_quota.values())
+    for index, (name, year, score, minutes, guess) in enumerate(DEMO_RESIDENTS):
+        person = Participant(
+            contest_id=contest.id, full_name=name, birth_year=year,
+            identity_key=identity_key(name, year), phone=f"+84912{index:06d}",
+            unit_id=units[index % len(units)].id if units else None,
+            category_id=category.id if category else None,
+            consented_at=round_.opens_at + timedelta(hours=8 + index),
+        )
+        db.session.add(person)
+        db.session.flush()
+        started = round_.opens_at + timedelta(days=index % 6, hours=8 + index)
+        duration = timedelta(minutes=minutes)
+        db.session.add(Attempt(
+            participant_id=person.id, round_id=round_.id, number=1, started_at=started,
+            deadline=started + timedelta(minutes=round_.time_limit_minutes),
+            submitted_at=started + duration, status=AttemptStatus.SUBMITTED,
+            finished_by=FinishedBy.RESIDENT, question_count=questions, score=score,
+            correct_count=score, duration_ms=int(duration.total_seconds() * 1000),
+            prediction=guess,
+        ))
+    db.session.flush()
+    ranking.fix_prediction_actual(round_, now)
+    publication.publish_round(round_, actor_id=None, now=now)
+
+
+def _activities(now: datetime) -> None:
+    """A few outreach activities recorded by the demo units."""
+    forms = list(db.session.scalars(sa.select(ActivityForm).order_by(ActivityForm.position)))
+    units = list(db.session.scalars(
+        sa.select(Unit).where(Unit.name.in_(DEMO_UNITS)).order_by(Unit.position)))
+    if not forms or not units:
+        return
+    today = now.astimezone(LOCAL_TZ).date()
+    for index, (title, people, days_ago) in enumerate(DEMO_ACTIVITIES):
+        db.session.add(Activity(
+            unit_id=units[index % len(units)].id, form_id=forms[index % len(forms)].id,
+            date_start=today - timedelta(days=days_ago), title=title, people_reached=people,
+            place=units[index % len(units)].name,
+        ))
