@@ -22,9 +22,9 @@ from contest.services.errors import DomainError
 
 #: Columns read from a sheet: far more than any import template has (the bank's has 13).
 DEFAULT_MAX_COLUMNS = 60
-#: Cells a workbook's sheets may declare in all: 5,000 questions of 14 columns are 70,000;
-#: a row of millions of styled empty cells is refused before openpyxl walks it.
-MAX_CELLS = 1_000_000
+#: Cells one sheet may declare: 5,000 questions of 14 columns are 70,000; a row of
+#: millions of styled empty cells is refused before openpyxl walks it.
+MAX_CELLS = 400_000
 
 _KINDS_ACCEPTED = (
     "chỉ nhận tệp .xlsx, .xls hoặc .csv (UTF-8). Hãy lưu lại đúng một trong các dạng này."
