@@ -27,7 +27,8 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTIONS = 5000
+#: BENCH_QUESTIONS=500 for a quick run.
+QUESTIONS = int(os.environ.get("BENCH_QUESTIONS", "5000"))
 
 
 def build_xlsx(path: Path) -> None:
