@@ -359,3 +359,22 @@ def test_question_form_warns_after_saving_and_when_editing(app, client, login_as
     page = client.post("/admin/questions/new", data=clean,
                        follow_redirects=True).get_data(as_text=True)
     assert "Đã lưu câu hỏi số" in page and "Lưu ý về chất lượng" not in page
+
+
+def test_a_file_built_from_one_template_is_checked_within_bounds():
+    """5,000 questions that differ by a number are all near-duplicates of each other:
+    the check compares a bounded number of pairs instead of all 12 million."""
+    items = [quality.BankItem(f"Dòng {n}", f"Câu hỏi số {n} về cải cách hành chính của "
+                              "phường Phù Vân theo Kế hoạch năm 2026?",
+                              [f"Phương án {letter} {n}" for letter in "ABCD"], n % 4)
+             for n in range(5000)]
+    pairs = quality.near_duplicates(items)
+    assert 0 < len(pairs) <= quality.MAX_COMPARED_PAIRS
+
+
+def test_the_report_lists_the_first_warnings_and_counts_the_rest():
+    report = bank_io.ImportReport()
+    report.warnings = [f"Dòng {n}: gần trùng" for n in range(bank_io.MAX_SHOWN_WARNINGS + 7)]
+    lines = report.lines()
+    assert sum(line.startswith("Cảnh báo") for line in lines) == bank_io.MAX_SHOWN_WARNINGS + 1
+    assert "… và 7 cảnh báo khác cùng loại." in lines[bank_io.MAX_SHOWN_WARNINGS]

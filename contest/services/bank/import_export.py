@@ -63,6 +63,9 @@ HEADER_SEARCH_ROWS = 10
 #: Leading characters that make Excel/LibreOffice run a cell as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
+#: How many quality warnings a preview or the command line lists.
+MAX_SHOWN_WARNINGS = 100
+
 
 @dataclass(frozen=True)
 class Column:
@@ -229,11 +232,22 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def shown_warnings(self) -> list:
+        """The first warnings: a file built from one template can raise thousands."""
+        return list(self.warnings[:MAX_SHOWN_WARNINGS])
+
+    @property
+    def more_warnings(self) -> int:
+        return max(0, len(self.warnings) - MAX_SHOWN_WARNINGS)
+
     def lines(self) -> list[str]:
         """The report as Vietnamese lines: every error, notes, then a summary."""
         out = [f"Lỗi – {issue}" for issue in self.errors]
         out += [f"Lưu ý – {note}" for note in self.notes]
-        out += [f"Cảnh báo – {warning}" for warning in self.warnings]
+        out += [f"Cảnh báo – {warning}" for warning in self.shown_warnings]
+        if self.more_warnings:
+            out.append(f"Cảnh báo – … và {self.more_warnings} cảnh báo khác cùng loại.")
         out += [
             f"Lưu ý – {s.file}, {s.where}: câu hỏi đã có trong ngân hàng "
             f"(mã {s.existing_id}) nhưng nội dung khác; bản trong ngân hàng được giữ nguyên, "

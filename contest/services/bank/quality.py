@@ -166,6 +166,10 @@ def _words(text: str) -> list[str]:
     return _WORDS.findall(search_key(text))
 
 
+#: The most pairs of texts one check compares (each a word-level diff, tens of µs).
+MAX_COMPARED_PAIRS = 20_000
+
+
 def near_duplicates(
     items: Sequence[BankItem], others: Sequence[BankItem] = ()
 ) -> list[tuple[BankItem, BankItem, float]]:
@@ -196,8 +200,15 @@ def near_duplicates(
             if first >= new:
                 break  # postings are in pool order: only "others" from here on
             candidates.update((first, second) for second in indexes[position + 1:])
+            if len(candidates) >= MAX_COMPARED_PAIRS:
+                break
+        if len(candidates) >= MAX_COMPARED_PAIRS:
+            # A file of thousands of questions written from one template would otherwise
+            # compare every pair (minutes of CPU in one request); the check only warns, so
+            # it looks at a bounded number of pairs and the first duplicates speak for all.
+            break
     found = []
-    for first, second in sorted(candidates):
+    for first, second in sorted(candidates)[:MAX_COMPARED_PAIRS]:
         bag, other_bag = bags[first], bags[second]
         if len(bag & other_bag) / len(bag | other_bag) < _OVERLAP:
             continue
