@@ -152,14 +152,14 @@ def bank_import_command(paths: tuple[Path, ...], dry_run: bool, area_code: str |
     files = _bank_files(paths)
     report = bank_io.import_files(
         [(p.name, p.read_bytes()) for p in files], dry_run=dry_run, actor_id=None,
-        area_code=area_code, practice=practice,
+        area_code=area_code, practice=practice, max_bytes=current_app.config["MAX_IMPORT_BYTES"],
     )
     if dry_run and report.ok:
         for planned in report.to_add:
             click.echo(f"{planned.file}, {planned.where}: [{planned.area_code}] "
                        f"{planned.content.text[:60]} → {planned.correct_letter}"
                        + (f" ({planned.how})" if planned.how else ""))
-    for wanted in report.mapping_requests:
+    for wanted in report.unmapped_sheets:
         click.echo(f"{wanted.file}, dòng {wanted.row}: các cột "
                    + ", ".join(f"{letter} «{written}»" for _, letter, written in wanted.columns)
                    + " — hãy sửa tiêu đề theo tệp mẫu, hoặc ghép cột một lần ở trang nhập "

@@ -134,7 +134,7 @@ UNKNOWN = xlsx_bytes(["Nội dung hỏi", "Lựa chọn thứ nhất", "Lựa ch
 def test_unknown_headers_ask_for_a_mapping_which_is_remembered(app_ctx):
     report = bank_io.import_files([("la.xlsx", UNKNOWN)], area_code="a")
     assert not report.ok and "không nhận ra dòng tiêu đề" in report.errors[0].message
-    [wanted] = report.mapping_requests
+    [wanted] = report.unmapped_sheets
     assert [written for _, _, written in wanted.columns] == [
         "Nội dung hỏi", "Lựa chọn thứ nhất", "Lựa chọn thứ hai", "Kết quả"]
     mapping = {0: "text", 1: "option_A", 2: "option_B", 3: "answer"}
@@ -193,7 +193,7 @@ def test_a_mapping_of_partly_known_headers_is_remembered_too(app_ctx):
     partly = xlsx_bytes(["Câu hỏi", "Lựa chọn thứ nhất", "Lựa chọn thứ hai", "Đáp án"],
                         ["Câu một phần?", "Đúng", "Sai", "B"])
     report = bank_io.import_files([("p.xlsx", partly)], area_code="a")
-    [wanted] = report.mapping_requests
+    [wanted] = report.unmapped_sheets
     assert wanted.guess == {0: "text", 3: "answer"}
     imported([("p.xlsx", partly)], area_code="a",
              mappings={wanted.signature: {0: "text", 1: "option_A", 2: "option_B", 3: "answer"}})

@@ -267,14 +267,15 @@ def _mappings(options: dict) -> dict[str, dict[int, str]]:
 def _check(files, options: dict):
     report = bank_io.import_files(files, dry_run=True, actor_id=current_user.id,
                                   area_code=options.get("area") or None,
-                                  mappings=_mappings(options))
+                                  mappings=_mappings(options),
+                                  max_bytes=current_app.config["MAX_IMPORT_BYTES"])
     db.session.rollback()  # a dry run leaves nothing behind, whatever the service did
     return report
 
 
 def _preview(form: ImportForm, files, options: dict):
     report = _check(files, options)
-    if report.ok or report.mapping_requests:
+    if report.ok or report.unmapped_sheets:
         _pending.store(files, options)
     return _import_page(form, 200 if report.ok else 422, report=report,
                         confirm_form=ActionForm(), file_names=[name for name, _ in files])
@@ -303,7 +304,7 @@ def questions_import_mapping():
               "warning")
         return redirect(url_for("admin.questions_import"))
     files, options = pending
-    requests = _check(files, {**options, "mappings": {}}).mapping_requests
+    requests = _check(files, {**options, "mappings": {}}).unmapped_sheets
     allowed = {key for key, _ in bank_io.mapping_choices() if key}
     mappings = dict(options.get("mappings") or {})
     for number, wanted in enumerate(requests):
@@ -332,7 +333,8 @@ def questions_import_confirm():
     files, options = pending
     report = bank_io.import_files(files, dry_run=False, actor_id=current_user.id,
                                   area_code=options.get("area") or None,
-                                  mappings=_mappings(options))
+                                  mappings=_mappings(options),
+                                  max_bytes=current_app.config["MAX_IMPORT_BYTES"])
     if not report.ok:
         # The bank changed since the preview (e.g. someone added the same questions).
         db.session.rollback()

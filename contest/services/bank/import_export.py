@@ -1,4 +1,4 @@
-"""Question bank import (.xlsx/.csv) and export (.xlsx), with no Flask request in it.
+"""Question bank import (.xlsx/.csv) and export (.xlsx), with no Flask in it.
 
 Used by ``flask --app contest bank import/export`` and by the admin import page.
 
@@ -22,7 +22,6 @@ from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -180,7 +179,7 @@ class PlannedQuestion:
 
 
 @dataclass
-class MappingRequest:
+class UnmappedSheet:
     """A sheet whose headers were not understood: its columns, for the organiser to map."""
 
     file: str
@@ -220,7 +219,7 @@ class ImportReport:
     #: Harmless things worth saying (empty rows skipped, columns ignored).
     notes: list[ImportIssue] = field(default_factory=list)
     #: Sheets whose columns the organiser must map before anything can be checked.
-    mapping_requests: list[MappingRequest] = field(default_factory=list)
+    unmapped_sheets: list[UnmappedSheet] = field(default_factory=list)
     #: The bank check's advice on the new questions (never blocks the import).
     warnings: list[quality.Finding] = field(default_factory=list)
     dry_run: bool = False
@@ -408,12 +407,12 @@ def _first_filled(rows: list[tuple[int, list[Any]]]) -> int | None:
     return None
 
 
-def _request_mapping(name: str, rows, at: int, report: ImportReport, why: str) -> None:
+def _ask_for_mapping(name: str, rows, at: int, report: ImportReport, why: str) -> None:
     """The headers cannot be read: offer the organiser to say which column is which."""
     row_number, cells = rows[at]
     columns = [(index, get_column_letter(index + 1), clean(_as_text(value))[:60])
                for index, value in enumerate(cells) if not is_empty(value)]
-    report.mapping_requests.append(MappingRequest(
+    report.unmapped_sheets.append(UnmappedSheet(
         file=name, row=row_number, signature=header_signature(cells), columns=columns,
         guess={index: key for index, _, _ in columns
                if (key := _HEADER_KEYS.get(_header_key(cells[index])))},
@@ -452,7 +451,7 @@ def _header(ctx: _Context, name: str, rows: list[tuple[int, list[Any]]]) -> _Hea
     elif len({_HEADER_KEYS.get(_header_key(c)) for c in rows[header_at][1]} - {None}) < 2:
         remembered = remembered_mapping(signature)
         if remembered is None:
-            _request_mapping(name, rows, header_at, report,
+            _ask_for_mapping(name, rows, header_at, report,
                              "không nhận ra dòng tiêu đề (tên các cột).")
             return None
         chosen = remembered
@@ -501,7 +500,7 @@ def _header(ctx: _Context, name: str, rows: list[tuple[int, list[Any]]]) -> _Hea
             report.notes.append(ImportIssue(
                 name, "dùng cách ghép cột đã lưu cho tệp có cùng dòng tiêu đề."))
             return _header(ctx, name, rows)
-        _request_mapping(name, rows, header_at, report,
+        _ask_for_mapping(name, rows, header_at, report,
                          "thiếu cột " + ", ".join(f"«{c.header}»" for c in missing) + ".")
         return None
     for column in missing:
@@ -812,7 +811,7 @@ def check_files(
     ``practice``: rows without an «Ôn tập» value go to the practice pool.
     """
     if max_bytes is None:
-        max_bytes = current_app.config.get("MAX_IMPORT_BYTES", DEFAULT_MAX_IMPORT_BYTES)
+        max_bytes = DEFAULT_MAX_IMPORT_BYTES
     areas = list(db.session.scalars(sa.select(ContentArea).order_by(ContentArea.position)))
     report = ImportReport(files=[name for name, _ in files], dry_run=True)
     ctx = _Context(

@@ -204,7 +204,7 @@ def near_duplicates(
                 break
         if len(candidates) >= MAX_COMPARED_PAIRS:
             # A file of thousands of questions written from one template would otherwise
-            # compare every pair (minutes of CPU in one request); the check only warns, so
+            # compare every pair (minutes of CPU in one import); the check only warns, so
             # it looks at a bounded number of pairs and the first duplicates speak for all.
             break
     found = []

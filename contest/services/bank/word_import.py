@@ -737,7 +737,7 @@ def _check_table(ctx: _Context, name: str, number: int, rows: list[list[str]],
     if header is None:
         # Not a question table (a layout table, a signature block): say so, not an error.
         del report.errors[errors_before:]
-        report.mapping_requests[:] = [m for m in report.mapping_requests
+        report.unmapped_sheets[:] = [m for m in report.unmapped_sheets
                                       if not m.file.startswith(f"{name}, bảng")]
         report.notes.append(ImportIssue(name, f"bỏ qua bảng {number}: không phải bảng câu hỏi "
                                               "(không có cột Câu hỏi, A, B, Đáp án)."))
