@@ -322,6 +322,20 @@ def test_csv_tables_open_in_excel_and_are_defused(app, client, login_as):
     assert cell.value == "=HYPERLINK(\"http://x\")" and cell.data_type == "s"
 
 
+def test_workbook_keeps_typed_text_as_text(app, client, login_as):
+    """What a resident types stays what they typed: no link, no number, no formula."""
+    with app.app_context():
+        data = build(rounds=1, people=1)
+        for name in ("http://vi-du.vn", "0123", "=1+1"):
+            factories.make_participant(data["contest"], full_name=name,
+                                       created_at=vn(2026, 3, 3))
+    login_as("organiser")
+    sheet = _workbook(client.get("/reports/export.xlsx"))["Danh sách thí sinh"]
+    cells = [sheet.cell(row=row, column=2) for row in range(3, 6)]
+    assert [c.value for c in cells] == ["http://vi-du.vn", "0123", "=1+1"]
+    assert all(c.data_type == "s" and c.hyperlink is None for c in cells)
+
+
 @pytest.mark.parametrize("slug", ["tong-hop", "theo-ngay", "theo-don-vi", "theo-doi-tuong",
                                   "theo-do-tuoi", "theo-nguon", "theo-linh-vuc", "theo-cau-hoi"])
 def test_every_table_has_a_csv(app, client, login_as, slug):

@@ -3,11 +3,12 @@
 Every table is described once (:class:`Table`: Vietnamese headers, a kind and a
 width per column, rows) and written both ways:
 
-* **xlsx** (openpyxl, write-only mode so the participant list of 100,000 rows
-  is streamed, not held as cell objects): numbers as numbers, percentages as
-  fractions formatted ``0.0%``, dates and times as Excel dates (Vietnam time),
-  header row frozen, column widths set. Text starting with ``=`` is stored as
-  text, never as a formula.
+* **xlsx** (XlsxWriter in constant-memory mode, so the participant list of
+  100,000 rows is streamed row by row, not held as cell objects): numbers as
+  numbers, percentages as fractions formatted ``0.0%``, dates and times as Excel
+  dates (Vietnam time), header row frozen, column widths set. Text is always
+  written as text (never a formula, a link or a number) and loses the control
+  characters a worksheet cannot hold (:func:`contest.helpers.xlsx.cell_text`).
 * **CSV**: UTF-8 with a byte-order mark so Excel opens Vietnamese correctly;
   percentages as numbers of percent (the header says "(%)"); any text cell
   starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a
@@ -22,15 +23,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
-from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from contest.extensions import db
 from contest.helpers.formatting import format_phone
@@ -288,66 +285,55 @@ def table(f: StatsFilter, now: datetime, slug: str) -> Table:
 
 # --------------------------------------------------------------------------- writers
 
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="EEF0F3")
-_HEADER_ALIGN = Alignment(wrap_text=True, vertical="top")
 _FORMATS = {"float": "0.00", "pct": "0.0%", "date": "DD/MM/YYYY",
             "datetime": "DD/MM/YYYY HH:MM"}
+#: Every string is written as a string: never a formula ("=..."), a link or a number.
+_XLSX_OPTIONS = {"constant_memory": True, "strings_to_formulas": False,
+                 "strings_to_urls": False, "strings_to_numbers": False}
 
 
 def workbook_bytes(table_list: list[Table]) -> bytes:
     """The .xlsx file with one sheet per table."""
-    wb = Workbook(write_only=True)
-    for t in table_list:
-        ws = wb.create_sheet(t.sheet)
-        ws.freeze_panes = "A2"
-        for i, col in enumerate(t.columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = col.width
-        header = []
-        for col in t.columns:
-            cell = WriteOnlyCell(ws, value=col.header)
-            cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _HEADER_ALIGN
-            header.append(cell)
-        ws.append(header)
-        styles: dict = {}
-        for row in t.rows:
-            ws.append([_xlsx_cell(ws, value, col, styles)
-                       for value, col in zip(row, t.columns, strict=True)])
     buffer = io.BytesIO()
-    wb.save(buffer)
+    book = xlsxwriter.Workbook(buffer, _XLSX_OPTIONS)
+    header_format = book.add_format({"bold": True, "bg_color": "#EEF0F3",
+                                     "text_wrap": True, "valign": "top"})
+    formats = {kind: book.add_format({"num_format": f}) for kind, f in _FORMATS.items()}
+    for t in table_list:
+        ws = book.add_worksheet(t.sheet)
+        ws.freeze_panes(1, 0)
+        for i, col in enumerate(t.columns):
+            # openpyxl's width w (what these files carried before) is w × 7 pixels in the
+            # default font; the same pixels store the same width.
+            ws.set_column_pixels(i, i, col.width * 7)
+        ws.write_row(0, 0, [col.header for col in t.columns], header_format)
+        writers = [_cell_writer(ws, col.kind, formats) for col in t.columns]
+        # Row by row: constant-memory mode flushes each row once the next one begins.
+        for number, row in enumerate(t.rows, start=1):
+            for i, (value, write) in enumerate(zip(row, writers, strict=True)):
+                if value is not None and value != "":  # no cell: reads back the same
+                    write(number, i, value)
+    book.close()
     return buffer.getvalue()
 
 
-def _xlsx_cell(ws, value, col: Column, styles: dict):
-    if value is None or value == "":
-        return None  # no cell at all: an empty one reads back the same, and costs a cell
-    if isinstance(value, str):
-        value = cell_text(value)
-        if not value.startswith("="):
-            return value
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"  # text that looks like a formula stays text
-        return cell
-    if isinstance(value, Pct):
-        fmt = _FORMATS["pct"]
-    elif isinstance(value, datetime):
-        fmt = _FORMATS["datetime"]
-    elif isinstance(value, date):
-        fmt = _FORMATS["date"]
-    elif isinstance(value, float) and col.kind == "float":
-        fmt = _FORMATS["float"]
-    else:
-        return value  # integers read fine in General format, and cost nothing to style
-    cell = WriteOnlyCell(ws, value=value)
-    # Setting number_format looks the format up in the workbook for every cell
-    # (about a third of the time on a 100,000-row sheet); copying the style of a
-    # first cell with that format gives the same result.
-    if fmt not in styles:
-        cell.number_format = fmt
-        styles[fmt] = cell._style
-    else:
-        cell._style = copy(styles[fmt])
-    return cell
+def _cell_writer(ws, kind: str, formats: dict) -> Callable[[int, int, object], object]:
+    """How one column's values are written: with its kind's number format, else by type."""
+    if kind in ("float", "pct", "date", "datetime"):
+        write = ws.write_datetime if kind in ("date", "datetime") else ws.write_number
+        return lambda r, c, v: write(r, c, v, formats[kind])
+
+    def by_type(r, c, v):
+        if isinstance(v, str):
+            return ws.write_string(r, c, cell_text(v))
+        if isinstance(v, Pct):
+            return ws.write_number(r, c, v, formats["pct"])
+        if isinstance(v, datetime):
+            return ws.write_datetime(r, c, v, formats["datetime"])
+        if isinstance(v, date):
+            return ws.write_datetime(r, c, v, formats["date"])
+        return ws.write(r, c, v)  # integers (General format), booleans
+    return by_type
 
 
 def neutralise(value: str) -> str:
