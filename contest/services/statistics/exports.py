@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-import xlsxwriter
 
 from contest.extensions import db
 from contest.helpers.formatting import format_phone
@@ -294,6 +293,10 @@ _XLSX_OPTIONS = {"constant_memory": True, "strings_to_formulas": False,
 
 def workbook_bytes(table_list: list[Table]) -> bytes:
     """The .xlsx file with one sheet per table."""
+    # Imported here, as xlrd is in helpers.tables: the app starts (and every page but this
+    # export works) in an environment installed before XlsxWriter joined the lock files.
+    import xlsxwriter
+
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, _XLSX_OPTIONS)
     header_format = book.add_format({"bold": True, "bg_color": "#EEF0F3",
