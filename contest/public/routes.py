@@ -146,6 +146,9 @@ def _own_attempt(public_id: str, grade_overdue: bool = True
 # --------------------------------------------------------------------------- entry
 
 
+#: Said where a page needs the resident this browser remembers and there is none.
+NOT_REGISTERED_HERE = "Bạn chưa đăng ký trên thiết bị này. Hãy đăng ký hoặc xác nhận thông tin."
+
 @bp.route("/")
 def index():
     return render_template("public/index.html", contests=_published_contests())
@@ -322,7 +325,7 @@ def personal_code(slug: str):
         return refusal
     participant = identity.current_participant(contest.id)
     if participant is None:
-        flash("Bạn chưa đăng ký trên thiết bị này. Hãy đăng ký hoặc xác nhận thông tin.", "info")
+        flash(NOT_REGISTERED_HERE, "info")
         return redirect(url_for("public.confirm", slug=slug))
     confirm_url = url_for("public.confirm", slug=slug, _external=True)
     return render_template("public/personal_code.html", contest=contest,
@@ -720,7 +723,7 @@ def my_attempts(slug: str):
         return refusal
     participant = identity.current_participant(contest.id)
     if participant is None:
-        flash("Bạn chưa đăng ký trên thiết bị này. Hãy đăng ký hoặc xác nhận thông tin.", "info")
+        flash(NOT_REGISTERED_HERE, "info")
         return redirect(url_for("public.register", slug=slug))
     now = _now()
     in_progress = attempt_service.in_progress_attempt(participant.id)

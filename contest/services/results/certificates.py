@@ -26,6 +26,23 @@ def _pdf(orientation: str = "P") -> FPDF:
     return pdf
 
 
+def _certificate_page(pdf: FPDF, organisation_full: str) -> None:
+    """A new landscape certificate page: the double red frame, the issuing body on the
+    left and the quốc hiệu and tiêu ngữ on the right (the same on every certificate)."""
+    pdf.add_page()
+    pdf.set_draw_color(165, 14, 14)
+    pdf.set_line_width(1.2)
+    pdf.rect(10, 10, 277, 190)
+    pdf.set_line_width(0.4)
+    pdf.rect(13, 13, 271, 184)
+    pdf.set_xy(20, 20)
+    pdf.set_font("DejaVuSerif", "B", 12)
+    pdf.cell(110, 6, organisation_full, align="C")
+    pdf.cell(0, 6, NATIONAL_NAME, align="C", **NEXT_LINE)
+    pdf.set_x(130)
+    pdf.cell(0, 6, MOTTO, align="C", **NEXT_LINE)
+
+
 def certificates_pdf(snapshot: dict, *, organisation: str, organisation_full: str, ward: str,
                      published_at: datetime, signature: Signature) -> bytes:
     """One A4 landscape giấy chứng nhận per winner of the publication, signed for the
@@ -34,18 +51,7 @@ def certificates_pdf(snapshot: dict, *, organisation: str, organisation_full: st
     pdf.set_auto_page_break(auto=False)
     day = to_local(published_at)
     for w in snapshot["winners"]:
-        pdf.add_page()
-        pdf.set_draw_color(165, 14, 14)
-        pdf.set_line_width(1.2)
-        pdf.rect(10, 10, 277, 190)
-        pdf.set_line_width(0.4)
-        pdf.rect(13, 13, 271, 184)
-        pdf.set_xy(20, 20)
-        pdf.set_font("DejaVuSerif", "B", 12)
-        pdf.cell(110, 6, organisation_full, align="C")
-        pdf.cell(0, 6, NATIONAL_NAME, align="C", **NEXT_LINE)
-        pdf.set_x(130)
-        pdf.cell(0, 6, MOTTO, align="C", **NEXT_LINE)
+        _certificate_page(pdf, organisation_full)
         pdf.set_y(52)
         pdf.set_text_color(165, 14, 14)
         pdf.set_font("DejaVuSerif", "B", 32)
@@ -99,18 +105,7 @@ def participation_certificate_pdf(*, full_name: str, unit: str, contest_title: s
     pdf = _pdf("L")
     pdf.set_auto_page_break(auto=False)
     pdf.set_title(f"Giấy chứng nhận tham gia - {full_name}")
-    pdf.add_page()
-    pdf.set_draw_color(165, 14, 14)
-    pdf.set_line_width(1.2)
-    pdf.rect(10, 10, 277, 190)
-    pdf.set_line_width(0.4)
-    pdf.rect(13, 13, 271, 184)
-    pdf.set_xy(20, 20)
-    pdf.set_font("DejaVuSerif", "B", 12)
-    pdf.cell(110, 6, organisation_full, align="C")
-    pdf.cell(0, 6, NATIONAL_NAME, align="C", **NEXT_LINE)
-    pdf.set_x(130)
-    pdf.cell(0, 6, MOTTO, align="C", **NEXT_LINE)
+    _certificate_page(pdf, organisation_full)
     pdf.set_y(50)
     pdf.set_text_color(165, 14, 14)
     pdf.set_font("DejaVuSerif", "B", 28)
