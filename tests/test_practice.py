@@ -208,6 +208,15 @@ def test_practice_closed_unless_the_organisers_allow_it(client, app_ctx):
     assert "/on-tap" not in _text(client.get("/c/cchc"))
 
 
+def test_practice_without_questions_says_so_and_promises_no_set(client, app_ctx):
+    factories.make_question("a")
+    contest = factories.make_contest(slug="cchc", practice_enabled=True)
+    factories.make_round(contest, quota={"a": 1})
+    page = _text(client.get("/c/cchc/on-tap"))
+    assert "chưa chuẩn bị câu hỏi ôn tập" in page
+    assert "một bộ 0 câu" not in page
+
+
 def test_practice_page_fits_a_phone(client, world):
     page = _text(client.get(client.post("/c/cchc/on-tap").location))
     assert 'name="viewport"' in page and 'class="option"' in page
