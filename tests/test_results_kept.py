@@ -82,6 +82,21 @@ def test_submitted_resident_downloads_a_small_participation_certificate(app, cli
         assert expected in text, (expected, text)
 
 
+def test_participation_certificate_is_signed_by_the_committee_as_set(app, client, world):
+    from contest.services.documents import signers
+
+    with app.app_context():
+        signers.save("committee", {"number": "", "authority": "TM. BAN TỔ CHỨC",
+                                   "position": "TRƯỞNG BAN", "signer": "Lê Thị Thu"},
+                     actor_id=None)
+        db.session.commit()
+    path = _submit_two_right(app, client, world)
+    text = PdfReader(io.BytesIO(client.get(path + "/certificate.pdf").data)).pages[0]
+    text = text.extract_text()
+    for expected in ("TM. BAN TỔ CHỨC", "TRƯỞNG BAN", "Lê Thị Thu"):
+        assert expected in text, (expected, text)
+
+
 def test_no_certificate_unless_enabled_submitted_and_ones_own(app, client, world):
     path = client.post(f"/c/cchc/rounds/{world['round_id']}/start").location
     response = client.get(path + "/certificate.pdf")

@@ -48,6 +48,7 @@ from contest.public import bp, identity
 from contest.public.forms import ActionForm, CodeForm, ConfirmForm, RegistrationForm
 from contest.public.sharing import share_meta
 from contest.services.contests import entry_points
+from contest.services.documents import signers
 from contest.services.people.units import in_natural_order
 from contest.services.results import certificates
 from contest.services.results.ranking import RULE_TEXT as RANKING_RULE_TEXT
@@ -711,7 +712,7 @@ def certificate(public_id: str):
         correct=attempt.correct_count or 0, total=attempt.question_count,
         organisation=config["ORGANISATION_NAME"],
         organisation_full=config["ORGANISATION_FULL_NAME"], ward=config["WARD_NAME"],
-        submitted_at=attempt.submitted_at)
+        submitted_at=attempt.submitted_at, signature=signers.current("committee").signature)
     return send_file(io.BytesIO(data), mimetype="application/pdf",
                      download_name=f"giay-chung-nhan-tham-gia-{public_id}.pdf")
 

@@ -43,6 +43,21 @@ def _certificate_page(pdf: FPDF, organisation_full: str) -> None:
     pdf.cell(0, 6, MOTTO, align="C", **NEXT_LINE)
 
 
+def _signature_block(pdf: FPDF, top: float, ward: str, day: datetime,
+                     signature: Signature) -> None:
+    """Place and date, quyền hạn and chức vụ, and under the space to sign, the name."""
+    pdf.set_xy(150, top)
+    pdf.set_font("DejaVuSerif", "", 12)
+    pdf.cell(120, 7, place_date_line(ward, day.date()), align="C", new_x="LEFT", new_y="NEXT")
+    pdf.set_font("DejaVuSerif", "B", 12)
+    for line in signature.heading_lines:
+        pdf.cell(120, 6.5, line, align="C", new_x="LEFT", new_y="NEXT")
+    if signature.name:
+        pdf.set_y(184)
+        pdf.set_x(150)
+        pdf.cell(120, 7, signature.name, align="C")
+
+
 def certificates_pdf(snapshot: dict, *, organisation: str, organisation_full: str, ward: str,
                      published_at: datetime, signature: Signature) -> bytes:
     """One A4 landscape giấy chứng nhận per winner of the publication, signed for the
@@ -75,17 +90,7 @@ def certificates_pdf(snapshot: dict, *, organisation: str, organisation_full: st
         # A long contest title takes a smaller size rather than running into the signature.
         pdf.set_font("DejaVuSerif", "", 14 if len(about) <= 120 else 12)
         pdf.multi_cell(237, 7, about, align="C", **NEXT_LINE)
-        pdf.set_xy(150, max(pdf.get_y() + 2, 146))
-        pdf.set_font("DejaVuSerif", "", 12)
-        pdf.cell(120, 7, place_date_line(ward, day.date()), align="C",
-                 new_x="LEFT", new_y="NEXT")
-        pdf.set_font("DejaVuSerif", "B", 12)
-        for line in signature.heading_lines:
-            pdf.cell(120, 6.5, line, align="C", new_x="LEFT", new_y="NEXT")
-        if signature.name:
-            pdf.set_y(184)
-            pdf.set_x(150)
-            pdf.cell(120, 7, signature.name, align="C")
+        _signature_block(pdf, max(pdf.get_y() + 2, 146), ward, day, signature)
     if not snapshot["winners"]:
         pdf.add_page()
         pdf.set_font("DejaVuSerif", "", 14)
@@ -96,7 +101,7 @@ def certificates_pdf(snapshot: dict, *, organisation: str, organisation_full: st
 def participation_certificate_pdf(*, full_name: str, unit: str, contest_title: str,
                                   round_name: str, correct: int, total: int, organisation: str,
                                   organisation_full: str, ward: str,
-                                  submitted_at: datetime) -> bytes:
+                                  submitted_at: datetime, signature: Signature) -> bytes:
     """Giấy chứng nhận tham gia: one A4 landscape page for a resident who submitted.
 
     Name, unit, contest, round and score (số câu đúng). Only the letters used are
@@ -126,11 +131,5 @@ def participation_certificate_pdf(*, full_name: str, unit: str, contest_title: s
     pdf.set_font("DejaVuSerif", "", 14)
     pdf.cell(0, 9, f"{round_name} · Kết quả: {correct}/{total} câu trả lời đúng", align="C",
              **NEXT_LINE)
-    day = to_local(submitted_at)
-    pdf.set_xy(150, 165)
-    pdf.set_font("DejaVuSerif", "", 12)
-    pdf.cell(120, 7, f"{ward}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}",
-             align="C", new_x="LEFT", new_y="NEXT")
-    pdf.set_font("DejaVuSerif", "B", 12)
-    pdf.cell(120, 7, "TM. BAN TỔ CHỨC", align="C")
+    _signature_block(pdf, max(pdf.get_y() + 2, 146), ward, to_local(submitted_at), signature)
     return bytes(pdf.output())
