@@ -20,6 +20,7 @@ from contest.errors import abort_vi
 from contest.helpers.text import is_digits
 from contest.models.base import MAX_DB_INT
 from contest.services.documents import signers
+from contest.services.errors import DomainError
 
 CHOOSE_FROM_LIST = "Vui lòng chọn một mục trong danh sách."
 INVALID_CHOICE = "Lựa chọn không hợp lệ."
@@ -77,13 +78,23 @@ def max_length(n: int, what: str | None = None) -> Length:
     return Length(max=n, message=f"Tối đa {limit} ký tự. Vui lòng rút gọn.")
 
 
-def show_error(form, field_name: str | None, message: str) -> None:
-    """Put a service's refusal beside the field it is about, or flash it when none fits."""
-    target = getattr(form, field_name, None) if field_name else None
-    if target is not None:
-        target.errors = [*target.errors, message]
-    else:
-        flash(message, "error")
+def show_refusal(form, refusal: DomainError, *, aliases: Mapping[str, str] | None = None,
+                 flash_rest: bool = True) -> list[str]:
+    """Put a service's refusal beside the fields it is about (``aliases`` maps a service's
+    field name to the form's); return the messages no plain field of the form fits, which are
+    flashed unless ``flash_rest`` is False (the page then shows them above the form)."""
+    aliases = aliases or {}
+    rest: list[str] = [] if refusal.errors else [refusal.message]
+    for name, messages in refusal.errors.items():
+        target = form._fields.get(aliases.get(name, name))
+        if target is None or target.type in ("FieldList", "FormField"):
+            rest.extend(messages)
+        else:
+            target.errors = [*target.errors, *messages]
+    if flash_rest:
+        for message in rest:
+            flash(message, "error")
+    return rest
 
 
 class ActionForm(FlaskForm):

@@ -381,6 +381,16 @@ def test_a_legacy_xls_list_imports(app_ctx):
         "Tổ dân phố 21", "residential_group", 100, 400)
 
 
+def test_writing_a_report_with_errors_is_refused_with_the_report(app_ctx):
+    report = units_io.parse_units("ds.csv", "Tên đơn vị,Số hộ\nTổ dân phố 21,nhiều\n"
+                                  .encode(), 10**6)
+    assert not report.ok
+    with pytest.raises(units_io.UnitImportRefused) as refused:
+        units_io.apply_rows(report, None)
+    assert refused.value.report is report and "không nhập đơn vị nào" in refused.value.message
+    assert unit_named("Tổ dân phố 21") is None
+
+
 def test_import_template_downloads_and_imports_cleanly(app, client, login_as):
     login_as("organiser")
     response = client.get("/admin/units/import/template.xlsx")

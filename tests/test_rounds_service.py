@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from contest.extensions import db
@@ -132,14 +133,29 @@ def test_contest_needs_known_categories():
 def test_save_round_reads_the_bank_and_writes_an_audit_entry(app_ctx):
     factories.make_bank(per_area=2, codes=["a", "b"])
     contest = factories.make_contest()
-    round_, errors = rounds.save_round(contest, None, values(question_quota={"a": 3}),
-                                       actor_id=None)
-    assert round_ is None and "quota_a" in errors
-    round_, errors = rounds.save_round(contest, None, values(question_quota={"a": 2, "b": 0}),
-                                       actor_id=None)
+    with pytest.raises(rounds.RoundRefused) as refused:
+        rounds.save_round(contest, None, values(question_quota={"a": 3}), actor_id=None)
+    assert "quota_a" in refused.value.errors and "không đủ 3 câu" in refused.value.message
+    round_ = rounds.save_round(contest, None, values(question_quota={"a": 2, "b": 0}),
+                               actor_id=None)
     db.session.commit()
-    assert errors == {} and round_.question_quota == {"a": 2}
+    assert round_.question_quota == {"a": 2}
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "round.create"))
     assert entry.object_id == str(round_.id) and entry.after["question_quota"] == {"a": 2}
     assert rounds.quota_needs(MONDAY - timedelta(days=1)) == {"a": {"sum": 2, "max": 2}}
     assert rounds.quota_needs(MONDAY + timedelta(days=8)) == {}
+
+
+def test_save_contest_refuses_with_every_message_beside_its_field(app_ctx):
+    taken = factories.make_contest(slug="cchc-2026")
+    with pytest.raises(rounds.ContestRefused) as refused:
+        rounds.save_contest(None, ContestValues(title=" ", slug="CCHC-2026", category_ids=[]),
+                            actor_id=None)
+    assert set(refused.value.errors) == {"title", "slug", "category_ids"}
+    assert refused.value.errors["slug"] == [
+        "Đường dẫn rút gọn này đã được dùng cho cuộc thi khác."]
+    assert refused.value.field is None
+    categories = [c.id for c in taken.categories]
+    saved = rounds.save_contest(None, ContestValues(title="Cuộc thi mới", slug="moi",
+                                                    category_ids=categories), actor_id=None)
+    assert saved.id is not None and saved.slug == "moi"

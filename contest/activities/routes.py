@@ -21,7 +21,7 @@ from contest.activities import bp
 from contest.activities.forms import ActivityEntryForm, ReportNoteForm
 from contest.errors import abort_vi
 from contest.extensions import db
-from contest.forms import ActionForm, choices, query_int, show_error, signing_from_query
+from contest.forms import ActionForm, choices, query_int, show_refusal, signing_from_query
 from contest.helpers.timeutil import now_utc, to_local
 from contest.models import Role
 from contest.services.activity_log import activities as svc
@@ -78,11 +78,6 @@ def _upload_from(form: ActivityEntryForm) -> svc.Upload | None:
     return svc.Upload(filename=storage.filename, data=data)
 
 
-def _show_errors(form: ActivityEntryForm, errors: dict[str, str]) -> None:
-    for name, message in errors.items():
-        show_error(form, name, message)
-
-
 def _save(form: ActivityEntryForm, actor: svc.Actor, activity=None):
     """Validate and save; returns the activity, or None with errors placed on the form."""
     if not form.validate_on_submit():
@@ -95,7 +90,7 @@ def _save(form: ActivityEntryForm, actor: svc.Actor, activity=None):
         return svc.update_activity(actor, activity, _data_from(form, actor),
                                    remove_attachment=bool(form.remove_attachment.data), **kwargs)
     except svc.ActivityInvalid as error:
-        _show_errors(form, error.errors)
+        show_refusal(form, error)
     except svc.PermissionDenied as error:
         abort_vi(403, error.message)
     return None
@@ -309,8 +304,7 @@ def report():
                               limitations=form.limitations.data or "",
                               proposals=form.proposals.data or "")
             except svc.ActivityInvalid as error:
-                for name, message in error.errors.items():
-                    getattr(form, name).errors = [message]
+                show_refusal(form, error)
             else:
                 flash("Đã lưu phần đánh giá của báo cáo.", "success")
                 return redirect(url_for(".report", **_period_args(year, quarter, unit_id)))

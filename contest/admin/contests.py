@@ -21,7 +21,7 @@ from contest.admin.forms import (
     to_local_input,
 )
 from contest.extensions import db
-from contest.forms import ActionForm, choices
+from contest.forms import ActionForm, choices, show_refusal
 from contest.helpers.timeutil import LOCAL_TZ, local_to_utc, now_utc
 from contest.models import Attempt, AttemptStatus, ContentArea, Contest, ParticipantCategory, Round
 from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS, REVEAL_POLICIES
@@ -40,20 +40,6 @@ DEFAULT_PRIZES = [
 
 def _areas() -> list[ContentArea]:
     return list(db.session.scalars(sa.select(ContentArea).order_by(ContentArea.position)))
-
-
-def _attach_errors(form, errors: dict[str, list[str]], aliases: dict[str, str] | None = None
-                   ) -> list[str]:
-    """Put service errors beside their fields; return those that belong to no field."""
-    aliases = aliases or {}
-    leftover: list[str] = []
-    for name, messages in errors.items():
-        field = form._fields.get(aliases.get(name, name))
-        if field is None or field.type in ("FieldList", "FormField"):
-            leftover.extend(messages)
-        else:
-            field.errors = [*field.errors, *messages]
-    return leftover
 
 
 # --- contests -------------------------------------------------------------------------
@@ -181,13 +167,15 @@ def _edit_contest(contest: Contest | None):
         if action == "preview":
             preview = form.rules.data or ""
         else:
-            saved, errors = rounds_service.save_contest(
-                contest, _contest_values(form), current_user.id)
-            if not errors:
+            try:
+                saved = rounds_service.save_contest(
+                    contest, _contest_values(form), current_user.id)
+            except rounds_service.ContestRefused as refused:
+                general = show_refusal(form, refused, flash_rest=False)
+            else:
                 db.session.commit()
                 flash(f"Đã lưu cuộc thi “{saved.title}”.", "success")
                 return redirect(url_for("admin.contest_detail", contest_id=saved.id))
-            general = _attach_errors(form, errors)
     elif request.method == "POST" and request.form.get("action") == "preview":
         preview = form.rules.data or ""
     previewing = preview is not None or study_preview is not None
@@ -293,13 +281,15 @@ def _edit_round(contest: Contest, round_: Round | None):
             reveal_answers=form.reveal_answers.data,
             prize_tiers=form.prize_tier_values(),
         )
-        saved, errors = rounds_service.save_round(contest, round_, values, current_user.id)
-        if not errors:
+        try:
+            saved = rounds_service.save_round(contest, round_, values, current_user.id)
+        except rounds_service.RoundRefused as refused:
+            aliases = {f"quota_{a.code}": f"quota_{a.id}" for a in areas}
+            general = show_refusal(form, refused, aliases=aliases, flash_rest=False)
+        else:
             db.session.commit()
             flash(f"Đã lưu {saved.name}.", "success")
             return redirect(url_for("admin.contest_detail", contest_id=contest.id))
-        aliases = {f"quota_{a.code}": f"quota_{a.id}" for a in areas}
-        general = _attach_errors(form, errors, aliases)
     status = 422 if request.method == "POST" else 200
     return render_template(
         "admin/contests/round_form.html", form=form, contest=contest, round=round_,
@@ -340,11 +330,7 @@ def round_reopen(round_id: int):
                 reason=form.reason.data or "", actor_id=current_user.id, now=now)
         except rounds_service.RoundRefused as refused:
             db.session.rollback()
-            field = form._fields.get(refused.field or "")
-            if field is not None:
-                field.errors = [*field.errors, refused.message]
-            else:
-                flash(refused.message, "error")
+            show_refusal(form, refused)
         else:
             db.session.commit()
             flash(f"Đã mở lại {round_.name}. Trang kết quả ghi rõ kết quả đã công bố chưa "

@@ -10,7 +10,7 @@ from contest.admin import bp
 from contest.admin.forms import BackOfficeForm
 from contest.errors import abort_vi
 from contest.extensions import db
-from contest.forms import show_error
+from contest.forms import show_refusal
 from contest.services.documents import signers
 
 
@@ -46,7 +46,7 @@ def document_settings_save(kind: str):
         try:
             signers.save(kind, form.data, actor_id=current_user.id)
         except signers.DocumentValueError as error:
-            show_error(form, error.field, str(error))
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(f"Đã lưu số văn bản và người ký: {signers.KINDS[kind].label}.", "success")

@@ -11,7 +11,7 @@ from flask_login import current_user
 from contest.admin import bp
 from contest.admin.forms_people import EntryPointForm
 from contest.extensions import db
-from contest.forms import ActionForm, choices, query_int, show_error
+from contest.forms import ActionForm, choices, query_int, show_refusal
 from contest.models import Contest, EntryPoint
 from contest.services.contests import entry_points as qr_service
 from contest.services.contests import posters
@@ -72,7 +72,7 @@ def entry_point_new():
             entry = qr_service.create_entry_point(_data_from(form), current_user.id)
         except EntryPointError as error:
             db.session.rollback()
-            show_error(form, error.field, error.message)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(f"Đã tạo mã QR {entry.code}: {_public_url(entry.code)}", "success")
@@ -91,7 +91,7 @@ def entry_point_edit(entry_point_id: int):
             qr_service.update_entry_point(entry, _data_from(form), current_user.id)
         except EntryPointError as error:
             db.session.rollback()
-            show_error(form, error.field, error.message)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(f"Đã lưu mã QR {entry.code}.", "success")

@@ -10,7 +10,7 @@ from contest.admin import bp
 from contest.admin.forms_people import UnitForm, UnitImportForm, UnitMergeForm
 from contest.admin.pending_imports import PendingImport
 from contest.extensions import db
-from contest.forms import ActionForm, choices, show_error
+from contest.forms import ActionForm, choices, show_refusal
 from contest.helpers.text import search_key
 from contest.models import UNIT_KINDS, Participant, Unit, User
 from contest.services.people import unit_import as units_io
@@ -69,7 +69,7 @@ def unit_new():
             unit = unit_service.create_unit(_data_from(form), current_user.id)
         except UnitError as error:
             db.session.rollback()
-            show_error(form, error.field, error.message)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(f"Đã thêm đơn vị “{unit.name}”.", "success")
@@ -87,7 +87,7 @@ def unit_edit(unit_id: int):
             unit_service.update_unit(unit, _data_from(form), current_user.id)
         except UnitError as error:
             db.session.rollback()
-            show_error(form, error.field, error.message)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(f"Đã lưu đơn vị “{unit.name}”.", "success")
@@ -140,7 +140,7 @@ def unit_merge(unit_id: int):
                 moved = unit_service.merge_units(source, target, current_user.id)
             except UnitError as error:
                 db.session.rollback()
-                show_error(form, error.field, error.message)
+                show_refusal(form, error)
             else:
                 db.session.commit()
                 flash(
@@ -191,9 +191,10 @@ def unit_import_confirm():
     report = units_io.parse_units(filename, data, current_app.config["MAX_IMPORT_BYTES"],
                                   default_kind=options.get("kind") or None)
     _pending.discard()
-    if not report.ok:
-        return _import_page(UnitImportForm(formdata=None), report, False), 409
-    units_io.apply_rows(report, current_user.id)
+    try:
+        units_io.apply_rows(report, current_user.id)
+    except units_io.UnitImportRefused as refused:
+        return _import_page(UnitImportForm(formdata=None), refused.report, False), 409
     db.session.commit()
     flash(f"Đã nhập danh sách đơn vị: thêm {report.count('add')}, cập nhật "
           f"{report.count('update')}, không đổi {report.count('unchanged')}.", "success")

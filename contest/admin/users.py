@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from contest.admin.forms_people import UserCreateForm, UserEditForm
 from contest.auth.guards import guard_blueprint
 from contest.extensions import db
-from contest.forms import ActionForm, choice_values, choices, show_error
+from contest.forms import ActionForm, choice_values, choices, show_refusal
 from contest.models import Role, Unit, User
 from contest.services.people import users as user_service
 from contest.services.people.units import in_natural_order
@@ -57,7 +57,7 @@ def new():
                                                       password=form.password.data or None)
         except UserError as error:
             db.session.rollback()
-            show_error(form, error.field, error.message)
+            show_refusal(form, error)
         else:
             db.session.commit()
             return _show_password_once(user, password, created=True)
@@ -79,7 +79,7 @@ def edit(user_id: int):
                                      unit_id=form.unit_id.data, actor_id=current_user.id)
         except UserError as error:
             db.session.rollback()
-            show_error(form, error.field, error.message)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(f"Đã lưu tài khoản {user.username}.", "success")

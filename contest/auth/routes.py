@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from contest.auth import bp, throttle
 from contest.auth.forms import ChangePasswordForm, LoginForm
 from contest.extensions import db, limiter
-from contest.forms import show_error
+from contest.forms import show_refusal
 from contest.helpers.timeutil import now_utc
 from contest.models import Role, User
 from contest.models.user import MIN_PASSWORD_LENGTH
@@ -113,7 +113,7 @@ def change_password():
                                              form.new_password.data)
         except UserError as error:
             db.session.rollback()
-            show_error(form, error.field, error.message)
+            show_refusal(form, error)
         else:
             db.session.commit()
             login_user(user)  # this session goes on; every other one of the account ends

@@ -29,7 +29,7 @@ from wtforms.validators import ValidationError
 
 from contest.errors import CSRF_MESSAGE
 from contest.extensions import csrf, db, limiter
-from contest.forms import choices
+from contest.forms import choices, show_refusal
 from contest.helpers import timeutil
 from contest.helpers.text import is_digits
 from contest.models import (
@@ -250,8 +250,14 @@ def register(slug: str):
             unit_other=form.unit_other.data, category=form.category.data,
             consent=bool(form.consent.data), entry_point_id=session.get(ENTRY_SESSION_KEY),
         )
-        result = registration.register(contest, data, now)
-        if result.ok:
+        try:
+            result = registration.register(contest, data, now)
+        except phone_holds.PhoneHeld as held:
+            return notice("Số điện thoại đang tạm khóa", held.message, 429, contest=contest)
+        except registration.RegistrationRefused as refused:
+            show_refusal(form, refused)
+            status = 400
+        else:
             participant = result.participant
             attempt_service.prepare_for_participant(participant, now)
             if result.resumed:
@@ -264,12 +270,6 @@ def register(slug: str):
             response = make_response(redirect(url_for("public.contest", slug=slug)))
             identity.remember(response, participant)
             return response
-        if result.held:
-            return notice("Số điện thoại đang tạm khóa", phone_holds.HELD_MESSAGE, 429,
-                          contest=contest)
-        for name, message in result.errors.items():
-            getattr(form, name).errors = [message]
-        status = 400
     else:
         status = 200
     oldest, youngest = registration.birth_year_range(contest, now)
@@ -294,26 +294,28 @@ def confirm(slug: str):
     form, code_form = ConfirmForm(), CodeForm()
     status = 200
     if request.method == "POST":
-        if "personal_code" in request.form:
-            outcome = registration.confirm_by_code(contest.id, code_form.personal_code.data)
-            target = code_form.personal_code
+        by_code = "personal_code" in request.form
+        # Every refusal shows under the field used to identify: the code, or the phone
+        # (a mismatch must not say which of phone, name and birth year was wrong).
+        target = code_form.personal_code if by_code else form.phone
+        try:
+            if by_code:
+                participant = registration.confirm_by_code(contest.id,
+                                                           code_form.personal_code.data)
+            else:
+                participant = registration.confirm_identity(
+                    contest.id, form.phone.data or "", full_name=form.full_name.data,
+                    birth_year=form.birth_year.data, now=_now())
+        except phone_holds.PhoneHeld as held:
+            status, target.errors = 429, [held.message]
+        except registration.RegistrationRefused as refused:
+            status, target.errors = 400, [refused.message]
         else:
-            outcome = registration.confirm_identity(
-                contest.id, form.phone.data or "", full_name=form.full_name.data,
-                birth_year=form.birth_year.data, now=_now())
-            target = form.phone
-        if outcome.participant is not None:
-            flash(f"Chào {outcome.participant.full_name}! Bạn tiếp tục dự thi với thông tin "
+            flash(f"Chào {participant.full_name}! Bạn tiếp tục dự thi với thông tin "
                   "đã đăng ký.", "success")
             response = make_response(redirect(url_for("public.contest", slug=slug)))
-            identity.remember(response, outcome.participant)
+            identity.remember(response, participant)
             return response
-        if outcome.held:
-            status = 429
-            target.errors = [phone_holds.HELD_MESSAGE]
-        else:
-            status = 400
-            target.errors = [outcome.error]
     return render_template("public/confirm.html", contest=contest, form=form,
                            code_form=code_form, now=_now()), status
 

@@ -92,15 +92,7 @@ class PermissionDenied(DomainError):  # noqa: N818 - reads better at call sites
 
 
 class ActivityInvalid(DomainError):  # noqa: N818
-    """Input refused; ``errors`` maps a field name to a Vietnamese message saying what to fix.
-
-    ``message`` joins them; ``field`` is the field when there is only one.
-    """
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()), field=next(iter(errors)) if len(errors) == 1
-                         else None)
-        self.errors = errors
+    """Input refused, each message beside the field it is about (``errors``)."""
 
 
 @dataclass(frozen=True)
@@ -222,19 +214,20 @@ def _require_edit(actor: Actor, activity: Activity) -> None:
 
 
 def safe_evidence_url(value: str) -> str:
-    """The URL stripped, or raise ValueError unless it is a plain http(s) address with a host."""
+    """The URL stripped; ActivityInvalid unless it is a plain http(s) address with a host."""
     url = (value or "").strip()
     if not url:
         return ""
     if len(url) > URL_MAX:
-        raise ValueError(f"Đường dẫn quá dài (tối đa {URL_MAX} ký tự).")
+        raise ActivityInvalid(f"Đường dẫn quá dài (tối đa {URL_MAX} ký tự).", "evidence_url")
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        raise ValueError("Đường dẫn không được chứa dấu cách hoặc ký tự điều khiển.")
+        raise ActivityInvalid("Đường dẫn không được chứa dấu cách hoặc ký tự điều khiển.",
+                              "evidence_url")
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ValueError(
+        raise ActivityInvalid(
             "Đường dẫn minh chứng phải bắt đầu bằng http:// hoặc https://, "
-            "ví dụ https://phuvan.ninhbinh.gov.vn/bai-viet."
+            "ví dụ https://phuvan.ninhbinh.gov.vn/bai-viet.", "evidence_url"
         )
     return url
 
@@ -316,11 +309,11 @@ def _validate(actor: Actor, data: ActivityData) -> tuple[dict, list[ContentArea]
 
     try:
         cleaned["evidence_url"] = safe_evidence_url(data.evidence_url)
-    except ValueError as error:
-        errors["evidence_url"] = str(error)
+    except ActivityInvalid as error:
+        errors["evidence_url"] = error.message
 
     if errors:
-        raise ActivityInvalid(errors)
+        raise ActivityInvalid(errors=errors)
     return cleaned, areas
 
 
@@ -341,7 +334,7 @@ def sniff_type(data: bytes) -> str | None:
 
 
 def check_upload_name(name: str) -> str:
-    """The display name, cleaned; ValueError for a name that tries to be a path.
+    """The display name, cleaned; ActivityInvalid for a name that tries to be a path.
 
     Browsers send a bare file name. A name with a folder separator, a '..', a
     drive letter, a NUL or other control character was crafted, so it is refused
@@ -349,11 +342,12 @@ def check_upload_name(name: str) -> str:
     """
     raw = name or ""
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
-        raise ValueError("Tên tệp chứa ký tự không hợp lệ. Vui lòng đổi tên tệp rồi tải lên lại.")
+        raise ActivityInvalid(
+            "Tên tệp chứa ký tự không hợp lệ. Vui lòng đổi tên tệp rồi tải lên lại.", "attachment")
     if "/" in raw or "\\" in raw or ".." in raw or re.match(r"^[A-Za-z]:", raw):
-        raise ValueError(
-            "Tên tệp không hợp lệ (có dấu / hoặc \\ hoặc ..). Vui lòng đổi tên tệp rồi tải lên lại."
-        )
+        raise ActivityInvalid(
+            "Tên tệp không hợp lệ (có dấu / hoặc \\ hoặc ..). "
+            "Vui lòng đổi tên tệp rồi tải lên lại.", "attachment")
     display = unicodedata.normalize("NFC", raw).strip().strip(".").strip()
     # Only harmless characters survive, so the name is safe in a header or a page.
     display = re.sub(r"[^\w\s.,()\-+]", "_", display)
@@ -365,19 +359,21 @@ def check_upload_name(name: str) -> str:
 
 
 def check_upload(upload: Upload, max_bytes: int) -> tuple[str, str]:
-    """(content type, display name) for an acceptable upload, or ValueError saying what to fix."""
+    """(content type, display name) for an acceptable upload, or ActivityInvalid saying what to
+    fix."""
     if not upload.data:
-        raise ValueError("Tệp đính kèm rỗng. Vui lòng chọn lại tệp.")
+        raise ActivityInvalid("Tệp đính kèm rỗng. Vui lòng chọn lại tệp.", "attachment")
     if len(upload.data) > max_bytes:
         limit_mb = max_bytes / (1024 * 1024)
-        raise ValueError(
+        raise ActivityInvalid(
             f"Tệp đính kèm quá lớn (tối đa {limit_mb:.0f} MB). "
-            "Vui lòng nén ảnh hoặc chọn tệp nhỏ hơn."
+            "Vui lòng nén ảnh hoặc chọn tệp nhỏ hơn.", "attachment"
         )
     display = check_upload_name(upload.filename)
     content_type = sniff_type(upload.data)
     if content_type is None:
-        raise ValueError(f"Chỉ nhận {ATTACHMENT_HELP}. Tệp đã chọn không đúng định dạng.")
+        raise ActivityInvalid(f"Chỉ nhận {ATTACHMENT_HELP}. Tệp đã chọn không đúng định dạng.",
+                              "attachment")
     ext = ATTACHMENT_TYPES[content_type][0]
     stem = display.rsplit(".", 1)[0] if "." in display else display
     # The shown name carries the extension of what the file really is.
@@ -400,10 +396,7 @@ def _snapshot(activity: Activity) -> dict:
 def _prepare_upload(upload: Upload | None, max_bytes: int) -> tuple[str, str] | None:
     if upload is None:
         return None
-    try:
-        return check_upload(upload, max_bytes)
-    except ValueError as error:
-        raise ActivityInvalid({"attachment": str(error)}) from error
+    return check_upload(upload, max_bytes)
 
 
 def _attach(activity: Activity, file_info: tuple[str, str] | None, data: bytes | None,
@@ -716,7 +709,7 @@ def save_note(actor: Actor, year: int, quarter: int | None, unit_id: int | None,
     errors = {name: f"Nội dung quá dài (tối đa {TEXT_MAX} ký tự)."
               for name, value in texts.items() if len(value or "") > TEXT_MAX}
     if errors:
-        raise ActivityInvalid(errors)
+        raise ActivityInvalid(errors=errors)
     texts = {name: without_control_characters(value).strip() for name, value in texts.items()}
     for tries_left in (1, 0):
         note = get_note(year, quarter, unit_id)

@@ -53,10 +53,13 @@ class QuestionProblem:
 
 
 class QuestionInvalid(DomainError):  # noqa: N818 (a refusal, read as a sentence)
-    """A question that :func:`question_problems` refuses; carries the first problem."""
+    """A question that :func:`question_problems` refuses: every problem beside its field."""
 
     def __init__(self, problems: list[QuestionProblem]) -> None:
-        super().__init__(problems[0].sentence(), problems[0].field)
+        errors: dict[str, list[str]] = {}
+        for problem in problems:
+            errors.setdefault(problem.field, []).append(problem.sentence())
+        super().__init__(errors=errors)
         self.problems = problems
 
 

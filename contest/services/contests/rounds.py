@@ -3,8 +3,9 @@
 The ``*_errors`` / ``validate_*`` functions are pure: plain values in, a dict of
 ``field name → [Vietnamese message]`` out (empty when all is well), so they are
 tested without HTTP or a database. The ``save_*`` functions gather what the rules
-need from the database, validate, apply and add an audit entry; the caller commits,
-so the change and its audit entry land in one transaction.
+need from the database, validate (raising :class:`ContestRefused` or
+:class:`RoundRefused` with every message by field), apply and add an audit entry; the
+caller commits, so the change and its audit entry land in one transaction.
 """
 
 from __future__ import annotations
@@ -76,6 +77,14 @@ SLUG_MAX_LENGTH = 80
 MAX_QUESTIONS_PER_ROUND = 100
 MAX_PRIZE_COUNT = 1000
 AGE_BOUNDS = (0, 120)
+
+
+class ContestRefused(DomainError):
+    """A contest's settings refused, each message beside its field (``errors``)."""
+
+
+class RoundRefused(DomainError):
+    """A change to a round refused, with a Vietnamese message (or several, by field)."""
 
 
 def _add(errors: Errors, name: str, message: str) -> None:
@@ -183,8 +192,9 @@ def _contest_snapshot(contest: Contest) -> dict:
 
 
 def save_contest(contest: Contest | None, values: ContestValues,
-                 actor_id: int | None) -> tuple[Contest | None, Errors]:
-    """Create (``contest`` None) or update a contest; the caller commits."""
+                 actor_id: int | None) -> Contest:
+    """Create (``contest`` None) or update a contest, or raise ContestRefused; the caller
+    commits."""
     values.slug = values.slug.strip().lower()
     values.title = values.title.strip()
     query = sa.select(Contest.id).where(Contest.slug == values.slug)
@@ -194,7 +204,7 @@ def save_contest(contest: Contest | None, values: ContestValues,
     known = db.session.scalars(sa.select(ParticipantCategory.id)).all()
     errors = validate_contest(values, slug_taken=taken, known_category_ids=known)
     if errors:
-        return None, errors
+        raise ContestRefused(errors=errors)
     before = _contest_snapshot(contest) if contest is not None else None
     if contest is None:
         contest = Contest()
@@ -214,7 +224,7 @@ def save_contest(contest: Contest | None, values: ContestValues,
         summary=("Tạo cuộc thi " if before is None else "Sửa cuộc thi ") + contest.title,
         before=before, after=after,
     )
-    return contest, errors
+    return contest
 
 
 # --- rounds ---------------------------------------------------------------------------
@@ -425,10 +435,6 @@ def is_frozen(round_: Round | None) -> bool:
     return standing_publication(round_) is not None
 
 
-class RoundRefused(DomainError):
-    """A change to a round refused, with a Vietnamese message."""
-
-
 def reopen_round(round_: Round, *, closes_at: datetime, reason: str, actor_id: int | None,
                  now: datetime) -> None:
     """Open a closed, published round again until ``closes_at``; the caller commits.
@@ -487,8 +493,9 @@ def quota_needs(now: datetime) -> dict[str, dict[str, int]]:
 
 
 def save_round(contest: Contest, round_: Round | None, values: RoundValues,
-               actor_id: int | None) -> tuple[Round | None, Errors]:
-    """Create (``round_`` None) or update a round after checking every rule; caller commits."""
+               actor_id: int | None) -> Round:
+    """Create (``round_`` None) or update a round after checking every rule (RoundRefused
+    with every message by field otherwise); the caller commits."""
     values.name = values.name.strip()
     values.question_quota = normalise_quota(values.question_quota)
     others = [
@@ -503,7 +510,7 @@ def save_round(contest: Contest, round_: Round | None, values: RoundValues,
     errors = validate_round(values, available=active_question_counts(), others=others,
                             before=before, locked=locked, titles=titles, frozen=frozen)
     if errors:
-        return None, errors
+        raise RoundRefused(errors=errors)
     if frozen and before is not None:
         for name in FROZEN_FIELDS:
             setattr(values, name, getattr(before, name))
@@ -520,7 +527,7 @@ def save_round(contest: Contest, round_: Round | None, values: RoundValues,
         before=asdict(before) if before is not None else None,
         after=asdict(round_values(round_)),
     )
-    return round_, errors
+    return round_
 
 
 # --- live view ------------------------------------------------------------------------

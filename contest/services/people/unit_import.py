@@ -25,6 +25,7 @@ from contest.helpers.text import (
     without_control_characters,
 )
 from contest.models import UNIT_KINDS
+from contest.services.errors import DomainError
 from contest.services.people.units import (
     NAME_MAX_LENGTH,
     POPULATION_MAX,
@@ -284,10 +285,18 @@ def _check_table(report: ImportReport, rows: list[tuple[int, list[object]]],
     return report
 
 
+class UnitImportRefused(DomainError):  # noqa: N818 - reads better at call sites
+    """An import refused because its file has errors; ``report`` names them row by row."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("Tệp còn lỗi: không nhập đơn vị nào.")
+        self.report = report
+
+
 def apply_rows(report: ImportReport, actor_id: int | None) -> ImportReport:
-    """Write a report's rows; the caller commits. Refuses a report with any error."""
+    """Write a report's rows; the caller commits. A report with any error: UnitImportRefused."""
     if not report.ok:
-        raise ValueError("Tệp còn lỗi: không nhập đơn vị nào.")
+        raise UnitImportRefused(report)
     known = units_by_name()
     for row in report.rows:
         existing = known.get(clean(row.name).casefold())

@@ -42,6 +42,13 @@ class HoldError(DomainError):
     """A release refused, with a Vietnamese message."""
 
 
+class PhoneHeld(DomainError):  # noqa: N818 - reads better at call sites
+    """Registering or confirming with a held phone: :data:`HELD_MESSAGE`, about the phone."""
+
+    def __init__(self) -> None:
+        super().__init__(HELD_MESSAGE, "phone")
+
+
 def active_hold(contest_id: int, phone: str) -> PhoneHold | None:
     return db.session.scalar(sa.select(PhoneHold).where(
         PhoneHold.contest_id == contest_id, PhoneHold.phone == phone,

@@ -2,8 +2,8 @@
 
 Plain values in, plain values out: the view turns form input into a
 :class:`RegistrationInput`, this module validates it against the contest's
-settings and returns the participant, a hold, or the errors to show beside each
-field.
+settings and returns the participant, or refuses: :class:`RegistrationRefused`
+with the message to show beside each field, or phone_holds.PhoneHeld.
 
 The rule: nobody learns whether a phone or a CCCD is registered unless they
 already hold that person's details. Without SMS there is nothing a first-time
@@ -42,7 +42,7 @@ costs one more indexed query).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import phonenumbers
@@ -82,9 +82,14 @@ PHONE_FOREIGN = (
 _MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE,
                  phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 _CITIZEN_ID = re.compile(r"[0-9]{12}")
+BIRTH_YEAR_INVALID = "Năm sinh gồm 4 chữ số, ví dụ 1985."
 
 
-class PhoneError(DomainError):
+class RegistrationRefused(DomainError):
+    """Registering or confirming refused: what was typed, each message beside its field."""
+
+
+class PhoneError(RegistrationRefused):
     """A phone number we cannot accept; ``message`` (and ``str(error)``) says why."""
 
     def __init__(self, message: str) -> None:
@@ -128,39 +133,39 @@ def birth_year_range(contest: Contest, now: datetime) -> tuple[int, int]:
 
 
 def parse_birth_year(raw: str | int | None, contest: Contest, now: datetime) -> int | None:
-    """A birth year within the contest's range, None when blank; ValueError with the message."""
+    """A birth year within the contest's range, None when blank; RegistrationRefused otherwise."""
     text = clean(str(raw)) if raw is not None else ""
     if not text:
         return None
     if not is_digits(text) or len(text) != 4:
-        raise ValueError("Năm sinh gồm 4 chữ số, ví dụ 1985.")
+        raise RegistrationRefused(BIRTH_YEAR_INVALID, "birth_year")
     year = int(text)
     oldest, youngest = birth_year_range(contest, now)
     out_of_range = f"Năm sinh phải từ {oldest} đến {youngest}."
     if year > youngest:
         if contest.min_age:
-            raise ValueError(
+            raise RegistrationRefused(
                 f"Cuộc thi dành cho người từ đủ {contest.min_age} tuổi trở lên "
-                f"(sinh năm {youngest} trở về trước)."
+                f"(sinh năm {youngest} trở về trước).", "birth_year"
             )
-        raise ValueError(out_of_range)
+        raise RegistrationRefused(out_of_range, "birth_year")
     if year < oldest:
         if contest.max_age is not None:
-            raise ValueError(
+            raise RegistrationRefused(
                 f"Cuộc thi dành cho người không quá {contest.max_age} tuổi "
-                f"(sinh từ năm {oldest} trở về sau)."
+                f"(sinh từ năm {oldest} trở về sau).", "birth_year"
             )
-        raise ValueError(out_of_range)
+        raise RegistrationRefused(out_of_range, "birth_year")
     return year
 
 
 def normalise_citizen_id(raw: str | None) -> str | None:
-    """CCCD: exactly 12 digits (spaces ignored); None when blank."""
+    """CCCD: exactly 12 digits (spaces ignored); None when blank; RegistrationRefused otherwise."""
     text = re.sub(r"[\s.\-]", "", clean(raw))
     if not text:
         return None
     if not _CITIZEN_ID.fullmatch(text):
-        raise ValueError("Số CCCD gồm đúng 12 chữ số.")
+        raise RegistrationRefused("Số CCCD gồm đúng 12 chữ số.", "citizen_id")
     return text
 
 
@@ -187,21 +192,12 @@ class RegistrationInput:
     entry_point_id: int | None = None
 
 
-@dataclass
-class RegistrationResult:
-    """Either ``participant`` (new, or ``resumed``), ``held``, or ``errors``."""
+@dataclass(frozen=True)
+class Registration:
+    """The participant registered: a new one, or the one these details are (``resumed``)."""
 
-    participant: Participant | None = None
-    #: The phone and details matched a participant already registered: that one.
+    participant: Participant
     resumed: bool = False
-    #: The phone is held after too many wrong tries (phone_holds.HELD_MESSAGE).
-    held: bool = False
-    errors: dict[str, str] = field(default_factory=dict)
-    phone: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.participant is not None
 
 
 def _mode_check(mode: str, value, errors: dict, name: str, message: str):
@@ -214,7 +210,7 @@ def _mode_check(mode: str, value, errors: dict, name: str, message: str):
 
 def validate(contest: Contest, data: RegistrationInput, now: datetime
              ) -> tuple[dict, dict[str, str]]:
-    """Check every field; return (clean values, errors by field name)."""
+    """Check every field; return (clean values, a message by field name for each refused)."""
     errors: dict[str, str] = {}
     values: dict = {}
 
@@ -235,14 +231,14 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
     try:
         values["phone"] = normalise_phone(data.phone)
     except PhoneError as error:
-        errors["phone"] = str(error)
+        errors["phone"] = error.message
 
     values["birth_year"] = None
     if contest.birth_year_mode != "hidden":
         try:
             values["birth_year"] = parse_birth_year(data.birth_year, contest, now)
-        except ValueError as error:
-            errors["birth_year"] = str(error)
+        except RegistrationRefused as error:
+            errors["birth_year"] = error.message
         _mode_check(contest.birth_year_mode, values["birth_year"], errors, "birth_year",
                     "Vui lòng nhập năm sinh.")
 
@@ -259,8 +255,8 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
     if contest.citizen_id_mode != "hidden":
         try:
             values["citizen_id"] = normalise_citizen_id(data.citizen_id)
-        except ValueError as error:
-            errors["citizen_id"] = str(error)
+        except RegistrationRefused as error:
+            errors["citizen_id"] = error.message
         _mode_check(contest.citizen_id_mode, values["citizen_id"], errors, "citizen_id",
                     "Vui lòng nhập số CCCD.")
 
@@ -323,23 +319,24 @@ def matching_participant(contest_id: int, phone: str, full_name: str | None,
     return next((p for p in candidates if same_name(full_name, p.full_name)), None)
 
 
-def register(contest: Contest, data: RegistrationInput, now: datetime) -> RegistrationResult:
-    """Resume the participant whose details these are, or create one, or report errors.
+def register(contest: Contest, data: RegistrationInput, now: datetime) -> Registration:
+    """Resume the participant whose details these are, or create one; RegistrationRefused with
+    a message beside each field that is wrong, or phone_holds.PhoneHeld.
 
     Two registrations of the same person racing both end with one participant: the
     loser's insert hits the (contest, phone, name + birth year) unique constraint and
     resumes the winner.
     """
     values, errors = validate(contest, data, now)
-    phone = values.get("phone")
     if errors:
-        return RegistrationResult(errors=errors, phone=phone)
+        raise RegistrationRefused(errors=errors)
+    phone = values["phone"]
     if phone_holds.is_held(contest.id, phone):
-        return RegistrationResult(held=True, phone=phone)
+        raise phone_holds.PhoneHeld()
     existing = matching_participant(contest.id, phone, values["full_name"],
                                     values["birth_year"])
     if existing is not None:
-        return RegistrationResult(participant=existing, resumed=True, phone=phone)
+        return Registration(existing, resumed=True)
     for _ in range(3):
         participant = Participant(contest_id=contest.id, consented_at=now, created_at=now,
                                   **values)
@@ -352,12 +349,12 @@ def register(contest: Contest, data: RegistrationInput, now: datetime) -> Regist
             existing = matching_participant(contest.id, phone, values["full_name"],
                                             values["birth_year"])
             if existing is not None:
-                return RegistrationResult(participant=existing, resumed=True, phone=phone)
+                return Registration(existing, resumed=True)
             # Otherwise the random personal code was taken: draw another.
     else:  # pragma: no cover - three code collisions in a row
         raise RuntimeError("could not draw a free personal code")
     phone_holds.record_try(contest.id, phone, now)
-    return RegistrationResult(participant=participant, phone=phone)
+    return Registration(participant)
 
 
 CONFIRM_MISMATCH = (
@@ -371,62 +368,49 @@ CODE_INVALID = (
 CODE_UNKNOWN = "Không tìm thấy mã dự thi này trong cuộc thi. Vui lòng kiểm tra lại."
 
 
-@dataclass
-class Confirmation:
-    """The participant confirmed, or why not: ``held`` or an ``error`` message."""
-
-    participant: Participant | None = None
-    held: bool = False
-    error: str | None = None
-
-
 def confirm_identity(contest_id: int, phone: str, *, full_name: str | None,
-                     birth_year: str | int | None, now: datetime) -> Confirmation:
-    """Phone + name + birth year, all three matching one participant of that phone.
+                     birth_year: str | int | None, now: datetime) -> Participant:
+    """The one participant of that phone whose name and birth year both match.
 
-    A mismatch counts a try against the phone (registered or not) and is answered
-    with one message; the try that reaches the limit holds the phone.
+    Otherwise RegistrationRefused, or phone_holds.PhoneHeld. A mismatch counts a try
+    against the phone (registered or not) and is answered with one message; the try
+    that reaches the limit holds the phone.
     """
-    try:
-        normal = normalise_phone(phone)
-    except PhoneError as error:
-        return Confirmation(error=str(error))
+    normal = normalise_phone(phone)
     year_text = clean(str(birth_year)) if birth_year is not None else ""
     if not clean(full_name) or not year_text:
-        return Confirmation(error=CONFIRM_NEEDS_BOTH)
+        raise RegistrationRefused(CONFIRM_NEEDS_BOTH)
     if not is_digits(year_text) or len(year_text) != 4:
-        return Confirmation(error="Năm sinh gồm 4 chữ số, ví dụ 1985.")
+        raise RegistrationRefused(BIRTH_YEAR_INVALID, "birth_year")
     if phone_holds.is_held(contest_id, normal):
-        return Confirmation(held=True)
+        raise phone_holds.PhoneHeld()
     participant = matching_participant(contest_id, normal, full_name, int(year_text))
     if participant is not None:
-        return Confirmation(participant=participant)
+        return participant
     if phone_holds.record_try(contest_id, normal, now):
-        return Confirmation(held=True)
-    return Confirmation(error=CONFIRM_MISMATCH)
+        raise phone_holds.PhoneHeld()
+    raise RegistrationRefused(CONFIRM_MISMATCH)
 
 
 def normalise_personal_code(raw: str | None) -> str:
-    """``7kx4 mp2a``, ``7KX4-MP2A`` → ``7KX4MP2A``; ValueError with the message otherwise."""
+    """``7kx4 mp2a``, ``7KX4-MP2A`` → ``7KX4MP2A``; RegistrationRefused otherwise."""
     code = re.sub(r"[\s.\-]", "", clean(raw)).upper()
     if len(code) != PERSONAL_CODE_LENGTH or any(ch not in PERSONAL_CODE_ALPHABET
                                                 for ch in code):
-        raise ValueError(CODE_INVALID)
+        raise RegistrationRefused(CODE_INVALID, "personal_code")
     return code
 
 
-def confirm_by_code(contest_id: int, raw_code: str | None) -> Confirmation:
-    """The personal code alone resumes its participant, on any phone.
+def confirm_by_code(contest_id: int, raw_code: str | None) -> Participant:
+    """The personal code alone resumes its participant, on any phone (RegistrationRefused
+    when it is malformed or unknown).
 
     Guessing is bounded by the per-address limit of the view and the code space
     (23⁸ ≈ 7.8·10¹⁰ codes per contest).
     """
-    try:
-        code = normalise_personal_code(raw_code)
-    except ValueError as error:
-        return Confirmation(error=str(error))
+    code = normalise_personal_code(raw_code)
     participant = db.session.scalar(sa.select(Participant).where(
         Participant.contest_id == contest_id, Participant.personal_code == code))
     if participant is None:
-        return Confirmation(error=CODE_UNKNOWN)
-    return Confirmation(participant=participant)
+        raise RegistrationRefused(CODE_UNKNOWN, "personal_code")
+    return participant
