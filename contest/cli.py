@@ -150,10 +150,14 @@ def bank_import_command(paths: tuple[Path, ...], dry_run: bool, area_code: str |
     from contest.services.bank import import_export as bank_io
 
     files = _bank_files(paths)
-    report = bank_io.import_files(
-        [(p.name, p.read_bytes()) for p in files], dry_run=dry_run, actor_id=None,
-        area_code=area_code, practice=practice, max_bytes=current_app.config["MAX_IMPORT_BYTES"],
-    )
+    try:
+        report = bank_io.import_files(
+            [(p.name, p.read_bytes()) for p in files], dry_run=dry_run, actor_id=None,
+            area_code=area_code, practice=practice,
+            max_bytes=current_app.config["MAX_IMPORT_BYTES"],
+        )
+    except bank_io.ImportRefused as refused:
+        report = refused.report
     if dry_run and report.ok:
         for planned in report.to_add:
             click.echo(f"{planned.file}, {planned.where}: [{planned.area_code}] "

@@ -275,6 +275,21 @@ def test_import_preview_then_confirm(app, client, login_as):
         assert response.status_code == 302 and count(Question) == before + 2
 
 
+def test_a_confirm_refused_since_the_preview_shows_the_report_and_writes_nothing(
+        app, client, login_as):
+    login_as("organiser")
+    with app.app_context():
+        response = upload(client, [("ngan-hang.csv", csv_file([good_row(1), good_row(2)]))])
+        assert response.status_code == 200
+        # What the confirm checks again no longer holds (here: a lower size limit).
+        app.config["MAX_IMPORT_BYTES"] = 10
+        response = confirm(client)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 409
+        assert "vượt giới hạn" in page and "admin/questions/import/confirm" not in page
+        assert count(Question) == 0 and audit("question.import") == []
+
+
 def test_bad_file_leaves_the_bank_as_it_was_and_reports_every_error(app, client, login_as):
     login_as("organiser")
     with app.app_context():

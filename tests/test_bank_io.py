@@ -65,6 +65,14 @@ def bank_snapshot() -> list[tuple]:
              q.source, q.difficulty, q.active) for q in questions]
 
 
+def refused(files, **options) -> bank_io.ImportReport:
+    """The report of an import refused whole."""
+    with pytest.raises(bank_io.ImportRefused) as refusal:
+        bank_io.import_files(files, dry_run=False, actor_id=None, **options)
+    assert refusal.value.report.errors
+    return refusal.value.report
+
+
 def find(report, row=None, column=None, contains=""):
     return [e for e in report.errors
             if (row is None or e.row == row) and (column is None or e.column == column)
@@ -304,8 +312,7 @@ def test_bad_file_is_refused_with_its_row_message_and_nothing_written(app_ctx, c
     files, row_number, column, message = BAD_FILES[case]
     factories.make_question("b", text="Câu có sẵn trước khi nhập?")
     before = bank_snapshot()
-    report = bank_io.import_files(files, dry_run=False, actor_id=None)
-    assert not report.ok
+    report = refused(files)
     assert find(report, row=row_number, column=column, contains=message), report.lines()
     assert report.added == 0 and report.added_ids == []
     assert bank_snapshot() == before  # all or nothing: the valid row was not written either
@@ -326,7 +333,7 @@ def test_every_problem_is_reported_not_just_the_first(app_ctx):
         row(text="Câu hai?", options=("Một",), answer="C", difficulty="x"),
         row(text="", answer="Z"),
     )
-    report = bank_io.import_files([("nhieu-loi.csv", data)], dry_run=False, actor_id=None)
+    report = refused([("nhieu-loi.csv", data)])
     where = {(e.row, e.column) for e in report.errors}
     assert {(2, "Lĩnh vực"), (3, "Phương án B"), (3, "Đáp án đúng"), (3, "Mức độ"),
             (4, "Câu hỏi"), (4, "Đáp án đúng")} <= where
@@ -335,8 +342,7 @@ def test_every_problem_is_reported_not_just_the_first(app_ctx):
 
 def test_file_over_the_size_limit(app_ctx):
     data = csv_bytes(GOOD)
-    report = bank_io.import_files([("a.csv", data)], dry_run=False, actor_id=None,
-                                  max_bytes=len(data) - 1)
+    report = refused([("a.csv", data)], max_bytes=len(data) - 1)
     assert "vượt giới hạn" in report.errors[0].message and question_count() == 0
     default = bank_io.import_files([("big.csv", b"x" * (app_ctx.config["MAX_IMPORT_BYTES"] + 1))],
                                    dry_run=True, actor_id=None)
@@ -346,7 +352,7 @@ def test_file_over_the_size_limit(app_ctx):
 def test_too_many_rows(app_ctx):
     rows = [row(text=f"Câu số {n}?") for n in range(6)]
     files = [("a.csv", csv_bytes(*rows[:3])), ("b.csv", csv_bytes(*rows[3:]))]
-    report = bank_io.import_files(files, dry_run=False, actor_id=None, max_rows=4)
+    report = refused(files, max_rows=4)
     assert [e.file for e in report.errors] == ["b.csv"]
     assert "quá nhiều dòng: mỗi lần chỉ nhập tối đa 4 câu hỏi" in report.errors[0].message
     assert question_count() == 0
@@ -354,8 +360,7 @@ def test_too_many_rows(app_ctx):
 
 
 def test_no_files(app_ctx):
-    report = bank_io.import_files([], dry_run=False, actor_id=None)
-    assert not report.ok and "chưa chọn tệp" in report.errors[0].message
+    assert "chưa chọn tệp" in refused([]).errors[0].message
 
 
 # --------------------------------------------------------------------------- export, template

@@ -63,9 +63,10 @@ def imported(data: bytes, name: str = "ngan-hang.docx", **options):
 
 
 def refused(data: bytes, name: str = "ngan-hang.docx", **options):
-    report = bank_io.import_files([(name, data)], dry_run=False, actor_id=None, **options)
-    assert not report.ok and bank() == []
-    return report
+    with pytest.raises(bank_io.ImportRefused) as refusal:
+        bank_io.import_files([(name, data)], dry_run=False, actor_id=None, **options)
+    assert bank() == []
+    return refusal.value.report
 
 
 def marked(letter_right: str, fmt: str, letters: str = "ABCD") -> list:

@@ -78,8 +78,9 @@ BOMBS = {
 @pytest.mark.parametrize("case", sorted(BOMBS))
 def test_a_hostile_workbook_is_refused_whole_by_the_bank_import(app_ctx, case):
     build, message = BOMBS[case]
-    report = bank_io.import_files([("bom.xlsx", build())], dry_run=False, area_code="a")
-    assert not report.ok
+    with pytest.raises(bank_io.ImportRefused) as refused:
+        bank_io.import_files([("bom.xlsx", build())], dry_run=False, area_code="a")
+    report = refused.value.report
     assert [e.file for e in report.errors] == ["bom.xlsx"]
     assert message in report.errors[0].message, report.lines()
     assert db.session.scalar(sa.select(sa.func.count(Question.id))) == 0

@@ -379,8 +379,9 @@ def test_import_marks_questions_for_practice_by_column(app_ctx):
             + "a,Câu ôn tập thứ nhất?,Có,Không,A,Vì thế.,Kế hoạch,1,Có\n"
             + "a,Câu dự thi thứ hai?,Có,Không,A,Vì thế.,Kế hoạch,1,\n"
             + "a,Câu sai cột ôn tập?,Có,Không,A,Vì thế.,Kế hoạch,1,Hình như\n")
-    report = bank_io.import_files([("bank.csv", data.encode())])
-    assert not report.ok
+    with pytest.raises(bank_io.ImportRefused) as refused:
+        bank_io.import_files([("bank.csv", data.encode())])
+    report = refused.value.report
     assert any("Ôn tập" in str(e) or "câu hỏi ôn tập" in str(e) for e in report.errors)
     report = bank_io.import_files([("bank.csv", data.rsplit("a,Câu sai", 1)[0].encode())])
     assert report.ok and report.added == 2

@@ -331,15 +331,16 @@ def questions_import_confirm():
               "Vui lòng tải tệp lên lại.", "warning")
         return redirect(url_for("admin.questions_import"))
     files, options = pending
-    report = bank_io.import_files(files, dry_run=False, actor_id=current_user.id,
-                                  area_code=options.get("area") or None,
-                                  mappings=_mappings(options),
-                                  max_bytes=current_app.config["MAX_IMPORT_BYTES"])
-    if not report.ok:
+    try:
+        report = bank_io.import_files(files, dry_run=False, actor_id=current_user.id,
+                                      area_code=options.get("area") or None,
+                                      mappings=_mappings(options),
+                                      max_bytes=current_app.config["MAX_IMPORT_BYTES"])
+    except bank_io.ImportRefused as refused:
         # The bank changed since the preview (e.g. someone added the same questions).
         db.session.rollback()
         _pending.discard()
-        return _import_page(_import_form(), 409, report=report, confirm_form=None,
+        return _import_page(_import_form(), 409, report=refused.report, confirm_form=None,
                             file_names=[name for name, _ in files], confirm_failed=True)
     db.session.commit()
     _pending.discard()

@@ -4,9 +4,11 @@ Used by ``flask --app contest bank import/export`` and by the admin import page.
 
 The import is all or nothing: every row of every file is validated first and
 every problem is reported with its file, row (as Excel shows it: the header is
-row 1) and column. Only when nothing is wrong are the new questions written, in
-one commit, through :func:`contest.services.bank.questions.create_questions` so that
-each gets its first frozen version. Rows whose question is already in the bank
+row 1) and column: a dry run (the preview) returns the report, errors and all; an
+import meant to write raises :class:`ImportRefused` carrying it. Only when nothing is
+wrong are the new questions written, in one commit, through
+:func:`contest.services.bank.questions.create_questions` so that each gets its first
+frozen version. Rows whose question is already in the bank
 are skipped and counted, not refused, so importing the same file twice adds
 nothing the second time.
 """
@@ -48,6 +50,7 @@ from contest.services.bank.questions import (
     create_questions,
     question_problems,
 )
+from contest.services.errors import DomainError
 from contest.services.setup.seed import CONTENT_AREAS
 
 #: More rows than this in one import is almost certainly a wrong file (the plan's bank is ~100).
@@ -271,6 +274,14 @@ class ImportReport:
                 "câu đã có trong ngân hàng."
             )
         return out
+
+
+class ImportRefused(DomainError):  # noqa: N818 - reads better at call sites
+    """An import that was to write refused, nothing written; ``report`` names every error."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(f"Có {len(report.errors)} lỗi; không ghi câu hỏi nào.")
+        self.report = report
 
 
 # --------------------------------------------------------------------------- values
@@ -866,13 +877,18 @@ def import_files(
 ) -> ImportReport:
     """Validate ``(file name, bytes)`` pairs and, when all is well and not a dry run, add them.
 
-    All or nothing: one bad row anywhere and nothing is written. Commits on success, and
-    then keeps the column mappings used for the next file with the same headers.
+    A dry run returns the report whatever it found. Otherwise all or nothing: one bad row
+    anywhere and nothing is written, :class:`ImportRefused` carrying the report. Commits on
+    success, and then keeps the column mappings used for the next file with the same headers.
     """
     report = check_files(files, area_code=area_code, mappings=mappings, max_bytes=max_bytes,
                          max_rows=max_rows, practice=practice)
     report.dry_run = dry_run
-    if dry_run or not report.ok or not report.to_add:
+    if dry_run:
+        return report
+    if not report.ok:
+        raise ImportRefused(report)
+    if not report.to_add:
         return report
     try:
         created = create_questions([planned.content for planned in report.to_add])
@@ -900,7 +916,7 @@ def import_files(
             "ngân hàng vừa thay đổi trong lúc nhập (có câu hỏi trùng được thêm cùng lúc); "
             "không ghi câu hỏi nào. Hãy nhập lại.",
         ))
-        return report
+        raise ImportRefused(report) from None
     except Exception:
         db.session.rollback()
         raise
