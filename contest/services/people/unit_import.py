@@ -324,15 +324,6 @@ def apply_rows(report: ImportReport, actor_id: int | None) -> ImportReport:
     return report
 
 
-def import_units(filename: str, data: bytes, *, max_bytes: int, actor_id: int | None,
-                 dry_run: bool = False, default_kind: str | None = None) -> ImportReport:
-    """Parse, and unless ``dry_run`` or anything is wrong, write. The caller commits."""
-    report = parse_units(filename, data, max_bytes, default_kind)
-    if report.ok and not dry_run:
-        apply_rows(report, actor_id)
-    return report
-
-
 def template_xlsx() -> bytes:
     """An empty import template with the header row and two example rows."""
     from openpyxl import Workbook

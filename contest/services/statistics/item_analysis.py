@@ -213,52 +213,70 @@ def compute(f: StatsFilter) -> ItemAnalysis:
     return result
 
 
+#: The 27 % band of a counted attempt, folded into the fine group key.
+MIDDLE, UPPER, LOWER = 0, 1, 2
+#: Room in the group key for the option chosen: 0 for no answer, else option index + 1. Far
+#: above MAX_OPTIONS, so a stored index can never spill into the neighbouring field.
+OPTION_SPAN = 256
+
+
+def _fine_counts(conn: sa.Connection, n: int, k: int):
+    """Items of counted attempts, counted per (question, area served under, option, band).
+
+    The four fields are packed into ONE integer group key: both databases group far
+    faster on one integer than on four columns (SQLite sorts 6 million items in a
+    quarter of the time; PostgreSQL hashes fewer bytes), and every per-question,
+    per-option and per-area figure is a sum over these at most a few thousand rows.
+    Returns a DataFrame with the fields unpacked: question_id, area_id, option (−1
+    for no answer), band, served, right.
+    """
+    import pandas as pd  # only on a cache miss: the app and its other pages start without it
+
+    ranked = _ranked_table
+    area_span = (conn.scalar(sa.select(sa.func.max(ContentArea.id))) or 0) + 1
+    option = sa.func.coalesce(AttemptItem.chosen_option + 1, 0)
+    band = sa.case((ranked.c.rn <= k, UPPER), (ranked.c.rn > n - k, LOWER), else_=MIDDLE)
+    key = (
+        (sa.cast(AttemptItem.question_id, sa.BigInteger) * area_span
+         + AttemptItem.content_area_id) * OPTION_SPAN + option
+    ) * 3 + band
+    rows = conn.execute(
+        sa.select(key.label("fine_key"), sa.func.count(),
+                  sa.func.coalesce(sa.func.sum(
+                      sa.case((AttemptItem.is_correct.is_(True), 1), else_=0)), 0))
+        .join(ranked, ranked.c.id == AttemptItem.attempt_id)
+        .group_by(sa.text("fine_key"))
+    ).all()
+    fine = pd.DataFrame(rows, columns=["key", "served", "right"], dtype="int64")
+    rest, fine["band"] = fine["key"] // 3, fine["key"] % 3
+    rest, option_code = rest // OPTION_SPAN, rest % OPTION_SPAN
+    fine["question_id"], fine["area_id"] = rest // area_span, rest % area_span
+    fine["option"] = option_code - 1
+    return fine.drop(columns="key")
+
+
 def _compute_from_ranked(conn: sa.Connection) -> ItemAnalysis:
     ranked = _ranked_table
     n = conn.scalar(sa.select(sa.func.count()).select_from(ranked)) or 0
     k = group_size(n)
-    is_right = AttemptItem.is_correct.is_(True)
-    upper = ranked.c.rn <= k
-    lower = ranked.c.rn > n - k
-
-    def count_if(cond):
-        return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
-
-    # One pass over the items of counted attempts, grouped finely enough
-    # (question, area served under, option chosen) that every per-question,
-    # per-option and per-area figure is a sum of these few hundred rows.
-    fine = conn.execute(
-        sa.select(
-            AttemptItem.question_id, AttemptItem.content_area_id, AttemptItem.chosen_option,
-            sa.func.count(), count_if(is_right),
-            count_if(upper), count_if(sa.and_(upper, is_right)),
-            count_if(lower), count_if(sa.and_(lower, is_right)),
-        )
-        .join(ranked, ranked.c.id == AttemptItem.attempt_id)
-        .group_by(AttemptItem.question_id, AttemptItem.content_area_id,
-                  AttemptItem.chosen_option)
-    ).all()
-    sums: dict[int, list[int]] = {}
+    fine = _fine_counts(conn, n, k)
+    upper, lower = fine["band"] == UPPER, fine["band"] == LOWER
+    fine = fine.assign(
+        no_answer=fine["served"].where(fine["option"] < 0, 0),
+        up_n=fine["served"].where(upper, 0), up_right=fine["right"].where(upper, 0),
+        low_n=fine["served"].where(lower, 0), low_right=fine["right"].where(lower, 0),
+    )
+    per_question = fine.groupby("question_id")[
+        ["served", "right", "no_answer", "up_n", "up_right", "low_n", "low_right"]].sum()
+    per_option = fine[fine["option"] >= 0].groupby(["question_id", "option"])[
+        ["served", "right"]].sum()
     chosen: dict[int, dict[int, tuple[int, int]]] = {}
-    area_sums: dict[int, list] = {}
-    for qid, area_id, option, count, right, up_n, up_r, low_n, low_r in fine:
-        values = (count, int(right), 0 if option is not None else count,
-                  int(up_n), int(up_r), int(low_n), int(low_r))
-        totals = sums.setdefault(qid, [0] * len(values))
-        for i, value in enumerate(values):
-            totals[i] += value
-        if option is not None:
-            before = chosen.setdefault(qid, {}).get(option, (0, 0))
-            chosen[qid][option] = (before[0] + count, before[1] + int(right))
-        area = area_sums.setdefault(area_id, [0, 0, set()])
-        area[0] += count
-        area[1] += int(right)
-        area[2].add(qid)
-    per_question = [(qid, *values) for qid, values in sums.items()]
-    per_area = [(area_id, served, right, len(qids))
-                for area_id, (served, right, qids) in area_sums.items()]
+    for (qid, option), (count, right) in per_option.iterrows():
+        chosen.setdefault(int(qid), {})[int(option)] = (int(count), int(right))
+    per_area = fine.groupby("area_id").agg(
+        served=("served", "sum"), right=("right", "sum"), questions=("question_id", "nunique"))
 
-    question_ids = [r[0] for r in per_question]
+    question_ids = [int(qid) for qid in per_question.index]
     questions = {
         q.id: q
         for q in db.session.scalars(sa.select(Question).where(Question.id.in_(question_ids)))
@@ -266,10 +284,11 @@ def _compute_from_ranked(conn: sa.Connection) -> ItemAnalysis:
     areas = {a.id: a for a in db.session.scalars(sa.select(ContentArea))}
 
     q_stats = []
-    for qid, served, right, no_answer, up_n, up_right, low_n, low_right in per_question:
+    for qid, counts in per_question.iterrows():
+        qid = int(qid)
+        served, right, no_answer, up_n, up_right, low_n, low_right = (
+            int(value) for value in counts)
         question = questions[qid]
-        right, up_n, up_right, low_n, low_right, no_answer = (
-            int(right), int(up_n), int(up_right), int(low_n), int(low_right), int(no_answer))
         facility = _share(right, served)
         discrimination = (
             up_right / up_n - low_right / low_n if up_n and low_n else None
@@ -290,10 +309,11 @@ def _compute_from_ranked(conn: sa.Connection) -> ItemAnalysis:
     q_stats.sort(key=lambda s: (s.facility if s.facility is not None else 2, s.question_id))
 
     area_stats = []
-    for area_id, served, right, nq in per_area:
-        area = areas[area_id]
-        area_stats.append(AreaStat(area.id, area.code, area.title, served, int(right),
-                                   _share(int(right), served), nq))
+    for area_id, (served, right, nq) in per_area.iterrows():
+        area = areas[int(area_id)]
+        served, right = int(served), int(right)
+        area_stats.append(AreaStat(area.id, area.code, area.title, served, right,
+                                   _share(right, served), int(nq)))
     positions = {a.id: a.position for a in areas.values()}
     area_stats.sort(key=lambda a: (a.facility if a.facility is not None else 2,
                                    positions.get(a.area_id, 0)))
