@@ -257,12 +257,33 @@ def test_viewer_workbook_has_no_personal_sheet_and_totals_match(app, client, log
             ~AuditEntry.action.startswith("auth."))) == 0  # only the sign-in is logged
 
 
-def test_organiser_workbook_has_personal_sheet_and_is_audited(app, client, login_as):
+PARTICIPANTS_XLSX = "/reports/export/danh-sach-thi-sinh.xlsx"
+
+
+def _personal_exports(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
+            AuditEntry.action == "report.export_personal"))
+
+
+def test_organiser_statistics_workbook_has_no_personal_data(app, client, login_as):
+    """The workbook the office forwards carries figures only, even for the organisers."""
+    with app.app_context():
+        build(rounds=2, people=3)
+    login_as("organiser")
+    page = client.get("/reports/").get_data(as_text=True)
+    assert "Tải danh sách thí sinh (Excel .xlsx)" in page
+    wb = _workbook(client.get("/reports/export.xlsx"))
+    assert wb.sheetnames == PUBLIC_SHEETS
+    assert _personal_exports(app) == 0
+
+
+def test_organiser_participant_list_is_its_own_workbook_and_is_audited(app, client, login_as):
     with app.app_context():
         build(rounds=2, people=3)
     username = login_as("organiser")
-    wb = _workbook(client.get("/reports/export.xlsx"))
-    assert wb.sheetnames == PUBLIC_SHEETS + ["Danh sách thí sinh"]
+    wb = _workbook(client.get(PARTICIPANTS_XLSX))
+    assert wb.sheetnames == ["Danh sách thí sinh"]
     sheet = wb["Danh sách thí sinh"]
     header = [c.value for c in sheet[1]]
     assert header == ["STT", "Họ và tên", "Số điện thoại", "Số CCCD", "Năm sinh", "Giới tính",
@@ -290,9 +311,11 @@ def test_viewer_cannot_download_participant_list(app, client, login_as):
     with app.app_context():
         build(rounds=1, people=2)
     login_as("viewer")
-    response = client.get("/reports/export/danh-sach-thi-sinh.csv")
-    assert response.status_code == 403
-    assert "dữ liệu cá nhân" in response.get_data(as_text=True)
+    assert "Tải danh sách thí sinh" not in client.get("/reports/").get_data(as_text=True)
+    for url in ("/reports/export/danh-sach-thi-sinh.csv", PARTICIPANTS_XLSX):
+        response = client.get(url)
+        assert response.status_code == 403
+        assert "dữ liệu cá nhân" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
             ~AuditEntry.action.startswith("auth."))) == 0  # only the sign-in is logged
@@ -317,7 +340,7 @@ def test_csv_tables_open_in_excel_and_are_defused(app, client, login_as):
         assert db.session.scalar(sa.select(AuditEntry.summary).where(
             AuditEntry.action == "report.export_personal")).count("csv") == 1
     # the same name in the workbook is text, never a formula
-    sheet = load_workbook(io.BytesIO(client.get("/reports/export.xlsx").data))["Danh sách thí sinh"]
+    sheet = _workbook(client.get(PARTICIPANTS_XLSX))["Danh sách thí sinh"]
     cell = sheet.cell(row=sheet.max_row, column=2)
     assert cell.value == "=HYPERLINK(\"http://x\")" and cell.data_type == "s"
 
@@ -330,7 +353,7 @@ def test_workbook_keeps_typed_text_as_text(app, client, login_as):
             factories.make_participant(data["contest"], full_name=name,
                                        created_at=vn(2026, 3, 3))
     login_as("organiser")
-    sheet = _workbook(client.get("/reports/export.xlsx"))["Danh sách thí sinh"]
+    sheet = _workbook(client.get(PARTICIPANTS_XLSX))["Danh sách thí sinh"]
     cells = [sheet.cell(row=row, column=2) for row in range(3, 6)]
     assert [c.value for c in cells] == ["http://vi-du.vn", "0123", "=1+1"]
     assert all(c.data_type == "s" and c.hyperlink is None for c in cells)

@@ -108,7 +108,8 @@ def _dashboard_charts(d: stats.Dashboard) -> dict:
 def index():
     form, f, had_contests = _validated_filter()
     context = {"form": form, "pct": charts.fmt_percent,
-               "may_export_personal": _may_see_personal_data()}
+               "may_export_personal": _may_see_personal_data(),
+               "personal_slug": exports.PERSONAL_SLUG}
     if f is None:
         return render_template("reports/index.html", dashboard=None,
                                no_contest=not had_contests, **context), (
@@ -173,19 +174,30 @@ def _download(data: bytes, name: str, mimetype: str) -> Response:
 def export_xlsx():
     f = _filter_or_400()
     now = now_utc()
-    personal = _may_see_personal_data()
-    data = exports.workbook_bytes(exports.tables(f, now, include_personal=personal))
-    if personal:
-        _audit_personal_export(f, "xlsx")
+    data = exports.workbook_bytes(exports.tables(f, now))
     return _download(data, exports.filename(f, now, "tong-hop", "xlsx"), XLSX_MIME)
+
+
+def _personal_data_or_403() -> None:
+    if not _may_see_personal_data():
+        abort_vi(403, "Chỉ Quản trị hệ thống và Ban tổ chức được tải danh sách thí sinh "
+                      "(dữ liệu cá nhân).")
+
+
+@bp.route(f"/export/{exports.PERSONAL_SLUG}.xlsx")
+def export_participants_xlsx():
+    _personal_data_or_403()
+    f = _filter_or_400()
+    now = now_utc()
+    data = exports.workbook_bytes([exports.participant_table(f)])
+    _audit_personal_export(f, "xlsx")
+    return _download(data, exports.filename(f, now, exports.PERSONAL_SLUG, "xlsx"), XLSX_MIME)
 
 
 @bp.route("/export/<slug>.csv")
 def export_csv(slug: str):
     if slug == exports.PERSONAL_SLUG:
-        if not _may_see_personal_data():
-            abort_vi(403, "Chỉ Quản trị hệ thống và Ban tổ chức được tải danh sách thí sinh "
-                          "(dữ liệu cá nhân).")
+        _personal_data_or_403()
     elif slug not in exports.TABLE_SLUGS:
         abort_vi(404, "Không có bảng số liệu này.")
     f = _filter_or_400()

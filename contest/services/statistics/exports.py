@@ -14,8 +14,9 @@ width per column, rows) and written both ways:
   starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a
   leading apostrophe so a spreadsheet never runs it as a formula (CSV injection).
 
-The participant list (personal data) is only produced when the caller says
-the user may see it; the view records an audit entry for every such export.
+The participant list (personal data) is its own file, never a sheet of the statistics
+workbook; the view lets only those who may see personal data download it and records an
+audit entry for every such export.
 """
 
 from __future__ import annotations
@@ -239,19 +240,19 @@ def participant_table(f: StatsFilter) -> Table:
     ], rows(), personal=True)
 
 
-def tables(f: StatsFilter, now: datetime, *, include_personal: bool,
-           dashboard: stats.Dashboard | None = None,
+def tables(f: StatsFilter, now: datetime, *, dashboard: stats.Dashboard | None = None,
            analysis: ia.ItemAnalysis | None = None) -> list[Table]:
-    """Every table of the export, in sheet order; the participant list only if allowed."""
+    """Every statistics table, in sheet order: figures only, no personal data.
+
+    The participant list is a file of its own (:func:`participant_table`): the statistics
+    workbook is what the office forwards, and personal data must not travel with it.
+    """
     d = dashboard or stats.dashboard(f, now)
     analysis = analysis or ia.item_analysis(f, now)
-    out = [
+    return [
         summary_table(f, now, d), per_day_table(d), unit_table(d), category_table(d),
         age_gender_table(d), entry_point_table(d), area_table(analysis), question_table(analysis),
     ]
-    if include_personal:
-        out.append(participant_table(f))
-    return out
 
 
 #: slug → builder, for the one-table CSV downloads (the personal one is separate).
