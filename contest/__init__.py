@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("CONTEST")
+        _keep_text_settings_as_text(app)
     else:
         app.config.from_mapping(test_config)
 
@@ -110,6 +111,22 @@ def _configure_database_url(app: Flask) -> None:
         # Residents save answers concurrently; wait for the writer instead of failing.
         options.setdefault("connect_args", {"timeout": 30})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _keep_text_settings_as_text(app: Flask) -> None:
+    """SECRET_KEY and every setting whose default is text stay text, whatever they look like.
+
+    ``from_prefixed_env`` reads each value as JSON: a key of digits only would become a
+    number (and signing cookies and forms with it fails on every request), a ward named
+    "null" would become None.
+    """
+    text_settings = {"SECRET_KEY"} | {
+        name for name, value in vars(DefaultConfig).items()
+        if name.isupper() and isinstance(value, str)}
+    for name in text_settings:
+        raw = os.environ.get(f"CONTEST_{name}")
+        if raw is not None:
+            app.config[name] = raw
 
 
 def _configure_secret_key(app: Flask) -> None:

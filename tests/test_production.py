@@ -67,6 +67,20 @@ def test_production_starts_with_a_real_secret_key_and_reads_the_environment(
     assert app.config["PROXY_FIX_X_FOR"] == 1
 
 
+def test_a_secret_key_of_digits_stays_text_and_forms_work(tmp_path, monkeypatch):
+    digits = "1234567890" * 4
+    app = _env_app(tmp_path, monkeypatch, CONTEST_ENV_NAME="production",
+                   CONTEST_SECRET_KEY=digits, CONTEST_WARD_NAME="null",
+                   CONTEST_LOGIN_SLOW_AFTER="7")
+    assert app.config["SECRET_KEY"] == digits
+    assert app.config["WARD_NAME"] == "null"
+    assert app.config["LOGIN_SLOW_AFTER"] == 7  # numbers are still read as numbers
+    with app.app_context():
+        db.create_all()
+    page = app.test_client().get("/login", base_url="https://localhost")
+    assert page.status_code == 200 and 'name="csrf_token"' in page.get_data(as_text=True)
+
+
 def test_limiter_storage_is_memory_without_redis(tmp_path, monkeypatch):
     app = _env_app(tmp_path, monkeypatch, CONTEST_SECRET_KEY=LONG_KEY)
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
