@@ -6,6 +6,7 @@ while the contest runs.
 
 from __future__ import annotations
 
+import csv
 import io
 import random
 from datetime import timedelta
@@ -358,6 +359,19 @@ def test_practice_counts_appear_in_statistics_beside_the_contest(client, login_a
     right_a = next(right for area_id, _, right in answered
                    if db.session.get(ContentArea, area_id).code == "a")
     assert cells[3] == str(right_a)
+    # The statistics workbook and the CSV carry the same row.
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(client.get(
+        f"/reports/export.xlsx?contest={world['contest_id']}").data))
+    sheet_row = next(row for row in book["Dự thi và ôn tập"].iter_rows(min_row=2,
+                                                                    values_only=True)
+                     if row[0] == "a")
+    assert sheet_row[2:6] == (0, None, 3, right_a)
+    csv_text = client.get(f"/reports/export/on-tap.csv?contest={world['contest_id']}").data
+    csv_row = next(row for row in csv.reader(io.StringIO(csv_text.decode("utf-8-sig")))
+                   if row[0] == "a")
+    assert csv_row[1:6] == [sheet_row[1], "0", "", "3", str(right_a)]
     # Another contest's figures do not include these practice answers.
     other = factories.make_contest(slug="khac")
     factories.make_round(other)

@@ -19,7 +19,8 @@ from tests import factories
 from tests.stats_factories import make_attempt, make_scans, vn
 
 PUBLIC_SHEETS = ["Tổng hợp", "Theo ngày", "Theo đơn vị", "Theo đối tượng",
-                 "Theo độ tuổi, giới tính", "Theo nguồn", "Theo lĩnh vực", "Theo câu hỏi"]
+                 "Theo độ tuổi, giới tính", "Theo nguồn", "Theo lĩnh vực", "Theo câu hỏi",
+                 "Dự thi và ôn tập"]
 
 
 def _category(code):
@@ -360,7 +361,8 @@ def test_workbook_keeps_typed_text_as_text(app, client, login_as):
 
 
 @pytest.mark.parametrize("slug", ["tong-hop", "theo-ngay", "theo-don-vi", "theo-doi-tuong",
-                                  "theo-do-tuoi", "theo-nguon", "theo-linh-vuc", "theo-cau-hoi"])
+                                  "theo-do-tuoi", "theo-nguon", "theo-linh-vuc", "theo-cau-hoi",
+                                  "on-tap"])
 def test_every_table_has_a_csv(app, client, login_as, slug):
     with app.app_context():
         build(rounds=1, people=2)

@@ -45,6 +45,7 @@ from contest.models import (
 )
 from contest.services.statistics import item_analysis as ia
 from contest.services.statistics import participation as stats
+from contest.services.statistics import practice_answers
 from contest.services.statistics.participation import StatsFilter
 
 PERSONAL_SLUG = "danh-sach-thi-sinh"
@@ -183,6 +184,18 @@ def question_table(analysis: ia.ItemAnalysis) -> Table:
     return Table("theo-cau-hoi", "Theo câu hỏi", columns, rows)
 
 
+def practice_table(f: StatsFilter, analysis: ia.ItemAnalysis) -> Table:
+    """Per content area, the contest's counted answers beside the (anonymous) practice ones."""
+    return Table("on-tap", "Dự thi và ôn tập", [
+        Column("Mã", "text", 6), Column("Lĩnh vực", "text", 60),
+        Column("Dự thi: lượt trả lời", "int", 16), Column("Dự thi: tỉ lệ đúng (%)", "pct", 16),
+        Column("Ôn tập: lượt trả lời", "int", 16), Column("Ôn tập: trả lời đúng", "int", 16),
+        Column("Ôn tập: tỉ lệ đúng (%)", "pct", 16),
+    ], [[a.code, a.title, a.contest_served, _pct(a.contest_facility), a.practice_answered,
+         a.practice_correct, _pct(a.practice_facility)]
+        for a in practice_answers.compare_by_area(f, analysis)])
+
+
 def participant_table(f: StatsFilter) -> Table:
     """Personal data: everyone in scope, with attempts in scope and best score (streamed)."""
     conds = stats.attempt_conditions(f)
@@ -252,6 +265,7 @@ def tables(f: StatsFilter, now: datetime, *, dashboard: stats.Dashboard | None =
     return [
         summary_table(f, now, d), per_day_table(d), unit_table(d), category_table(d),
         age_gender_table(d), entry_point_table(d), area_table(analysis), question_table(analysis),
+        practice_table(f, analysis),
     ]
 
 
@@ -260,9 +274,9 @@ TABLE_SLUGS: dict[str, str] = {
     "tong-hop": "Tổng hợp", "theo-ngay": "Theo ngày", "theo-don-vi": "Theo đơn vị",
     "theo-doi-tuong": "Theo đối tượng", "theo-do-tuoi": "Theo độ tuổi, giới tính",
     "theo-nguon": "Theo nguồn", "theo-linh-vuc": "Theo lĩnh vực",
-    "theo-cau-hoi": "Theo câu hỏi",
+    "theo-cau-hoi": "Theo câu hỏi", "on-tap": "Dự thi và ôn tập",
 }
-_NEEDS_ANALYSIS = {"theo-linh-vuc", "theo-cau-hoi"}
+_NEEDS_ANALYSIS = {"theo-linh-vuc", "theo-cau-hoi", "on-tap"}
 
 
 def table(f: StatsFilter, now: datetime, slug: str) -> Table:
@@ -271,6 +285,8 @@ def table(f: StatsFilter, now: datetime, slug: str) -> Table:
         return participant_table(f)
     if slug in _NEEDS_ANALYSIS:
         analysis = ia.item_analysis(f, now)
+        if slug == "on-tap":
+            return practice_table(f, analysis)
         return area_table(analysis) if slug == "theo-linh-vuc" else question_table(analysis)
     builders: dict[str, Callable[[stats.Dashboard], Table]] = {
         "theo-ngay": per_day_table, "theo-don-vi": unit_table,
