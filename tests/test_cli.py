@@ -11,6 +11,8 @@ from openpyxl import load_workbook
 from contest.extensions import db
 from contest.models import (
     Activity,
+    Attempt,
+    AttemptItem,
     ContentArea,
     Contest,
     EntryPoint,
@@ -68,6 +70,26 @@ def test_demo_has_a_closed_round_with_published_results_and_activities(app, runn
     assert "Nguyễn Thị Hoa" in page and "Giải Nhất" in page
     login_as("viewer")
     assert "Tuyên truyền về cuộc thi" in client.get("/activities/").get_data(as_text=True)
+
+
+def test_demo_with_the_bank_loaded_has_answered_questions_to_analyse(app, runner, client,
+                                                                      login_as):
+    """After `make run` loads the starter bank, the demo's closed round has real answers."""
+    with app.app_context():
+        factories.make_bank(per_area=3)
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        closed = db.session.scalars(sa.select(Round).order_by(Round.opens_at)).first()
+        for attempt in db.session.scalars(sa.select(Attempt).where(Attempt.round_id == closed.id)):
+            items = db.session.scalars(sa.select(AttemptItem)
+                                       .where(AttemptItem.attempt_id == attempt.id)).all()
+            assert len(items) == attempt.question_count == 20
+            assert sum(item.is_correct for item in items) == attempt.score
+            assert all(item.chosen_option in item.option_order for item in items)
+        contest_id = closed.contest_id
+    login_as("viewer")
+    page = client.get(f"/reports/items?contest={contest_id}").get_data(as_text=True)
+    assert '<strong id="analysed">12</strong>' in page
 
 
 def test_users_create_with_password_option(app, runner):

@@ -7,6 +7,7 @@ and document filled the first time they open the back office.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from contest.models import (
     Activity,
     ActivityForm,
     Attempt,
+    AttemptItem,
     AttemptStatus,
     Contest,
     ContestStatus,
@@ -25,11 +27,13 @@ from contest.models import (
     FinishedBy,
     Participant,
     ParticipantCategory,
+    QuestionVersion,
     Round,
     Unit,
 )
 from contest.models.people import identity_key
 from contest.services.setup.study_material import STARTER_STUDY_MATERIAL
+from contest.services.taking.attempts import BankTooSmall, draw_items
 
 DEMO_SLUG = "cchc-2026"
 DEMO_ENTRY_CODE = "PHUVAN"
@@ -188,6 +192,9 @@ def _closed_round_with_results(contest: Contest, round_: Round, now: datetime) -
     units = list(db.session.scalars(sa.select(Unit).where(Unit.name.in_(DEMO_UNITS))))
     category = contest.categories[0] if contest.categories else None
     questions = sum(round_.question_quota.values())
+    # The same demo on every machine; with a bank to draw from, each attempt gets its
+    # questions and answers, so the item analysis and the answer reviews show something.
+    rng = random.Random(2026)
     for index, (name, year, score, minutes, guess) in enumerate(DEMO_RESIDENTS):
         person = Participant(
             contest_id=contest.id, full_name=name, birth_year=year,
@@ -200,17 +207,52 @@ def _closed_round_with_results(contest: Contest, round_: Round, now: datetime) -
         db.session.flush()
         started = round_.opens_at + timedelta(days=index % 6, hours=8 + index)
         duration = timedelta(minutes=minutes)
-        db.session.add(Attempt(
+        attempt = Attempt(
             participant_id=person.id, round_id=round_.id, number=1, started_at=started,
             deadline=started + timedelta(minutes=round_.time_limit_minutes),
             submitted_at=started + duration, status=AttemptStatus.SUBMITTED,
             finished_by=FinishedBy.RESIDENT, question_count=questions, score=score,
             correct_count=score, duration_ms=int(duration.total_seconds() * 1000),
             prediction=guess,
-        ))
+        )
+        db.session.add(attempt)
+        db.session.flush()
+        _answered_items(attempt, round_, score, rng)
     db.session.flush()
     ranking.fix_prediction_actual(round_, now)
     publication.publish_round(round_, actor_id=None, now=now)
+
+
+def _answered_items(attempt: Attempt, round_: Round, right: int, rng: random.Random) -> None:
+    """A draw of the round's quota, answered with exactly ``right`` right answers.
+
+    Without a bank big enough for the quota (a demo made before the starter bank is
+    loaded) the attempt keeps its totals and no items.
+    """
+    try:
+        drawn = draw_items(round_, rng)
+    except BankTooSmall:
+        return
+    keys = dict(db.session.execute(
+        sa.select(QuestionVersion.id, QuestionVersion.correct_option)
+        .where(QuestionVersion.id.in_([version_id for _q, version_id, _a, _o in drawn]))
+    ).all())
+    right_positions = set(rng.sample(range(len(drawn)), min(right, len(drawn))))
+    step = (attempt.submitted_at - attempt.started_at) / (len(drawn) + 1)
+    rows = []
+    for position, (question_id, version_id, area_id, option_order) in enumerate(drawn):
+        key = keys[version_id]
+        wrong = [option for option in option_order if option != key]
+        chosen = key if position in right_positions else rng.choice(wrong)
+        rows.append({
+            "attempt_id": attempt.id, "question_id": question_id,
+            "question_version_id": version_id, "content_area_id": area_id,
+            "position": position, "option_order": option_order, "chosen_option": chosen,
+            "answered_at": attempt.started_at + step * (position + 1),
+            "is_correct": chosen == key,
+        })
+    db.session.execute(sa.insert(AttemptItem), rows)
+    attempt.question_count = len(rows)
 
 
 def _activities(now: datetime) -> None:
