@@ -17,7 +17,8 @@ from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from contest.errors import abort_vi
-from contest.helpers.text import is_digits
+from contest.helpers.formatting import format_number
+from contest.helpers.text import is_digits, too_long_message
 from contest.models.base import MAX_DB_INT
 from contest.services.documents import signers
 from contest.services.errors import DomainError
@@ -72,10 +73,9 @@ def int_or_none(value: object) -> int | None:
 
 def max_length(n: int, what: str | None = None) -> Length:
     """A Length(max=n) validator saying, in Vietnamese, how long the text may be."""
-    limit = f"{n:,}".replace(",", ".")  # Vietnamese digit grouping: 50.000
     if what:
-        return Length(max=n, message=f"{what} dài tối đa {limit} ký tự.")
-    return Length(max=n, message=f"Tối đa {limit} ký tự. Vui lòng rút gọn.")
+        return Length(max=n, message=too_long_message(what, n))
+    return Length(max=n, message=f"Tối đa {format_number(n)} ký tự. Vui lòng rút gọn.")
 
 
 def show_refusal(form, refusal: DomainError, *, aliases: Mapping[str, str] | None = None,

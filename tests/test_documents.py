@@ -45,7 +45,7 @@ def test_settings_refuse_bad_values_beside_the_field(client, login_as):
     login_as("organiser")
     response = _save_setting(client, signer="x" * 101)
     assert response.status_code == 400
-    assert "Họ tên người ký tối đa 100 ký tự." in response.get_data(as_text=True)
+    assert "Họ tên người ký dài tối đa 100 ký tự." in response.get_data(as_text=True)
     response = _save_setting(client, authority="TM. A\nKT. B\nC\nD")
     assert response.status_code == 400
     assert "tối đa 3 dòng" in response.get_data(as_text=True)
@@ -113,7 +113,7 @@ def test_number_and_signer_changed_for_one_download(client, login_as):
 
 
 @pytest.mark.parametrize("query, message", [
-    ("signer=" + "x" * 101, "Họ tên người ký tối đa 100 ký tự."),
+    ("signer=" + "x" * 101, "Họ tên người ký dài tối đa 100 ký tự."),
     ("number=%01", "Số, ký hiệu có ký tự không hợp lệ"),
 ])
 def test_bad_download_values_are_a_clear_400(client, login_as, query, message):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.models import AuditEntry, ParticipantCategory, ResultPublication
+from contest.services.errors import DomainError
 from contest.services.results import duplicates as integrity
 from contest.services.results import prizes, publication
 from tests import factories as f
@@ -155,6 +156,13 @@ def test_disqualify_needs_reason_is_audited_and_ranking_follows(app_ctx):
     entry = db.session.scalar(sa.select(AuditEntry).where(
         AuditEntry.action == "participant.disqualify"))
     assert entry.object_id == str(a.id) and "Trùng CCCD" in entry.summary
+    # Every decision's reason has the same limit and says so the same way.
+    for decide in (lambda why: integrity.reinstate(a, why, actor_id=None),
+                   lambda why: integrity.disqualify(b, why, actor_id=None, now=f.now()),
+                   lambda why: publication.check_can_publish(round_, now=f.now(), reason=why)):
+        with pytest.raises(DomainError, match="^Lý do dài tối đa 500 ký tự.$"):
+            decide("x" * 501)
+    assert a.is_disqualified and not b.is_disqualified
     integrity.reinstate(a, "Đã xác minh", actor_id=None)
     db.session.commit()
     assert [w.participant_id for w in prizes.round_results(round_).winners] == [a.id, b.id]

@@ -130,7 +130,7 @@ def test_signer_changed_for_one_download(client, login_as, world):
     assert "Phạm Văn Nam" in text and "PHÓ TRƯỞNG BAN" in text and "Nguyễn Thị Hoa" not in text
     response = client.get(_url(world, "results", "pdf") + "?signer=" + "x" * 101)
     assert response.status_code == 400
-    assert "Họ tên người ký tối đa 100 ký tự." in response.get_data(as_text=True)
+    assert "Họ tên người ký dài tối đa 100 ký tự." in response.get_data(as_text=True)
 
 
 def test_handover_list_has_a_signing_column_and_full_phones(app, client, login_as, world):

@@ -40,6 +40,7 @@ from contest.models.bank import (
     QUESTION_MAX_LENGTH,
     SOURCE_MAX_LENGTH,
 )
+from contest.models.base import REASON_MAX_LENGTH
 from contest.models.contest import (
     CONTACT_ADDRESS_MAX_LENGTH,
     CONTACT_PHONE_MAX_LENGTH,
@@ -261,7 +262,7 @@ class ReopenRoundForm(BackOfficeForm):
     closes_at = VnDateTimeLocalField("Kết thúc mới (giờ Việt Nam)", validators=[
         InputRequired("Vui lòng nhập thời điểm kết thúc mới.")])
     reason = TextAreaField("Lý do mở lại", validators=[
-        DataRequired("Vui lòng ghi lý do mở lại đợt thi."), max_length(500, "Lý do")])
+        DataRequired("Vui lòng ghi lý do mở lại đợt thi."), max_length(REASON_MAX_LENGTH, "Lý do")])
 
 
 def round_form_class(areas) -> type[RoundForm]:

@@ -12,18 +12,18 @@ import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
 from contest.admin import bp
 from contest.admin.forms import BackOfficeForm
 from contest.admin.routes import CHANGE_ROLES
 from contest.errors import abort_vi
 from contest.extensions import db
-from contest.forms import ActionForm, signing_from_query
+from contest.forms import ActionForm, max_length, signing_from_query
 from contest.helpers import audit
 from contest.helpers.timeutil import now_utc, to_local
 from contest.models import Contest, Participant, ResultPublication, Round
-from contest.models.base import MAX_DB_INT
+from contest.models.base import MAX_DB_INT, REASON_MAX_LENGTH
 from contest.services.documents import signers
 from contest.services.results import certificates, documents, prizes, publication, ranking
 from contest.services.results import duplicates as integrity
@@ -35,14 +35,14 @@ class ReasonForm(BackOfficeForm):
     reason = TextAreaField(
         "Lý do",
         validators=[DataRequired("Vui lòng ghi lý do."),
-                    Length(max=500, message="Lý do tối đa 500 ký tự.")],
+                    max_length(REASON_MAX_LENGTH, "Lý do")],
     )
 
 
 class PublishForm(BackOfficeForm):
     reason = TextAreaField(
         "Lý do công bố lại (bắt buộc nếu đã công bố trước đó)",
-        validators=[Optional(), Length(max=500, message="Lý do tối đa 500 ký tự.")],
+        validators=[Optional(), max_length(REASON_MAX_LENGTH, "Lý do")],
     )
 
 

@@ -33,6 +33,13 @@ def control_characters_message(what: str) -> str:
             "Vui lòng xóa và gõ lại.")
 
 
+def too_long_message(what: str, limit: int) -> str:
+    """What a text over its length limit is told ("Lý do dài tối đa 500 ký tự.")."""
+    from contest.helpers.formatting import format_number
+
+    return f"{what} dài tối đa {format_number(limit)} ký tự."
+
+
 def strip_diacritics(text: str) -> str:
     """'Cải cách Đổi mới' → 'Cai cach Doi moi' (đ/Đ are letters of their own in Unicode)."""
     decomposed = unicodedata.normalize("NFD", text)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.models.bank import QuestionVersion
-from contest.models.base import Base, UTCDateTime, new_public_id, utcnow
+from contest.models.base import REASON_MAX_LENGTH, Base, UTCDateTime, new_public_id, utcnow
 from contest.models.contest import Round
 from contest.models.people import Participant
 
@@ -155,7 +155,7 @@ class ResultPublication(Base):
     is_current: Mapped[bool] = mapped_column(default=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    reason: Mapped[str] = mapped_column(sa.String(REASON_MAX_LENGTH), default="")
     prediction_actual: Mapped[int | None]
     #: The ranking and winners as plain rows, exactly as published.
     snapshot: Mapped[dict] = mapped_column(sa.JSON, default=dict)

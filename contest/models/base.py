@@ -9,6 +9,8 @@ from sqlalchemy.types import TypeDecorator
 
 #: The largest value of the database's INTEGER columns (ids, counts), SQLite and PostgreSQL.
 MAX_DB_INT = 2**31 - 1
+#: Why an organiser took a decision (disqualify, reinstate, publish again, reopen a round).
+REASON_MAX_LENGTH = 500
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

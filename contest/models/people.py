@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contest.helpers.text import search_key
-from contest.models.base import Base, UTCDateTime, new_public_id, utcnow
+from contest.models.base import REASON_MAX_LENGTH, Base, UTCDateTime, new_public_id, utcnow
 from contest.models.reference import ParticipantCategory, Unit
 
 ENTRY_POINT_KINDS = {
@@ -106,7 +106,7 @@ class Participant(Base):
     entry_point_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entry_point.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     disqualified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    disqualified_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    disqualified_reason: Mapped[str | None] = mapped_column(sa.String(REASON_MAX_LENGTH))
     #: Organisers reviewed this participant as a suspected duplicate and cleared it.
     duplicate_cleared: Mapped[bool] = mapped_column(default=False)
     #: Mã dự thi: resumes the entry on any phone; unique per contest.

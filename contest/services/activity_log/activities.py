@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.formatting import ROMAN_QUARTERS
-from contest.helpers.text import clean, without_control_characters
+from contest.helpers.text import clean, too_long_message, without_control_characters
 from contest.models import (
     Activity,
     ActivityAttachment,
@@ -219,7 +219,7 @@ def safe_evidence_url(value: str) -> str:
     if not url:
         return ""
     if len(url) > URL_MAX:
-        raise ActivityInvalid(f"Đường dẫn quá dài (tối đa {URL_MAX} ký tự).", "evidence_url")
+        raise ActivityInvalid(too_long_message("Đường dẫn", URL_MAX), "evidence_url")
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
         raise ActivityInvalid("Đường dẫn không được chứa dấu cách hoặc ký tự điều khiển.",
                               "evidence_url")
@@ -283,17 +283,17 @@ def _validate(actor: Actor, data: ActivityData) -> tuple[dict, list[ContentArea]
     if not title:
         errors["title"] = "Vui lòng nhập tên hoạt động."
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"Tên hoạt động quá dài (tối đa {TITLE_MAX} ký tự)."
+        errors["title"] = too_long_message("Tên hoạt động", TITLE_MAX)
     cleaned["title"] = title
 
     description = without_control_characters(data.description).strip()
     if len(description) > TEXT_MAX:
-        errors["description"] = f"Mô tả quá dài (tối đa {TEXT_MAX} ký tự)."
+        errors["description"] = too_long_message("Mô tả", TEXT_MAX)
     cleaned["description"] = description
 
     place = clean(without_control_characters(data.place))
     if len(place) > PLACE_MAX:
-        errors["place"] = f"Địa điểm quá dài (tối đa {PLACE_MAX} ký tự)."
+        errors["place"] = too_long_message("Địa điểm", PLACE_MAX)
     cleaned["place"] = place
 
     _check_number(errors, "people_reached", data.people_reached, "Số người được tuyên truyền")
@@ -302,7 +302,7 @@ def _validate(actor: Actor, data: ActivityData) -> tuple[dict, list[ContentArea]
     cleaned["quantity"] = data.quantity
     quantity_unit = clean(without_control_characters(data.quantity_unit))
     if len(quantity_unit) > QUANTITY_UNIT_MAX:
-        errors["quantity_unit"] = f"Đơn vị tính quá dài (tối đa {QUANTITY_UNIT_MAX} ký tự)."
+        errors["quantity_unit"] = too_long_message("Đơn vị tính", QUANTITY_UNIT_MAX)
     elif data.quantity is not None and not quantity_unit:
         errors["quantity_unit"] = "Vui lòng ghi đơn vị tính, ví dụ: pano, tin bài, video."
     cleaned["quantity_unit"] = quantity_unit
@@ -706,7 +706,7 @@ def save_note(actor: Actor, year: int, quarter: int | None, unit_id: int | None,
     if not can_edit_note(actor, unit_id):
         raise PermissionDenied("Bạn không được sửa phần đánh giá của báo cáo này.")
     texts = {"strengths": strengths, "limitations": limitations, "proposals": proposals}
-    errors = {name: f"Nội dung quá dài (tối đa {TEXT_MAX} ký tự)."
+    errors = {name: too_long_message("Nội dung", TEXT_MAX)
               for name, value in texts.items() if len(value or "") > TEXT_MAX}
     if errors:
         raise ActivityInvalid(errors=errors)

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.helpers import audit
-from contest.helpers.text import clean
+from contest.helpers.text import too_long_message
 from contest.helpers.timeutil import format_duration, format_local, format_local_end
 from contest.models import (
     Attempt,
@@ -41,6 +41,7 @@ from contest.models.contest import (
     REVEAL_POLICIES,
 )
 from contest.services.errors import DomainError
+from contest.services.reasons import checked_reason
 
 Errors = dict[str, list[str]]
 
@@ -70,7 +71,6 @@ FROZEN_MESSAGE = (
     "hãy dùng “Mở lại đợt thi” (cần ghi lý do); kết quả đã công bố sẽ được ghi là chưa cập nhật "
     "cho đến khi công bố lại."
 )
-MAX_REOPEN_REASON = 500
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX_LENGTH = 80
@@ -134,7 +134,7 @@ def slug_errors(slug: str, taken: bool) -> list[str]:
     if not slug:
         return ["Vui lòng nhập đường dẫn rút gọn (ví dụ: cchc-2026)."]
     if len(slug) > SLUG_MAX_LENGTH:
-        return [f"Đường dẫn rút gọn dài tối đa {SLUG_MAX_LENGTH} ký tự."]
+        return [too_long_message("Đường dẫn rút gọn", SLUG_MAX_LENGTH)]
     if not SLUG_RE.match(slug):
         return [
             "Đường dẫn rút gọn chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang "
@@ -442,13 +442,10 @@ def reopen_round(round_: Round, *, closes_at: datetime, reason: str, actor_id: i
     The publication stays what residents see, marked as outdated until the round is
     published again; the prediction's actual figure is fixed again at the new close.
     """
-    reason = clean(reason)
     if round_.state(now) != RoundState.CLOSED or not is_frozen(round_):
         raise RoundRefused("Chỉ mở lại được đợt thi đã kết thúc và đã công bố kết quả.")
-    if not reason:
-        raise RoundRefused("Vui lòng ghi lý do mở lại đợt thi.", "reason")
-    if len(reason) > MAX_REOPEN_REASON:
-        raise RoundRefused(f"Lý do tối đa {MAX_REOPEN_REASON} ký tự.", "reason")
+    reason = checked_reason(reason, RoundRefused, missing="Vui lòng ghi lý do mở lại đợt thi.",
+                            field="reason")
     if closes_at.tzinfo is None:
         raise ValueError("closes_at must be aware")
     if closes_at <= now:

@@ -15,7 +15,12 @@ import sqlalchemy as sa
 from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.nd30 import Signature
-from contest.helpers.text import clean, control_characters_message, has_control_characters
+from contest.helpers.text import (
+    clean,
+    control_characters_message,
+    has_control_characters,
+    too_long_message,
+)
 from contest.models import DocumentSetting
 from contest.services.errors import DomainError
 
@@ -124,7 +129,7 @@ def _checked(values: Mapping[str, str | None]) -> dict[str, str]:
         else:
             value = clean(raw)
         if len(value) > longest:
-            raise DocumentValueError(f"{label} tối đa {longest} ký tự.", name)
+            raise DocumentValueError(too_long_message(label, longest), name)
         checked[name] = value
     return checked
 

@@ -19,6 +19,7 @@ from contest.helpers.text import (
     control_characters_message,
     has_control_characters,
     natural_key,
+    too_long_message,
 )
 from contest.models import UNIT_KINDS, Activity, Participant, Unit, User
 from contest.services.errors import DomainError
@@ -82,7 +83,7 @@ def validate(data: UnitData, exclude_id: int | None = None) -> UnitData:
     if not name:
         raise UnitError("Vui lòng nhập tên đơn vị.", "name")
     if len(name) > NAME_MAX_LENGTH:
-        raise UnitError(f"Tên đơn vị dài tối đa {NAME_MAX_LENGTH} ký tự.", "name")
+        raise UnitError(too_long_message("Tên đơn vị", NAME_MAX_LENGTH), "name")
     if has_control_characters(name):
         raise UnitError(control_characters_message("Tên đơn vị"), "name")
     if data.kind not in UNIT_KINDS:

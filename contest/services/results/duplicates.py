@@ -27,6 +27,7 @@ from contest.helpers import audit
 from contest.helpers.text import clean, search_key
 from contest.models import Participant
 from contest.services.errors import DomainError
+from contest.services.reasons import checked_reason
 from contest.services.statistics import item_analysis
 
 KIND_LABELS = {
@@ -34,7 +35,6 @@ KIND_LABELS = {
     "phone": "Trùng số điện thoại",
     "name_birth_unit": "Trùng họ tên, năm sinh và đơn vị",
 }
-MAX_REASON = 500
 _FIELDS = ["disqualified_at", "disqualified_reason", "duplicate_cleared"]
 
 
@@ -121,11 +121,7 @@ def find_duplicates(contest_id: int, *, include_resolved: bool = False) -> list[
 def disqualify(participant: Participant, reason: str, *, actor_id: int | None,
                now: datetime) -> None:
     """Leave the participant out of every ranking of the contest. The caller commits."""
-    reason = clean(reason)
-    if not reason:
-        raise DecisionError("Vui lòng ghi lý do loại thí sinh.")
-    if len(reason) > MAX_REASON:
-        raise DecisionError(f"Lý do quá dài (tối đa {MAX_REASON} ký tự).")
+    reason = checked_reason(reason, DecisionError, missing="Vui lòng ghi lý do loại thí sinh.")
     if participant.is_disqualified:
         raise DecisionError("Thí sinh này đã bị loại trước đó.")
     before = audit.snapshot(participant, _FIELDS)
@@ -141,9 +137,8 @@ def disqualify(participant: Participant, reason: str, *, actor_id: int | None,
 
 def reinstate(participant: Participant, reason: str, *, actor_id: int | None) -> None:
     """Undo a disqualification (also needs a reason)."""
-    reason = clean(reason)
-    if not reason:
-        raise DecisionError("Vui lòng ghi lý do khôi phục thí sinh.")
+    reason = checked_reason(reason, DecisionError,
+                            missing="Vui lòng ghi lý do khôi phục thí sinh.")
     if not participant.is_disqualified:
         raise DecisionError("Thí sinh này không bị loại.")
     before = audit.snapshot(participant, _FIELDS)
@@ -152,7 +147,7 @@ def reinstate(participant: Participant, reason: str, *, actor_id: int | None) ->
     item_analysis.forget_cached()
     audit.record(actor_id, "participant.reinstate", object_type="participant",
                  object_id=participant.id,
-                 summary=f"Khôi phục thí sinh {participant.full_name}: {reason[:400]}",
+                 summary=f"Khôi phục thí sinh {participant.full_name}: {reason}",
                  before=before, after=audit.snapshot(participant, _FIELDS))
     db.session.flush()
 

@@ -19,14 +19,13 @@ from openpyxl.utils import get_column_letter
 from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.formatting import format_phone, mask_phone
-from contest.helpers.text import clean
 from contest.helpers.timeutil import to_local
 from contest.helpers.xlsx import cell_text, duration_cell, keep_as_text
 from contest.models import ResultPublication, Round, RoundState
 from contest.services.errors import DomainError
+from contest.services.reasons import checked_reason
 from contest.services.results import prizes, ranking
 
-MAX_REASON = 500
 RANKING_COLUMNS = [
     "rank", "participant_id", "score", "correct_count", "prediction", "prediction_error",
     "duration_ms", "submitted_at", "group", "group_rank",
@@ -144,9 +143,7 @@ def check_can_publish(round_: Round, *, now: datetime, reason: str = "",
                       lock: bool = False) -> str:
     """Refuse what cannot be published (as the confirmation step and the publishing both ask);
     return the cleaned reason. ``lock`` serialises concurrent publishers of one round."""
-    reason = clean(reason)
-    if len(reason) > MAX_REASON:
-        raise PublicationError(f"Lý do quá dài (tối đa {MAX_REASON} ký tự).")
+    reason = checked_reason(reason, PublicationError)
     if round_.state(now) != RoundState.CLOSED:
         raise PublicationError("Đợt thi chưa kết thúc, chưa thể công bố kết quả.")
     if lock:

@@ -57,6 +57,7 @@ from contest.helpers.text import (
     has_control_characters,
     is_digits,
     search_key,
+    too_long_message,
 )
 from contest.helpers.timeutil import to_local
 from contest.models import GENDERS, Contest, EntryPoint, Participant, Unit
@@ -218,7 +219,7 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
     if not name:
         errors["full_name"] = "Vui lòng nhập họ và tên."
     elif len(name) > NAME_MAX_LENGTH:
-        errors["full_name"] = f"Họ và tên dài tối đa {NAME_MAX_LENGTH} ký tự."
+        errors["full_name"] = too_long_message("Họ và tên", NAME_MAX_LENGTH)
     elif not any(ch.isalpha() for ch in name):
         errors["full_name"] = "Họ và tên phải có chữ cái."
     elif has_control_characters(name):
@@ -267,7 +268,7 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
         if not other:
             errors["unit_other"] = "Vui lòng ghi tên tổ dân phố hoặc cơ quan, đơn vị của bạn."
         elif len(other) > UNIT_OTHER_MAX_LENGTH:
-            errors["unit_other"] = f"Tên đơn vị dài tối đa {UNIT_OTHER_MAX_LENGTH} ký tự."
+            errors["unit_other"] = too_long_message("Tên đơn vị", UNIT_OTHER_MAX_LENGTH)
         elif has_control_characters(other):
             errors["unit_other"] = control_characters_message("Tên đơn vị")
         elif undrawable := undrawable_characters(other):
