@@ -6,6 +6,8 @@ import hashlib
 import re
 import unicodedata
 
+from contest.helpers.formatting import format_number
+
 _SPACES = re.compile(r"\s+")
 #: Control characters no one types (tab and line breaks aside): PostgreSQL refuses NUL in
 #: text, and the spreadsheets and PDFs built from saved text refuse or garble the others.
@@ -35,8 +37,6 @@ def control_characters_message(what: str) -> str:
 
 def too_long_message(what: str, limit: int) -> str:
     """What a text over its length limit is told ("Lý do dài tối đa 500 ký tự.")."""
-    from contest.helpers.formatting import format_number
-
     return f"{what} dài tối đa {format_number(limit)} ký tự."
 
 
