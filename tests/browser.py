@@ -9,12 +9,17 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import make_response
 
 from contest import create_app
 from contest.extensions import db
+from contest.models import Participant
+from contest.public import identity
 from tests import factories
 from tests.helpers import IN_CI, make_test_config
 
@@ -38,8 +43,13 @@ def require_browser() -> None:
     pytest.importorskip("selenium")
 
 
-@pytest.fixture(scope="module")
-def live_server():
+@contextmanager
+def serve(seed: Callable[[], dict]) -> Iterator[dict]:
+    """The app on a temporary SQLite file, CSRF on, served by werkzeug in a thread.
+
+    ``seed`` runs in the app context after the schema and the reference data and returns
+    what the tests need to know besides ``url`` and ``app`` (ids and such).
+    """
     require_browser()
     from werkzeug.serving import make_server
 
@@ -50,14 +60,7 @@ def live_server():
     with app.app_context():
         db.create_all()
         factories.seed()
-        factories.make_bank(per_area=4, codes="ab")
-        contest = factories.make_contest(slug="cchc-trinh-duyet", min_age=14,
-                                         title="Cuộc thi thử trên trình duyệt")
-        factories.make_round(contest, quota={"a": 3, "b": 2}, time_limit_minutes=15,
-                             attempts_allowed=1)
-        factories.make_entry_point(contest, code="BANGTIN")
-        unit = factories.make_unit(name="Tổ dân phố số 3")
-        info = {"unit_id": unit.id, "category_id": contest.categories[0].id}
+        info = seed()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -71,44 +74,35 @@ def live_server():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def make_driver(javascript: bool):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                f"--user-data-dir={profile}", "--window-size=360,740"):
-        options.add_argument(arg)
-    if not javascript:
-        options.add_experimental_option(
-            "prefs", {"profile.managed_default_content_settings.javascript": 2}
-        )
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_window_size(360, 740)
-    driver.implicitly_wait(2)
-    return driver, profile
+def _resident_journey() -> dict:
+    factories.make_bank(per_area=4, codes="ab")
+    contest = factories.make_contest(slug="cchc-trinh-duyet", min_age=14,
+                                     title="Cuộc thi thử trên trình duyệt")
+    factories.make_round(contest, quota={"a": 3, "b": 2}, time_limit_minutes=15,
+                         attempts_allowed=1)
+    factories.make_entry_point(contest, code="BANGTIN")
+    unit = factories.make_unit(name="Tổ dân phố số 3")
+    return {"unit_id": unit.id, "category_id": contest.categories[0].id}
 
 
-@pytest.fixture
-def browser():
-    require_browser()
-    driver, profile = make_driver(javascript=True)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+@pytest.fixture(scope="module")
+def live_server():
+    with serve(_resident_journey) as server:
+        yield server
 
 
-@pytest.fixture
-def browser_without_js():
-    require_browser()
-    driver, profile = make_driver(javascript=False)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+def remember_new_resident(server: dict, driver) -> None:
+    """A new resident of contest ``server["contest_id"]``, remembered by this browser as
+    registration leaves it (the identity cookie). The browser must be on the server's site."""
+    app = server["app"]
+    with app.app_context():
+        contest = db.session.get(factories.Contest, server["contest_id"])
+        participant = factories.make_participant(contest)
+        with app.test_request_context():
+            response = make_response("")
+            identity.remember(response, db.session.get(Participant, participant.id))
+    name, value = response.headers["Set-Cookie"].split(";", 1)[0].split("=", 1)
+    driver.add_cookie({"name": name, "value": value, "path": "/"})
 
 
 def wait(driver, condition, message=""):
@@ -137,7 +131,10 @@ def assert_fits_the_phone(driver):
 SCREEN_HEIGHT = 740
 
 
-def phone_driver(javascript: bool = True, text_percent: int = 100):
+@contextmanager
+def phone(javascript: bool = True, text_percent: int = 100) -> Iterator:
+    """Chromium at 360×740, quit and its profile removed when the block ends."""
+    require_browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -159,7 +156,23 @@ def phone_driver(javascript: bool = True, text_percent: int = 100):
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_window_size(360, SCREEN_HEIGHT)
     driver.implicitly_wait(2)
-    return driver, profile
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser():
+    with phone() as driver:
+        yield driver
+
+
+@pytest.fixture
+def browser_without_js():
+    with phone(javascript=False) as driver:
+        yield driver
 
 
 def tick(driver, position: int, shown: int = 0):

@@ -20,8 +20,10 @@ from sqlalchemy.engine import make_url
 from contest import create_app
 from contest.extensions import db
 from tests import factories, helpers
-from tests.browser import browser, browser_without_js, live_server  # noqa: F401 - fixtures
 from tests.helpers import IN_CI, make_test_config
+
+# The browser fixtures (live_server, browser, browser_without_js) for every module.
+pytest_plugins = ["tests.browser"]
 
 PG_URL_ENV = "TEST_DATABASE_URL"
 

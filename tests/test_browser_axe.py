@@ -7,27 +7,20 @@ locally without it, this test is skipped with the command to run, but under CI i
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from flask import make_response
 
-from contest import create_app
 from contest.extensions import db
-from contest.models import Participant, Round
-from contest.public import identity
+from contest.models import Round
 from contest.services.results import publication
 from tests import factories
 from tests.browser import click_centred as _click
-from tests.browser import phone_driver as _make_driver
-from tests.browser import require_browser as _require_browser
+from tests.browser import phone, remember_new_resident, serve
 from tests.browser import tick as _tick
 from tests.browser import wait as _wait
-from tests.helpers import IN_CI, make_test_config
+from tests.helpers import IN_CI
 from tests.ranking_factories import add_attempt
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -52,57 +45,40 @@ def axe_source():
     return _require_axe()
 
 
+def _two_rounds() -> dict:
+    factories.make_bank(per_area=4, codes="ab")
+    for code in "ab":
+        factories.make_question(code, practice=True)
+    contest = factories.make_contest(
+        slug=SLUG, title="Cuộc thi thử khả năng tiếp cận", practice_enabled=True,
+        study_material="I. Tìm hiểu\n- Bộ phận Một cửa\n- Dịch vụ công trực tuyến")
+    factories.make_entry_point(contest, code="AXE")
+    # A closed round with published results, and an open round to take.
+    opens = factories.now() - timedelta(days=8)
+    closed = factories.make_round(contest, name="Đợt 1", opens_at=opens,
+                                  closes_at=opens + timedelta(days=7))
+    for name in ("Trần Thị Ánh", "Lê Văn Bình"):
+        add_attempt(closed, factories.make_participant(contest, full_name=name), score=8)
+    publication.publish_round(db.session.get(Round, closed.id), actor_id=None,
+                              now=factories.now())
+    db.session.commit()
+    # The answer key right after submitting, so the result page shows it.
+    open_round = factories.make_round(contest, name="Đợt 2", quota={"a": 3, "b": 2},
+                                      time_limit_minutes=15, attempts_allowed=3,
+                                      reveal_answers="after_submit")
+    return {"contest_id": contest.id, "closed_id": closed.id, "open_id": open_round.id}
+
+
 @pytest.fixture(scope="module")
 def server(axe_source):
-    _require_browser()
-    from werkzeug.serving import make_server
-
-    tmp = Path(tempfile.mkdtemp(prefix="browser-axe-"))
-    app = create_app(make_test_config(
-        "sqlite:///" + str(tmp / "browser.sqlite3"), str(tmp), WTF_CSRF_ENABLED=True))
-    with app.app_context():
-        db.create_all()
-        factories.seed()
-        factories.make_bank(per_area=4, codes="ab")
-        for code in "ab":
-            factories.make_question(code, practice=True)
-        contest = factories.make_contest(
-            slug=SLUG, title="Cuộc thi thử khả năng tiếp cận", practice_enabled=True,
-            study_material="I. Tìm hiểu\n- Bộ phận Một cửa\n- Dịch vụ công trực tuyến")
-        factories.make_entry_point(contest, code="AXE")
-        # A closed round with published results, and an open round to take.
-        opens = factories.now() - timedelta(days=8)
-        closed = factories.make_round(contest, name="Đợt 1", opens_at=opens,
-                                      closes_at=opens + timedelta(days=7))
-        for name in ("Trần Thị Ánh", "Lê Văn Bình"):
-            add_attempt(closed, factories.make_participant(contest, full_name=name), score=8)
-        publication.publish_round(db.session.get(Round, closed.id), actor_id=None,
-                                  now=factories.now())
-        db.session.commit()
-        # The answer key right after submitting, so the result page shows it.
-        open_round = factories.make_round(contest, name="Đợt 2", quota={"a": 3, "b": 2},
-                                          time_limit_minutes=15, attempts_allowed=3,
-                                          reveal_answers="after_submit")
-        ids = {"contest_id": contest.id, "closed_id": closed.id, "open_id": open_round.id}
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield {"url": f"http://127.0.0.1:{http.server_port}", "app": app, **ids}
-    finally:
-        http.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-        shutil.rmtree(tmp, ignore_errors=True)
+    with serve(_two_rounds) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")
 def driver(server):
-    driver, profile = _make_driver()
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with phone() as driver:
+        yield driver
 
 
 def _violations(driver, axe_source: str) -> list[str]:
@@ -123,18 +99,6 @@ def _violations(driver, axe_source: str) -> list[str]:
 
 def _check(driver, axe_source, page: str, found: dict) -> None:
     found[page + " " + driver.current_url.split("/", 3)[-1]] = _violations(driver, axe_source)
-
-
-def _remember_new_resident(server, driver) -> None:
-    app = server["app"]
-    with app.app_context():
-        contest = db.session.get(factories.Contest, server["contest_id"])
-        participant = factories.make_participant(contest)
-        with app.test_request_context():
-            response = make_response("")
-            identity.remember(response, db.session.get(Participant, participant.id))
-    name, value = response.headers["Set-Cookie"].split(";", 1)[0].split("=", 1)
-    driver.add_cookie({"name": name, "value": value, "path": "/"})
 
 
 def test_every_resident_page_passes_axe(server, driver, axe_source):
@@ -185,7 +149,7 @@ def test_every_resident_page_passes_axe(server, driver, axe_source):
     driver.get(url + f"/c/{SLUG}/rounds/{server['closed_id']}/results")
     _check(driver, axe_source, "public results of a round", found)
     # A registered resident: contest page, question page, result page, "Bài thi của tôi".
-    _remember_new_resident(server, driver)
+    remember_new_resident(server, driver)
     driver.get(url + f"/c/{SLUG}")
     _check(driver, axe_source, "contest page (registered)", found)
     driver.find_element(By.XPATH, "//button[contains(., 'Bắt đầu làm bài')]").click()

@@ -13,7 +13,7 @@ from tests.browser import wait as _wait
 pytestmark = pytest.mark.browser
 
 
-def test_twenty_wrong_confirmations_hold_the_phone(live_server, browser):  # noqa: F811
+def test_twenty_wrong_confirmations_hold_the_phone(live_server, browser):
     from selenium.webdriver.common.by import By
 
     with live_server["app"].app_context():

@@ -3,21 +3,19 @@ on a phone instead of pushing the page sideways."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 
 import pytest
 
 from contest.extensions import db
 from tests import factories
-from tests.browser import live_server, make_driver, require_browser  # noqa: F401 - fixture
 from tests.ranking_factories import add_attempt
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def office(live_server):  # noqa: F811 - the fixture imported above
+def office(live_server):
     with live_server["app"].app_context():
         contest = factories.make_contest(title="Cuộc thi màn hình văn phòng")
         opens = factories.now() - timedelta(days=8)
@@ -44,39 +42,29 @@ def _sign_in(driver, base):
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
 
 
-def test_the_ranking_fits_a_1366_px_office_screen(office):
-    require_browser()
-    driver, profile = make_driver(javascript=True)
-    try:
-        driver.set_window_size(1366, 768)
-        _sign_in(driver, office["url"])
-        driver.get(f"{office['url']}/admin/results/rounds/{office['round_id']}")
-        overflow = driver.execute_script("""
-            const width = document.documentElement.clientWidth;
-            return [...document.querySelectorAll('main table')].map(t => {
-              const last = t.querySelector('tr th:last-child');
-              return last ? last.getBoundingClientRect().right - width : 0;
-            }).filter(d => d > 0);
-        """)
-        assert overflow == []
-        main_width = driver.execute_script(
-            "return document.querySelector('main').getBoundingClientRect().width")
-        assert main_width > 1200
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+def test_the_ranking_fits_a_1366_px_office_screen(office, browser):
+    driver = browser
+    driver.set_window_size(1366, 768)
+    _sign_in(driver, office["url"])
+    driver.get(f"{office['url']}/admin/results/rounds/{office['round_id']}")
+    overflow = driver.execute_script("""
+        const width = document.documentElement.clientWidth;
+        return [...document.querySelectorAll('main table')].map(t => {
+          const last = t.querySelector('tr th:last-child');
+          return last ? last.getBoundingClientRect().right - width : 0;
+        }).filter(d => d > 0);
+    """)
+    assert overflow == []
+    main_width = driver.execute_script(
+        "return document.querySelector('main').getBoundingClientRect().width")
+    assert main_width > 1200
 
 
-def test_wide_tables_scroll_inside_their_box_on_a_phone(office):
-    require_browser()
-    driver, profile = make_driver(javascript=True)
-    try:
-        _sign_in(driver, office["url"])
-        for path in (f"/admin/results/rounds/{office['round_id']}", "/admin/audit_log/"):
-            driver.get(office["url"] + path)
-            width = driver.execute_script("return document.documentElement.clientWidth")
-            scroll = driver.execute_script("return document.documentElement.scrollWidth")
-            assert scroll <= width, (path, width, scroll)
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+def test_wide_tables_scroll_inside_their_box_on_a_phone(office, browser):
+    driver = browser
+    _sign_in(driver, office["url"])
+    for path in (f"/admin/results/rounds/{office['round_id']}", "/admin/audit_log/"):
+        driver.get(office["url"] + path)
+        width = driver.execute_script("return document.documentElement.clientWidth")
+        scroll = driver.execute_script("return document.documentElement.scrollWidth")
+        assert scroll <= width, (path, width, scroll)

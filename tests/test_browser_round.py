@@ -6,92 +6,50 @@ it (the identity cookie), so these tests do not depend on the registration form.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import threading
+from contextlib import ExitStack
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import make_response
 
-from contest import create_app
 from contest.extensions import db
-from contest.models import Attempt, Participant
-from contest.public import identity
+from contest.models import Attempt
 from contest.services.taking.attempts import load_items
 from tests import factories
-from tests.browser import SCREEN_HEIGHT
+from tests.browser import SCREEN_HEIGHT, phone, remember_new_resident, serve
 from tests.browser import click_centred as _click
-from tests.browser import phone_driver as _make_driver
-from tests.browser import require_browser as _require_browser
 from tests.browser import tick as _tick
 from tests.browser import wait as _wait
-from tests.helpers import make_test_config
 
 pytestmark = pytest.mark.browser
 
 
+def _one_round() -> dict:
+    factories.make_bank(per_area=4, codes="ab")
+    contest = factories.make_contest(slug="vong-thi", title="Cuộc thi thử vòng thi")
+    round_ = factories.make_round(contest, quota={"a": 3, "b": 2}, time_limit_minutes=15,
+                                  attempts_allowed=3)
+    return {"contest_id": contest.id, "round_id": round_.id}
+
+
 @pytest.fixture(scope="module")
 def server():
-    _require_browser()
-    from werkzeug.serving import make_server
-
-    tmp = Path(tempfile.mkdtemp(prefix="browser-round-"))
-    app = create_app(make_test_config(
-        "sqlite:///" + str(tmp / "browser.sqlite3"), str(tmp), WTF_CSRF_ENABLED=True))
-    with app.app_context():
-        db.create_all()
-        factories.seed()
-        factories.make_bank(per_area=4, codes="ab")
-        contest = factories.make_contest(slug="vong-thi", title="Cuộc thi thử vòng thi")
-        round_ = factories.make_round(contest, quota={"a": 3, "b": 2}, time_limit_minutes=15,
-                                      attempts_allowed=3)
-        ids = {"contest_id": contest.id, "round_id": round_.id}
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield {"url": f"http://127.0.0.1:{http.server_port}", "app": app, **ids}
-    finally:
-        http.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-        shutil.rmtree(tmp, ignore_errors=True)
+    with serve(_one_round) as live:
+        yield live
 
 
 @pytest.fixture
 def make_driver():
-    made = []
-
-    def _make(**kwargs):
-        driver, profile = _make_driver(**kwargs)
-        made.append((driver, profile))
-        return driver
-
-    yield _make
-    for driver, profile in made:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    with ExitStack() as drivers:
+        yield lambda **kwargs: drivers.enter_context(phone(**kwargs))
 
 
 def _start_round(server, driver) -> str:
     """A new resident, remembered by this browser, presses "Bắt đầu làm bài"."""
     from selenium.webdriver.common.by import By
 
-    app = server["app"]
-    with app.app_context():
-        contest = db.session.get(factories.Contest, server["contest_id"])
-        participant = factories.make_participant(contest)
-        with app.test_request_context():
-            response = make_response("")
-            identity.remember(response, db.session.get(Participant, participant.id))
-    cookie = response.headers["Set-Cookie"].split(";", 1)[0]
-    name, value = cookie.split("=", 1)
     driver.get(server["url"] + "/favicon.ico")
-    driver.add_cookie({"name": name, "value": value, "path": "/"})
+    remember_new_resident(server, driver)
     driver.get(server["url"] + "/c/vong-thi")
     driver.find_element(By.XPATH, "//button[contains(., 'Bắt đầu làm bài')]").click()
     _wait(driver, lambda d: d.find_elements(By.ID, "attempt-form"), "the round did not start")

@@ -2,69 +2,44 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-import threading
-from pathlib import Path
-
 import pytest
 
-from contest import create_app
-from contest.extensions import db
 from tests import factories
 from tests.browser import assert_fits_the_phone as _assert_fits_the_phone
-from tests.browser import make_driver as _driver
-from tests.browser import require_browser as _require_browser
+from tests.browser import phone, serve
 from tests.browser import wait as _wait
-from tests.helpers import make_test_config
 
 pytestmark = pytest.mark.browser
 
 
+def _practice_questions() -> dict:
+    factories.make_bank(per_area=3, codes="ab")
+    for code in "ab":
+        for n in range(2):
+            factories.make_question(
+                code, practice=True,
+                text=f"Câu hỏi ôn tập {n + 1} của lĩnh vực {code}: người dân có thể nộp "
+                     "hồ sơ thủ tục hành chính ở đâu?",
+                options=["Tại Bộ phận Một cửa hoặc trên Cổng Dịch vụ công quốc gia",
+                         "Chỉ tại trụ sở Ủy ban nhân dân tỉnh",
+                         "Chỉ qua đường bưu điện", "Chỉ tại nhà tổ trưởng tổ dân phố"])
+    contest = factories.make_contest(slug="on-tap-trinh-duyet", practice_enabled=True,
+                                     study_material="I. Tìm hiểu\n- Một cửa\n- Dịch vụ công")
+    factories.make_round(contest, quota={"a": 2, "b": 2})
+    return {}
+
+
 @pytest.fixture(scope="module")
 def practice_server():
-    _require_browser()
-    from werkzeug.serving import make_server
-
-    tmp = Path(tempfile.mkdtemp(prefix="browser-practice-"))
-    app = create_app(make_test_config(
-        "sqlite:///" + str(tmp / "browser.sqlite3"), str(tmp), WTF_CSRF_ENABLED=True,
-    ))
-    with app.app_context():
-        db.create_all()
-        factories.seed()
-        factories.make_bank(per_area=3, codes="ab")
-        for code in "ab":
-            for n in range(2):
-                factories.make_question(
-                    code, practice=True,
-                    text=f"Câu hỏi ôn tập {n + 1} của lĩnh vực {code}: người dân có thể nộp "
-                         "hồ sơ thủ tục hành chính ở đâu?",
-                    options=["Tại Bộ phận Một cửa hoặc trên Cổng Dịch vụ công quốc gia",
-                             "Chỉ tại trụ sở Ủy ban nhân dân tỉnh",
-                             "Chỉ qua đường bưu điện", "Chỉ tại nhà tổ trưởng tổ dân phố"])
-        contest = factories.make_contest(slug="on-tap-trinh-duyet", practice_enabled=True,
-                                         study_material="I. Tìm hiểu\n- Một cửa\n- Dịch vụ công")
-        factories.make_round(contest, quota={"a": 2, "b": 2})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield {"url": f"http://127.0.0.1:{server.server_port}"}
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
-        shutil.rmtree(tmp, ignore_errors=True)
+    with serve(_practice_questions) as live:
+        yield live
 
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["js-off", "js-on"])
 def test_practice_set_on_a_phone(practice_server, javascript):
     from selenium.webdriver.common.by import By
 
-    driver, profile = _driver(javascript=javascript)
-    try:
+    with phone(javascript=javascript) as driver:
         driver.get(practice_server["url"] + "/c/on-tap-trinh-duyet")
         driver.find_element(By.LINK_TEXT, "Ôn tập").click()
         _assert_fits_the_phone(driver)
@@ -88,6 +63,3 @@ def test_practice_set_on_a_phone(practice_server, javascript):
         _wait(driver, lambda d: "Kết quả ôn tập" in d.page_source, "no summary")
         assert "2/4" in driver.page_source
         _assert_fits_the_phone(driver)
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
