@@ -22,7 +22,7 @@ def world(app):
     return results_world(app)
 
 
-def test_every_back_office_page_and_file_is_no_store(app, client, login_as, world):  # noqa: F811
+def test_every_back_office_page_and_file_is_no_store(app, client, login_as, world):
     login_as("admin")
     round_id, contest_id = world["round_id"], world["contest_id"]
     assert publish(client, round_id).status_code == 302
@@ -41,7 +41,7 @@ def test_every_back_office_page_and_file_is_no_store(app, client, login_as, worl
 
 
 def test_the_residents_own_pages_and_the_published_results_are_no_store(
-        app, client, login_as, world):  # noqa: F811
+        app, client, login_as, world):
     officer = app.test_client()
     with app.app_context():
         from tests import factories
