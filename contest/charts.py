@@ -153,6 +153,10 @@ def count_ticks(value: float) -> list[int]:
     return list(range(0, top + 1, step))
 
 
+#: Dash patterns for the second and later lines of a line chart.
+LINE_DASHES = ("8 5", "3 4", "12 4 3 4")
+
+
 def line_chart(
     labels: Sequence[str],
     series: Sequence[tuple[str, Sequence[float]]],
@@ -187,8 +191,11 @@ def line_chart(
     for j, (name, values) in enumerate(series):
         color = PALETTE[j % len(PALETTE)]
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+        # Later lines dashed: where two series are equal (every resident took one attempt a
+        # day) the one drawn last would otherwise hide the first completely.
+        dashes = f' stroke-dasharray="{LINE_DASHES[j % len(LINE_DASHES)]}"' if j else ""
         body.append(f'<polyline points="{points}" fill="none" stroke="{color}" '
-                    f'stroke-width="2.5"/>')
+                    f'stroke-width="2.5"{dashes}/>')
         if n <= 62:
             for i, v in enumerate(values):
                 body.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{color}">'

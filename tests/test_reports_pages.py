@@ -411,6 +411,12 @@ def test_charts_are_well_formed_escaped_svg_without_style_attributes():
     assert "12,5 %" in str(svgs[1])
     assert "Nộp bài: 2 (20,0 %)" in str(svgs[4])
     assert "Chưa có dữ liệu" in str(svgs[5]) and "Chưa có dữ liệu" in str(svgs[6])
+    # Two equal series stay both visible: the second line is dashed over the first.
+    lines = [el for el in ET.fromstring(str(charts.line_chart(  # noqa: S314 - our own output
+        ["01/03", "02/03"], [("Người dự thi", [2, 2]), ("Lượt thi", [2, 2])], title="Bằng nhau",
+    ))).iter() if el.tag.endswith("polyline")]
+    assert [line.get("points") for line in lines][0] == lines[1].get("points")
+    assert lines[0].get("stroke-dasharray") is None and lines[1].get("stroke-dasharray")
 
 
 def test_count_ticks_are_distinct_whole_numbers():
