@@ -79,6 +79,8 @@ EXCEPTIONS: dict[tuple[str, str | None, str], str] = {
     ("admin.results_winners_xlsx", "viewer", "GET"): FORBID,
     # So does the prize-handover list (full phone numbers).
     ("admin.results_handover", "viewer", "GET"): FORBID,
+    # The participant list (names, phones, CCCD) is for the organisers, not the office's readers.
+    ("reports.export_participants_xlsx", "viewer", "GET"): FORBID,
     # The world has a round open: the bank's answer key stays with the organisers.
     ("admin.questions_export", "viewer", "GET"): FORBID,
 }
