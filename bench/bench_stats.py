@@ -43,9 +43,10 @@ database to start afresh.
 A quick run: BENCH_SKIP_PG=1 BENCH_REUSE=1 BENCH_PARTICIPANTS=10000
 BENCH_ATTEMPTS=30000 BENCH_ITEMS=600000 (about a minute with filling, then ~15 s).
 There, on the 2-core machine at a 1-minute load average of 2.3–6.5, the export
-took 1.77–1.94 s of app CPU (peak RSS 147 MB) with the workbook written by
-openpyxl, and 1.66–1.70 s (148 MB) with XlsxWriter; the wall time (1.8–3.2 s)
-followed the load. The first run after filling is slower (5.3 s: cold caches).
+(then with the participant list inside) took 1.77–1.94 s of app CPU (peak RSS
+147 MB) with the workbook written by openpyxl, and 1.66–1.70 s (148 MB) with
+XlsxWriter; the wall time (1.8–3.2 s) followed the load. The first run after
+filling is slower (5.3 s: cold caches).
 """
 
 from __future__ import annotations

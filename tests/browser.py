@@ -18,7 +18,7 @@ from flask import make_response
 
 from contest import create_app
 from contest.extensions import db
-from contest.models import Participant
+from contest.models import Contest, Participant
 from contest.public import identity
 from tests import factories
 from tests.helpers import IN_CI, make_test_config
@@ -96,7 +96,7 @@ def remember_new_resident(server: dict, driver) -> None:
     registration leaves it (the identity cookie). The browser must be on the server's site."""
     app = server["app"]
     with app.app_context():
-        contest = db.session.get(factories.Contest, server["contest_id"])
+        contest = db.session.get(Contest, server["contest_id"])
         participant = factories.make_participant(contest)
         with app.test_request_context():
             response = make_response("")

@@ -86,6 +86,8 @@ def test_demo_with_the_bank_loaded_has_answered_questions_to_analyse(app, runner
             assert len(items) == attempt.question_count == 20
             assert sum(item.is_correct for item in items) == attempt.score
             assert all(item.chosen_option in item.option_order for item in items)
+            # Registered when they took part, not when the demo was made.
+            assert closed.opens_at <= attempt.participant.created_at <= attempt.started_at
         contest_id = closed.contest_id
     login_as("viewer")
     page = client.get(f"/reports/items?contest={contest_id}").get_data(as_text=True)

@@ -196,12 +196,14 @@ def _closed_round_with_results(contest: Contest, round_: Round, now: datetime) -
     # questions and answers, so the item analysis and the answer reviews show something.
     rng = random.Random(2026)
     for index, (name, year, score, minutes, guess) in enumerate(DEMO_RESIDENTS):
+        # Registered when they took part, last week: not at the moment the demo was made.
+        registered = round_.opens_at + timedelta(hours=8 + index)
         person = Participant(
             contest_id=contest.id, full_name=name, birth_year=year,
             identity_key=identity_key(name, year), phone=f"+84912{index:06d}",
             unit_id=units[index % len(units)].id if units else None,
             category_id=category.id if category else None,
-            consented_at=round_.opens_at + timedelta(hours=8 + index),
+            consented_at=registered, created_at=registered,
         )
         db.session.add(person)
         db.session.flush()
