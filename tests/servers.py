@@ -3,6 +3,7 @@ front, and a resident or organiser speaking HTTP to them with their own cookies.
 
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -72,8 +73,9 @@ class HttpClient:
                 return response.status, response.read(), response.url
         except urllib.error.HTTPError as error:
             return error.code, error.read(), error.headers.get("Location", "")
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            return 0, b"", ""  # connection refused or reset: not acknowledged
+        except (urllib.error.URLError, http.client.HTTPException, OSError):
+            # Refused, reset, or cut off mid-response (a killed worker): not acknowledged.
+            return 0, b"", ""
 
     def csrf(self, path: str) -> str:
         """The CSRF token of the form on ``path``."""

@@ -63,11 +63,21 @@ def residents(app, count: int):
 
 def play_all(people, play, *, alongside=None, stop: threading.Event | None = None) -> None:
     """Each (resident, public id) plays in a thread of its own, all at once; a fault
-    injector runs ``alongside`` (target, args) until they finish, then ``stop`` ends it."""
+    injector runs ``alongside`` (target, args) until they finish, then ``stop`` ends it.
+    A player that dies of an exception fails the test: its last answers would otherwise
+    go unchecked."""
+    crashed: list[BaseException] = []
+
+    def guarded(*args):
+        try:
+            play(*args)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+            crashed.append(error)
+
     injector = threading.Thread(target=alongside[0], args=alongside[1]) if alongside else None
     if injector:
         injector.start()
-    threads = [threading.Thread(target=play, args=(resident, public_id, seed))
+    threads = [threading.Thread(target=guarded, args=(resident, public_id, seed))
                for seed, (resident, public_id) in enumerate(people)]
     for thread in threads:
         thread.start()
@@ -76,6 +86,8 @@ def play_all(people, play, *, alongside=None, stop: threading.Event | None = Non
     if injector:
         stop.set()
         injector.join(timeout=30)
+    if crashed:
+        raise crashed[0]
 
 
 def test_fifty_residents_saving_at_once_lose_nothing(app):
