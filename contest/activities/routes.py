@@ -19,6 +19,7 @@ from flask_login import current_user
 
 from contest.activities import bp
 from contest.activities.forms import ActivityEntryForm, ReportNoteForm
+from contest.downloads import send_made_file
 from contest.errors import abort_vi
 from contest.extensions import db
 from contest.forms import ActionForm, choices, query_int, show_refusal, signing_from_query
@@ -325,19 +326,11 @@ def _period_args(year: int, quarter: int | None, unit_id: int | None) -> dict:
     return args
 
 
-def _document_response(data: bytes, mimetype: str, name: str):
-    response = current_app.response_class(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.route("/report.pdf")
 def report_pdf():
     data = _build(*_report_params())
     signing = signing_from_query(reports.default_signing(data))
-    return _document_response(reports.render_pdf(data, signing), "application/pdf",
-                              f"{data.file_stem}.pdf")
+    return send_made_file(reports.render_pdf(data, signing), f"{data.file_stem}.pdf")
 
 
 @bp.route("/report.docx")
@@ -345,16 +338,10 @@ def report_docx():
     """The report as a Word document, with the number and signer of the download form."""
     data = _build(*_report_params())
     signing = signing_from_query(reports.default_signing(data))
-    return _document_response(
-        reports.render_docx(data, signing),
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        f"{data.file_stem}.docx")
+    return send_made_file(reports.render_docx(data, signing), f"{data.file_stem}.docx")
 
 
 @bp.route("/report.xlsx")
 def report_xlsx():
     data = _build(*_report_params())
-    return _document_response(
-        reports.render_xlsx(data),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"{data.file_stem}.xlsx")
+    return send_made_file(reports.render_xlsx(data), f"{data.file_stem}.xlsx")

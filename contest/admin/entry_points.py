@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from contest.admin import bp
 from contest.admin.forms_people import EntryPointForm
+from contest.downloads import send_made_file
 from contest.extensions import db
 from contest.forms import ActionForm, choices, query_int, show_refusal
 from contest.models import Contest, EntryPoint
@@ -122,22 +121,16 @@ def _set_active(entry_point_id: int, active: bool):
     return redirect(url_for("admin.entry_points", contest_id=entry.contest_id))
 
 
-def _download(data: bytes, name: str, mimetype: str):
-    return send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
-
-
 @bp.route("/entry_points/<int:entry_point_id>/qr.png")
 def entry_point_png(entry_point_id: int):
     entry = db.get_or_404(EntryPoint, entry_point_id)
-    return _download(qr_service.qr_png(_public_url(entry.code)), f"ma-qr-{entry.code}.png",
-                     "image/png")
+    return send_made_file(qr_service.qr_png(_public_url(entry.code)), f"ma-qr-{entry.code}.png")
 
 
 @bp.route("/entry_points/<int:entry_point_id>/qr.svg")
 def entry_point_svg(entry_point_id: int):
     entry = db.get_or_404(EntryPoint, entry_point_id)
-    return _download(qr_service.qr_svg(_public_url(entry.code)), f"ma-qr-{entry.code}.svg",
-                     "image/svg+xml")
+    return send_made_file(qr_service.qr_svg(_public_url(entry.code)), f"ma-qr-{entry.code}.svg")
 
 
 def _local_warning() -> str:
@@ -165,7 +158,7 @@ def entry_point_poster(entry_point_id: int):
         rounds=_poster_rounds(contest), prizes=_poster_prizes(contest),
         place=entry.place or entry.label, code=entry.code, test_copy_warning=_local_warning(),
     )
-    return _download(pdf, f"ap-phich-{entry.code}.pdf", "application/pdf")
+    return send_made_file(pdf, f"ap-phich-{entry.code}.pdf")
 
 
 @bp.route("/entry_points/stickers/<int:contest_id>.pdf")
@@ -180,4 +173,4 @@ def entry_point_stickers(contest_id: int):
                 for e in entries]
     pdf = posters.sticker_sheet_pdf(title=contest.title, stickers=stickers,
                                     test_copy_warning=_local_warning())
-    return _download(pdf, f"ma-qr-{contest.slug}.pdf", "application/pdf")
+    return send_made_file(pdf, f"ma-qr-{contest.slug}.pdf")

@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -20,6 +19,7 @@ from contest.admin import bp
 from contest.admin.forms import DIFFICULTIES, ImportForm, QuestionForm
 from contest.admin.pending_imports import PendingImport
 from contest.admin.routes import CHANGE_ROLES
+from contest.downloads import send_made_file
 from contest.errors import abort_vi
 from contest.extensions import db
 from contest.forms import ActionForm, choices, query_int
@@ -37,7 +37,6 @@ from contest.services.bank.questions import AUDIT_FIELDS, QuestionData, Question
 IMPORT_TYPES = {".docx": "Word (.docx)", ".docm": "Word có macro (.docm, chỉ đọc chữ)",
                 ".doc": "Word 97-2003 (.doc)", ".xlsx": "Excel (.xlsx)",
                 ".xls": "Excel 97-2003 (.xls)", ".csv": "CSV (.csv)"}
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_FILES = 20
 
 
@@ -381,16 +380,9 @@ def questions_export():
             filtered_query(filters).order_by(Question.id)))
         stem = "cau-hoi-da-loc"
     content, _count = bank_io.export_bank(questions=questions_list)
-    return _send_xlsx(content, f"{stem}-{format_local(now_utc(), '%Y%m%d-%H%M')}.xlsx")
+    return send_made_file(content, f"{stem}-{format_local(now_utc(), '%Y%m%d-%H%M')}.xlsx")
 
 
 @bp.route("/questions/template.xlsx")
 def questions_template():
-    return _send_xlsx(bank_io.template_xlsx(), "Mẫu nhập câu hỏi.xlsx")
-
-
-def _send_xlsx(content: bytes, filename: str):
-    from io import BytesIO
-
-    return send_file(BytesIO(content), mimetype=XLSX_MIME, as_attachment=True,
-                     download_name=filename, max_age=0)
+    return send_made_file(bank_io.template_xlsx(), "Mẫu nhập câu hỏi.xlsx")

@@ -6,10 +6,8 @@ change anything (the blueprint guard refuses their POSTs).
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Optional
@@ -17,6 +15,7 @@ from wtforms.validators import DataRequired, Optional
 from contest.admin import bp
 from contest.admin.forms import BackOfficeForm
 from contest.admin.routes import CHANGE_ROLES
+from contest.downloads import send_made_file
 from contest.errors import abort_vi
 from contest.extensions import db
 from contest.forms import ActionForm, max_length, signing_from_query
@@ -194,11 +193,7 @@ def results_winners_xlsx(round_id: int):
                  summary=f"Tải danh sách đạt giải (dữ liệu cá nhân) — {round_.name}",
                  after={"round_id": round_.id, "provisional": provisional})
     db.session.commit()
-    return send_file(
-        io.BytesIO(data), as_attachment=True,
-        download_name=f"danh-sach-dat-giai-dot-{round_.id}.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return send_made_file(data, f"danh-sach-dat-giai-dot-{round_.id}.xlsx")
 
 
 @bp.route("/results/rounds/<int:round_id>/certificates.pdf")
@@ -211,18 +206,14 @@ def results_certificates(round_id: int):
         pub.snapshot, organisation=config["ORGANISATION_NAME"],
         organisation_full=config["ORGANISATION_FULL_NAME"], ward=config["WARD_NAME"],
         published_at=pub.published_at, signature=signing.signature)
-    return _pdf_response(data, f"giay-chung-nhan-dot-{round_.id}.pdf")
-
-
-DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    return send_made_file(data, f"giay-chung-nhan-dot-{round_.id}.pdf", inline=True)
 
 
 def _send_document(document: documents.Document, round_: Round, extension: str):
     name = f"{document.file_stem}-{round_.id}.{extension}"
     if extension == "pdf":
-        return _pdf_response(documents.render_pdf(document), name)
-    return send_file(io.BytesIO(documents.render_docx(document)), mimetype=DOCX_MIMETYPE,
-                     download_name=name, as_attachment=True)
+        return send_made_file(documents.render_pdf(document), name, inline=True)
+    return send_made_file(documents.render_docx(document), name)
 
 
 @bp.route("/results/rounds/<int:round_id>/results.<any(pdf, docx):extension>")
@@ -269,11 +260,6 @@ def results_decision(round_id: int, extension: str):
         year=to_local(round_.opens_at).year,
         signing=signing_from_query(signers.current("decision")))
     return _send_document(document, round_, extension)
-
-
-def _pdf_response(data: bytes, name: str):
-    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name,
-                     as_attachment=False)
 
 
 # --- integrity -------------------------------------------------------------------------

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from contest.admin import bp
 from contest.admin.forms_people import UnitForm, UnitImportForm, UnitMergeForm
 from contest.admin.pending_imports import PendingImport
+from contest.downloads import send_made_file
 from contest.extensions import db
 from contest.forms import ActionForm, choices, show_refusal
 from contest.helpers.text import search_key
@@ -203,10 +204,4 @@ def unit_import_confirm():
 
 @bp.route("/units/import/template.xlsx")
 def unit_import_template():
-    from io import BytesIO
-
-    return send_file(
-        BytesIO(units_io.template_xlsx()), as_attachment=True,
-        download_name="Mẫu danh sách đơn vị.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return send_made_file(units_io.template_xlsx(), "Mẫu danh sách đơn vị.xlsx")

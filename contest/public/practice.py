@@ -11,10 +11,9 @@ shows "Đúng" or "Sai", the explanation and the căn cứ; reloading counts not
 
 from __future__ import annotations
 
-import io
+from flask import current_app, redirect, render_template, request, session, url_for
 
-from flask import current_app, redirect, render_template, request, send_file, session, url_for
-
+from contest.downloads import send_made_file
 from contest.extensions import limiter
 from contest.helpers.timeutil import now_utc
 from contest.models import OPTION_LETTERS, Contest
@@ -182,5 +181,4 @@ def study_pdf(slug: str):
     if refusal:
         return refusal
     data = study_service.study_pdf(contest.title, contest.organiser, contest.study_material)
-    return send_file(io.BytesIO(data), mimetype="application/pdf",
-                     download_name=f"tai-lieu-tim-hieu-{contest.slug}.pdf")
+    return send_made_file(data, f"tai-lieu-tim-hieu-{contest.slug}.pdf", inline=True)

@@ -7,11 +7,10 @@ masked at publication time; citizen IDs and birth dates never reach these pages.
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
-from flask import current_app, render_template, send_file
+from flask import current_app, render_template
 
+from contest.downloads import send_made_file
 from contest.errors import abort_vi
 from contest.extensions import db
 from contest.helpers.timeutil import to_local
@@ -87,5 +86,4 @@ def round_results_pdf(slug: str, round_id: int):
         pub.snapshot, office=documents.Office.from_config(current_app.config),
         published_on=to_local(pub.published_at).date(), signing=signers.current("committee"))
     data = documents.render_pdf(document)
-    return send_file(io.BytesIO(data), mimetype="application/pdf",
-                     download_name=f"ket-qua-{contest.slug}-dot-{round_.id}.pdf")
+    return send_made_file(data, f"ket-qua-{contest.slug}-dot-{round_.id}.pdf", inline=True)

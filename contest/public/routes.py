@@ -7,7 +7,6 @@ ids; an attempt that is not the browser's own is answered as not found.
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -19,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -27,6 +25,7 @@ from flask_wtf.csrf import generate_csrf, validate_csrf
 from sqlalchemy.orm import contains_eager
 from wtforms.validators import ValidationError
 
+from contest.downloads import send_made_file
 from contest.errors import CSRF_MESSAGE
 from contest.extensions import csrf, db, limiter
 from contest.forms import choices, show_refusal
@@ -715,8 +714,7 @@ def certificate(public_id: str):
         organisation=config["ORGANISATION_NAME"],
         organisation_full=config["ORGANISATION_FULL_NAME"], ward=config["WARD_NAME"],
         submitted_at=attempt.submitted_at, signature=signers.current("committee").signature)
-    return send_file(io.BytesIO(data), mimetype="application/pdf",
-                     download_name=f"giay-chung-nhan-tham-gia-{public_id}.pdf")
+    return send_made_file(data, f"giay-chung-nhan-tham-gia-{public_id}.pdf", inline=True)
 
 
 @bp.route("/c/<slug>/me")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 
 from contest import charts
+from contest.downloads import send_made_file
 from contest.errors import abort_vi
 from contest.extensions import db
 from contest.helpers import audit
@@ -19,7 +20,6 @@ from contest.services.statistics import item_analysis as ia
 from contest.services.statistics import participation as stats
 
 PERSONAL_DATA_ROLES = (Role.ADMIN, Role.ORGANISER)
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _may_see_personal_data() -> bool:
@@ -162,20 +162,12 @@ def _audit_personal_export(f: stats.StatsFilter, fmt: str) -> None:
     db.session.commit()
 
 
-def _download(data: bytes, name: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    # Exports may hold personal data: never keep them in a shared cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/export.xlsx")
 def export_xlsx():
     f = _filter_or_400()
     now = now_utc()
     data = exports.workbook_bytes(exports.tables(f, now))
-    return _download(data, exports.filename(f, now, "tong-hop", "xlsx"), XLSX_MIME)
+    return send_made_file(data, exports.filename(f, now, "tong-hop", "xlsx"))
 
 
 def _personal_data_or_403() -> None:
@@ -191,7 +183,7 @@ def export_participants_xlsx():
     now = now_utc()
     data = exports.workbook_bytes([exports.participant_table(f)])
     _audit_personal_export(f, "xlsx")
-    return _download(data, exports.filename(f, now, exports.PERSONAL_SLUG, "xlsx"), XLSX_MIME)
+    return send_made_file(data, exports.filename(f, now, exports.PERSONAL_SLUG, "xlsx"))
 
 
 @bp.route("/export/<slug>.csv")
@@ -205,7 +197,7 @@ def export_csv(slug: str):
     data = exports.csv_bytes(exports.table(f, now, slug))
     if slug == exports.PERSONAL_SLUG:
         _audit_personal_export(f, "csv")
-    return _download(data, exports.filename(f, now, slug, "csv"), "text/csv; charset=utf-8")
+    return send_made_file(data, exports.filename(f, now, slug, "csv"))
 
 
 @bp.app_template_global()
