@@ -153,6 +153,13 @@ def test_headings_name_the_content_areas(app_ctx):
     assert [code for code, *_ in bank()] == ["c", "d"]
 
 
+def test_headings_numbered_in_roman_in_either_case(app_ctx):
+    """The 11 areas of the plan: "Phần XI" is the eleventh (k), "phần ii" the second."""
+    imported(docx("PHẦN XI. Nội dung khác", "Câu 1: Một?", "A. x *", "B. y",
+                  "phần ii", "Câu 2: Hai?", "A. x *", "B. y"))
+    assert [code for code, *_ in bank()] == ["k", "b"]
+
+
 # --------------------------------------------------------------------------- refused
 
 

@@ -6,7 +6,27 @@ messages alike.
 
 from __future__ import annotations
 
-ROMAN_QUARTERS = {1: "I", 2: "II", 3: "III", 4: "IV"}
+_ROMAN_STEPS = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+                (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+
+
+def to_roman(number: int) -> str:
+    """4 → "IV": quarters in report titles ("quý IV"), Word's Roman list numbers."""
+    letters = ""
+    for value, symbol in _ROMAN_STEPS:
+        count, number = divmod(number, value)
+        letters += symbol * count
+    return letters
+
+
+def from_roman(text: str) -> int | None:
+    """ "iv" or "IV" → 4; None unless ``text`` is a Roman numeral written the usual way."""
+    letters = text.strip().upper()
+    value, rest = 0, letters
+    for step, symbol in _ROMAN_STEPS:
+        while rest.startswith(symbol):
+            value, rest = value + step, rest[len(symbol):]
+    return value if letters and not rest and to_roman(value) == letters else None
 
 
 def format_number(value: int | float | None, decimals: int = 0) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contest.extensions import db
 from contest.helpers import audit
-from contest.helpers.formatting import ROMAN_QUARTERS
+from contest.helpers.formatting import to_roman
 from contest.helpers.text import clean, too_long_message, without_control_characters
 from contest.models import (
     Activity,
@@ -174,7 +174,7 @@ def period_range(year: int, quarter: int | None = None) -> tuple[date, date]:
 
 
 def period_label(year: int, quarter: int | None) -> str:
-    return f"quý {ROMAN_QUARTERS[quarter]} năm {year}" if quarter else f"năm {year}"
+    return f"quý {to_roman(quarter)} năm {year}" if quarter else f"năm {year}"
 
 
 # --- permissions ---------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from docx import Document
 from docx.oxml.ns import qn
 
+from contest.helpers.formatting import from_roman, to_roman
 from contest.helpers.packages import PackageRefused, inspect_package
 from contest.helpers.tables import OLE2_MAGIC, is_empty
 from contest.helpers.text import clean, search_key
@@ -75,8 +76,6 @@ _AREA_HEADING = re.compile(
     r"^\s*(lĩnh vực|phần|chủ đề|nhóm)\s+([0-9IVXLivxlA-Za-zđĐ]{1,6})\s*(?:[:.\-–)]\s*(.*))?$",
     re.IGNORECASE | re.DOTALL)
 _RIGHT_MARKS = re.compile(r"\s*(?:\((?:đúng|đ|dung)\)|\*)\s*$|^\s*\*\s*", re.IGNORECASE)
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9,
-          "x": 10, "xi": 11, "xii": 12, "xiii": 13, "xiv": 14, "xv": 15}
 _MARK_LABELS = {"bold": "in đậm", "underline": "gạch chân", "highlight": "tô nền",
                 "color": "màu chữ khác"}
 _DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
@@ -207,23 +206,13 @@ def _num_pr(ppr) -> tuple[str, int] | None:
         return None
 
 
-def _roman(number: int) -> str:
-    out = ""
-    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
-                           (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"),
-                           (4, "iv"), (1, "i")):
-        while number >= value:
-            out, number = out + letters, number - value
-    return out
-
-
 def _letters(number: int) -> str:
     return chr(ord("a") + (number - 1) % 26) * ((number - 1) // 26 + 1)
 
 
 _FORMATS = {"decimal": str, "upperLetter": lambda n: _letters(n).upper(),
-            "lowerLetter": _letters, "upperRoman": lambda n: _roman(n).upper(),
-            "lowerRoman": _roman}
+            "lowerLetter": _letters, "upperRoman": to_roman,
+            "lowerRoman": lambda n: to_roman(n).lower()}
 
 
 class _Numbering:
@@ -444,7 +433,7 @@ class _Reader:
                 if search_key(area.title) == wanted or (
                         len(wanted) > 10 and wanted in search_key(area.title)):
                     return area
-        number = _ROMAN.get(label.lower()) or (int(label) if label.isdigit() else None)
+        number = int(label) if label.isdigit() else from_roman(label)
         if number and 1 <= number <= len(areas):
             return areas[number - 1]
         return None
