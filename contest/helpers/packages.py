@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import defusedxml.ElementTree as SafeTree
 from defusedxml import DefusedXmlException
 
+from contest.helpers.formatting import format_number
 from contest.services.errors import DomainError
 
 #: Parts in one package: a real workbook or document has tens.
@@ -142,9 +143,8 @@ def _stream_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, kind: str,
             cells += len(_CELL_NS.findall(window)) - len(_CELL_NS.findall(tail))
             tail = chunk[-8:]
             if max_cells is not None and cells > max_cells:
-                limit = f"{max_cells:,}".replace(",", ".")
                 raise PackageRefused(
-                    f"trang tính khai báo hơn {limit} ô (có thể do định dạng cả hàng/cột). "
-                    "Hãy chép riêng bảng cần nhập sang một tệp mới rồi lưu lại.")
+                    f"trang tính khai báo hơn {format_number(max_cells)} ô (có thể do định dạng "
+                    "cả hàng/cột). Hãy chép riêng bảng cần nhập sang một tệp mới rồi lưu lại.")
     if package is not None:
         package.cells[info.filename] = cells

@@ -16,6 +16,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from contest.helpers.formatting import format_number
 from contest.helpers.packages import PackageRefused, inspect_package
 from contest.helpers.text import search_key
 from contest.services.errors import DomainError
@@ -158,10 +159,9 @@ class _Rows:
         if self.blank_run >= BLANK_RUN_ENDS_TABLE:
             return False
         if self.blanks > MAX_BLANK_ROWS:
-            limit = f"{MAX_BLANK_ROWS:,}".replace(",", ".")  # Vietnamese thousands: 10.000
             raise TableRefused(
-                f"bảng có hơn {limit} dòng trống xen giữa các dòng dữ liệu. "
-                "Hãy xoá các dòng trống rồi lưu lại."
+                f"bảng có hơn {format_number(MAX_BLANK_ROWS)} dòng trống xen giữa các dòng dữ "
+                "liệu. Hãy xoá các dòng trống rồi lưu lại."
             )
         if number is not None:
             self.table.rows.append((number, cells))

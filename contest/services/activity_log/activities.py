@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contest.extensions import db
 from contest.helpers import audit
-from contest.helpers.formatting import to_roman
+from contest.helpers.formatting import format_number, to_roman
 from contest.helpers.text import clean, too_long_message, without_control_characters
 from contest.models import (
     Activity,
@@ -234,7 +234,7 @@ def safe_evidence_url(value: str) -> str:
 
 def _check_number(errors: dict, name: str, value: int | None, label: str) -> None:
     if value is not None and not 0 <= value <= NUMBER_MAX:
-        errors[name] = f"{label} phải là số từ 0 đến {NUMBER_MAX:,}.".replace(",", ".")
+        errors[name] = f"{label} phải là số từ 0 đến {format_number(NUMBER_MAX)}."
 
 
 def _validate(actor: Actor, data: ActivityData) -> tuple[dict, list[ContentArea]]:

@@ -31,6 +31,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from contest.extensions import db
 from contest.helpers import audit
+from contest.helpers.formatting import format_number
 from contest.helpers.tables import Formula, Table, TableRefused, is_empty, read_table
 from contest.helpers.text import clean, fingerprint, search_key
 from contest.helpers.xlsx import cell_text
@@ -712,8 +713,8 @@ def _check_sheet(
 
 def _too_many(name: str, max_rows: int) -> ImportIssue:
     return ImportIssue(
-        name, f"quá nhiều dòng: mỗi lần chỉ nhập tối đa {max_rows:,} câu hỏi".replace(",", ".")
-              + ". Hãy chia thành nhiều tệp và nhập lần lượt.")
+        name, f"quá nhiều dòng: mỗi lần chỉ nhập tối đa {format_number(max_rows)} câu hỏi. "
+              "Hãy chia thành nhiều tệp và nhập lần lượt.")
 
 
 def _check_file(

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.helpers import audit
+from contest.helpers.formatting import format_number
 from contest.helpers.text import (
     clean,
     control_characters_message,
@@ -90,12 +91,9 @@ def validate(data: UnitData, exclude_id: int | None = None) -> UnitData:
         raise UnitError("Loại đơn vị không hợp lệ.", "kind")
     if data.population is not None and not 0 <= data.population <= POPULATION_MAX:
         raise UnitError(
-            f"Dân số / số người phải từ 0 đến {POPULATION_MAX:,}.".replace(",", "."), "population"
-        )
+            f"Dân số / số người phải từ 0 đến {format_number(POPULATION_MAX)}.", "population")
     if data.households is not None and not 0 <= data.households <= POPULATION_MAX:
-        raise UnitError(
-            f"Số hộ phải từ 0 đến {POPULATION_MAX:,}.".replace(",", "."), "households"
-        )
+        raise UnitError(f"Số hộ phải từ 0 đến {format_number(POPULATION_MAX)}.", "households")
     if find_by_name(name, exclude_id) is not None:
         raise UnitError(f"Đã có đơn vị tên “{name}”.", "name")
     return UnitData(name, data.kind, data.population, bool(data.is_plan_responsible),
