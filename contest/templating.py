@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 
 from contest.helpers import timeutil
 from contest.helpers.formatting import format_number, format_phone, mask_citizen_id, mask_phone
+from contest.models.contest import ROUND_STATE_LABELS, RoundState
 from contest.services.practice import study
 
 # Raw HTML is off: organisers' rules text can never inject markup or script.
@@ -47,6 +48,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mask_citizen_id"] = mask_citizen_id
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["duration"] = timeutil.format_duration
+    # Globals rather than context: macros imported from another template see them too.
+    app.jinja_env.globals["RoundState"] = RoundState
+    app.jinja_env.globals["round_state_labels"] = ROUND_STATE_LABELS
 
     @app.context_processor
     def _globals() -> dict:

@@ -50,3 +50,20 @@ def test_prize_tiers_say_what_each_prize_is(app_ctx, client, login_as):
         "Đợt 2", opens="2026-03-09T00:00", closes="2026-03-16T00:00",
         **{"prize_tiers-0-value": "x" * 201}))
     assert too_long.status_code == 422
+
+
+def test_a_rounds_state_is_named_alike_on_every_back_office_page(app_ctx, client, login_as):
+    """Overview, contest page and results list once said "Đang mở" / "Đang diễn ra"."""
+    from datetime import timedelta
+
+    contest = factories.make_contest()
+    now = factories.now()
+    factories.make_round(contest, name="Đợt đang mở", opens_at=now - timedelta(hours=1))
+    factories.make_round(contest, name="Đợt sắp tới", opens_at=now + timedelta(days=10))
+    db.session.commit()
+    login_as("organiser")
+    for url in ("/admin/", f"/admin/contests/{contest.id}", "/admin/results/"):
+        page = client.get(url).get_data(as_text=True)
+        assert '<span class="badge ok">Đang mở</span>' in page, url
+        assert '<span class="badge warn">Sắp mở</span>' in page, url
+        assert "diễn ra</span>" not in page, url

@@ -315,8 +315,8 @@ def round_reopen(round_id: int):
     """Reopen a closed round whose results are published: its own action, with a reason."""
     round_ = db.get_or_404(Round, round_id)
     now = now_utc()
-    if round_.state(now) != "closed" or not rounds_service.is_frozen(round_):
-        flash("Chỉ mở lại được đợt thi đã kết thúc và đã công bố kết quả.", "error")
+    if not rounds_service.can_reopen(round_, now):
+        flash(rounds_service.REOPEN_REFUSED, "error")
         return redirect(url_for("admin.contest_detail", contest_id=round_.contest_id))
     form = ReopenRoundForm()
     if request.method == "GET":

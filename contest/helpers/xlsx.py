@@ -10,6 +10,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 #: the reader's locale). The cell holds a number (a fraction of a day), so it sorts and sums.
 DURATION_FORMAT = "[m]:ss.0"
 
+#: Leading characters that make Excel or LibreOffice run a cell as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
 
 def cell_text(value):
     """``value`` with the control characters a worksheet cannot hold removed (other values as

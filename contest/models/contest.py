@@ -40,6 +40,14 @@ class RoundState(StrEnum):
     CLOSED = "closed"
 
 
+#: How the back office names each state, on every page that shows one.
+ROUND_STATE_LABELS = {
+    RoundState.UPCOMING: "Sắp mở",
+    RoundState.OPEN: "Đang mở",
+    RoundState.CLOSED: "Đã kết thúc",
+}
+
+
 contest_category = sa.Table(
     "contest_category",
     Base.metadata,

@@ -34,7 +34,7 @@ from contest.helpers import audit
 from contest.helpers.formatting import format_number
 from contest.helpers.tables import Formula, Table, TableRefused, is_empty, read_table
 from contest.helpers.text import clean, fingerprint, search_key
-from contest.helpers.xlsx import cell_text
+from contest.helpers.xlsx import FORMULA_PREFIXES, cell_text, keep_as_text
 from contest.models import ColumnMapping, ContentArea, Question
 from contest.models.bank import (
     EXPLANATION_MAX_LENGTH,
@@ -62,9 +62,6 @@ DEFAULT_MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_XLSX_UNZIPPED_BYTES = 100 * 1024 * 1024
 #: The header may sit below a title row or two that organisers like to add.
 HEADER_SEARCH_ROWS = 10
-
-#: Leading characters that make Excel/LibreOffice run a cell as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 #: How many quality warnings a preview or the command line lists.
 MAX_SHOWN_WARNINGS = 100
@@ -937,13 +934,7 @@ _OPTION_WIDTH = 32
 
 
 def _put(ws, row: int, column: int, value: Any) -> None:
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        cell.value = cell_text(value)
-        # openpyxl would store "=..." as a formula: keep bank text as text, always.
-        cell.data_type = "s"
-    else:
-        cell.value = value
+    cell = keep_as_text(ws.cell(row=row, column=column, value=cell_text(value)))
     cell.alignment = _WRAP
 
 

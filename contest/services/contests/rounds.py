@@ -435,6 +435,14 @@ def is_frozen(round_: Round | None) -> bool:
     return standing_publication(round_) is not None
 
 
+REOPEN_REFUSED = "Chỉ mở lại được đợt thi đã kết thúc và đã công bố kết quả."
+
+
+def can_reopen(round_: Round, now: datetime) -> bool:
+    """Only a closed round whose results are published is reopened (its own action)."""
+    return round_.state(now) == RoundState.CLOSED and is_frozen(round_)
+
+
 def reopen_round(round_: Round, *, closes_at: datetime, reason: str, actor_id: int | None,
                  now: datetime) -> None:
     """Open a closed, published round again until ``closes_at``; the caller commits.
@@ -442,8 +450,8 @@ def reopen_round(round_: Round, *, closes_at: datetime, reason: str, actor_id: i
     The publication stays what residents see, marked as outdated until the round is
     published again; the prediction's actual figure is fixed again at the new close.
     """
-    if round_.state(now) != RoundState.CLOSED or not is_frozen(round_):
-        raise RoundRefused("Chỉ mở lại được đợt thi đã kết thúc và đã công bố kết quả.")
+    if not can_reopen(round_, now):
+        raise RoundRefused(REOPEN_REFUSED)
     reason = checked_reason(reason, RoundRefused, missing="Vui lòng ghi lý do mở lại đợt thi.",
                             field="reason")
     if closes_at.tzinfo is None:

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from contest.extensions import db
 from contest.helpers.formatting import format_phone
 from contest.helpers.timeutil import to_local
-from contest.helpers.xlsx import cell_text
+from contest.helpers.xlsx import FORMULA_PREFIXES, cell_text
 from contest.models import (
     GENDERS,
     OPTION_LETTERS,
@@ -49,7 +49,6 @@ from contest.services.statistics import practice_answers
 from contest.services.statistics.participation import StatsFilter
 
 PERSONAL_SLUG = "danh-sach-thi-sinh"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Pct(float):

@@ -188,7 +188,7 @@ def prepare_draws(round_: Round, participant_ids: Iterable[int], now: datetime,
     """
     rng = rng or random.SystemRandom()
     wanted = set(participant_ids)
-    if not wanted or round_.state(now) == "closed":
+    if not wanted or round_.state(now) == RoundState.CLOSED:
         return 0
     have = set(db.session.scalars(
         sa.select(PreparedDraw.participant_id).where(
