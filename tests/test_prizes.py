@@ -199,7 +199,7 @@ def test_publish_freezes_snapshot_and_republish_needs_reason(app_ctx):
     db.session.commit()
     assert first.version == 1 and first.published_by_id == organiser.id
     assert first.prediction_actual == 1 == round_.prediction_actual
-    assert first.snapshot["actual_line"] == "Số người trả lời đúng tất cả câu hỏi: 1"
+    assert first.snapshot["actual_line"] == "Số người trả lời đúng tất cả các câu hỏi: 1"
     assert [w["participant_id"] for w in first.snapshot["winners"]] == [a.id, b.id]
     assert first.snapshot["winners"][0]["phone_masked"].count("*") == 4
 

@@ -39,7 +39,7 @@ def test_opening_a_closed_round_writes_nothing_the_organiser_fixes_the_figure(
     page = client.get(f"/admin/results/rounds/{world['round_id']}")
     text = page.get_data(as_text=True)
     # A GET never writes: the figure shown is provisional until fixed.
-    assert "Số người trả lời đúng tất cả câu hỏi: 2" in text and "chưa chốt" in text
+    assert "Số người trả lời đúng tất cả các câu hỏi: 2" in text and "chưa chốt" in text
     assert "Chốt số thực tế ngay" in text
     with app.app_context():
         assert db.session.get(Round, world["round_id"]).prediction_actual is None
@@ -74,7 +74,7 @@ def test_round_page_shows_rule_actual_ranking_and_winners(app, client, login_as,
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Thứ tự xếp hạng" in text and "sai số |số dự đoán − số thực tế|" in text
-    assert "Số người trả lời đúng tất cả câu hỏi: 2" in text and "Đã chốt" in text
+    assert "Số người trả lời đúng tất cả các câu hỏi: 2" in text and "Đã chốt" in text
     # Both on 10 points; actual 2: Ánh predicted 1 (error 1), Bình 5 (error 3).
     assert text.index("Trần Thị Ánh") < text.index("Lê Văn Bình") < text.index("Phạm Đức Cường")
     assert "Giải Nhất" in text
@@ -105,7 +105,7 @@ def test_publish_then_public_page_masks_phone_and_hides_citizen_id(client, login
     assert "091****678" in text
     assert "0912345678" not in text and "+84912345678" not in text
     assert CCCD_A not in text and "1985" not in text
-    assert "Số người trả lời đúng tất cả câu hỏi: 2" in text
+    assert "Số người trả lời đúng tất cả các câu hỏi: 2" in text
     assert "2 phút 5,4 giây" in text
 
 
@@ -185,7 +185,7 @@ def test_winners_xlsx_has_header_rule_actual_and_full_details(app, client, login
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     assert "TẠM TÍNH" in sheet["A1"].value and "Đợt 1" in sheet["A1"].value
     assert "Thứ tự xếp hạng" in sheet["A2"].value
-    assert sheet["A3"].value == "Số người trả lời đúng tất cả câu hỏi: 2"
+    assert sheet["A3"].value == "Số người trả lời đúng tất cả các câu hỏi: 2"
     header = [c.value for c in sheet[5]]
     assert header == ["STT", "Họ tên", "Số điện thoại", "CCCD", "Đơn vị", "Đối tượng", "Giải",
                       "Điểm", "Số câu đúng", "Dự đoán", "Sai số", "Thời gian làm bài",

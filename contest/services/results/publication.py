@@ -53,7 +53,7 @@ def rule_text(round_: Round) -> str:
 
 
 def actual_line(round_: Round, actual: int | None) -> str:
-    """'Số người trả lời đúng tất cả câu hỏi: N' — the header line of every list."""
+    """'Số người trả lời đúng tất cả các câu hỏi: N' — the header line of every list."""
     value = "chưa chốt" if actual is None else str(actual)
     return f"{ranking.actual_label(round_)}: {value}"
 

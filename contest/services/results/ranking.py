@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 
 from contest.extensions import db
 from contest.models import Attempt, AttemptStatus, Participant, Round, RoundState
+from contest.models.contest import PREDICTION_TARGETS
 from contest.services.errors import DomainError
 from contest.services.taking.attempts import expire_overdue
 
@@ -39,10 +40,6 @@ COUNTED_RULE_TEXT = {
     "best": "Lượt được tính: lượt có kết quả tốt nhất (theo đúng thứ tự xếp hạng trên).",
     "first": "Lượt được tính: lượt nộp bài đầu tiên.",
     "last": "Lượt được tính: lượt nộp bài cuối cùng.",
-}
-ACTUAL_LABELS = {
-    "full_marks": "Số người trả lời đúng tất cả câu hỏi",
-    "participants": "Số người tham gia dự thi",
 }
 
 
@@ -477,7 +474,8 @@ def fix_closed_rounds(now: datetime) -> list[tuple[Round, int]]:
 
 
 def actual_label(round_: Round) -> str:
-    return ACTUAL_LABELS.get(round_.prediction_target, ACTUAL_LABELS["full_marks"])
+    """What the prediction's actual figure counts, named as the round's settings name it."""
+    return PREDICTION_TARGETS.get(round_.prediction_target, PREDICTION_TARGETS["full_marks"])
 
 
 def counted_attempt(attempts: Iterable[Attempt], rule: str, *, actual: int | None = None,
