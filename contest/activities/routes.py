@@ -20,7 +20,7 @@ from flask_login import current_user
 from contest.activities import bp
 from contest.activities.forms import ActivityEntryForm, ReportNoteForm
 from contest.downloads import send_made_file
-from contest.errors import abort_vi
+from contest.errors import CSRF_MESSAGE, abort_vi
 from contest.extensions import db
 from contest.forms import ActionForm, choices, query_int, show_refusal, signing_from_query
 from contest.helpers.timeutil import now_utc, to_local
@@ -130,7 +130,7 @@ def new():
     actor = _actor()
     if not actor.can_write:
         if actor.role != Role.UNIT_REPORTER:  # a viewer: reads the log, records nothing
-            abort_vi(403, "Tài khoản của bạn chỉ được xem, không được ghi nhận hoạt động.")
+            abort_vi(403, svc.READ_ONLY_MESSAGE)
         abort_vi(403, "Tài khoản của bạn chưa được gắn với đơn vị nào; "
                       "vui lòng liên hệ quản trị hệ thống.")
     form = ActivityEntryForm()
@@ -207,7 +207,7 @@ def delete(activity_id: int):
     actor = _actor()
     activity = _load(activity_id)
     if not ActionForm().validate_on_submit():
-        abort_vi(400, "Biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")
+        abort_vi(400, CSRF_MESSAGE)
     title = activity.title
     try:
         svc.delete_activity(actor, activity)
@@ -298,7 +298,7 @@ def report():
     form = ReportNoteForm(obj=note if request.method == "GET" else None)
     if request.method == "POST":
         if not can_edit_note:
-            abort_vi(403, "Bạn không được sửa phần đánh giá của báo cáo này.")
+            abort_vi(403, svc.NOTE_NOT_YOURS_MESSAGE)
         if form.validate_on_submit():
             try:
                 svc.save_note(actor, year, quarter, unit_id, strengths=form.strengths.data or "",

@@ -9,6 +9,7 @@ from flask_login import current_user
 from contest.admin import bp
 from contest.admin.forms_people import EntryPointForm
 from contest.downloads import send_made_file
+from contest.errors import CSRF_MESSAGE
 from contest.extensions import db
 from contest.forms import ActionForm, choices, query_int, show_refusal
 from contest.models import Contest, EntryPoint
@@ -117,7 +118,7 @@ def _set_active(entry_point_id: int, active: bool):
         db.session.commit()
         flash(f"Đã {'bật lại' if active else 'tắt'} mã QR {entry.code}.", "success")
     else:
-        flash("Biểu mẫu không hợp lệ; vui lòng thử lại.", "error")
+        flash(CSRF_MESSAGE, "error")
     return redirect(url_for("admin.entry_points", contest_id=entry.contest_id))
 
 

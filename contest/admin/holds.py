@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from contest.admin import bp
 from contest.admin.routes import CHANGE_ROLES
-from contest.errors import abort_vi
+from contest.errors import CSRF_MESSAGE, abort_vi
 from contest.extensions import db
 from contest.forms import ActionForm
 from contest.helpers.timeutil import now_utc
@@ -38,7 +38,7 @@ def release_phone(hold_id: int):
         abort_vi(404, "Không tìm thấy số điện thoại bị tạm khóa này.")
     back = url_for("admin.held_phones", contest_id=hold.contest_id)
     if not ActionForm().validate_on_submit():
-        flash("Phiên làm việc đã hết hạn. Vui lòng thử lại.", "error")
+        flash(CSRF_MESSAGE, "error")
         return redirect(back)
     try:
         phone_holds.release(hold, actor_id=current_user.id, now=now_utc())

@@ -10,6 +10,7 @@ from contest.admin import bp
 from contest.admin.forms_people import UnitForm, UnitImportForm, UnitMergeForm
 from contest.admin.pending_imports import PendingImport
 from contest.downloads import send_made_file
+from contest.errors import CSRF_MESSAGE
 from contest.extensions import db
 from contest.forms import ActionForm, choices, show_refusal
 from contest.helpers.text import search_key
@@ -110,7 +111,7 @@ def unit_activate(unit_id: int):
 def _set_active(unit_id: int, active: bool):
     unit = db.get_or_404(Unit, unit_id)
     if not ActionForm().validate_on_submit():
-        flash("Biểu mẫu không hợp lệ; vui lòng thử lại.", "error")
+        flash(CSRF_MESSAGE, "error")
         return redirect(url_for("admin.units"))
     unit_service.set_active(unit, active, current_user.id)
     db.session.commit()

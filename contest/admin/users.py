@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from contest.admin.forms_people import UserCreateForm, UserEditForm
 from contest.auth.guards import guard_blueprint
+from contest.errors import CSRF_MESSAGE
 from contest.extensions import db
 from contest.forms import ActionForm, choice_values, choices, show_refusal
 from contest.models import Role, Unit, User
@@ -91,7 +92,7 @@ def edit(user_id: int):
 def _set_active(user_id: int, active: bool):
     user = db.get_or_404(User, user_id)
     if not ActionForm().validate_on_submit():
-        flash("Biểu mẫu không hợp lệ; vui lòng thử lại.", "error")
+        flash(CSRF_MESSAGE, "error")
         return redirect(url_for("admin.users.index"))
     try:
         user_service.set_active(user, active, current_user.id)
@@ -118,7 +119,7 @@ def activate(user_id: int):
 def reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
     if not ActionForm().validate_on_submit():
-        flash("Biểu mẫu không hợp lệ; vui lòng thử lại.", "error")
+        flash(CSRF_MESSAGE, "error")
         return redirect(url_for("admin.users.index"))
     password = user_service.reset_password(user, current_user.id)
     db.session.commit()

@@ -510,8 +510,7 @@ def save_answer(public_id: str):
         # Grade-on-touch, as every other page does; the answer itself is too late.
         _own_attempt(public_id)
         db.session.rollback()
-        error = attempt_service.TooLate(
-            "Đã hết giờ làm bài; câu trả lời gửi sau thời hạn không được ghi nhận.")
+        error = attempt_service.TooLate(attempt_service.TOO_LATE_MESSAGE)
         return _json_error(error.message, _attempt_status(error))
     if not isinstance(payload, dict):
         return _json_error("Dữ liệu gửi lên không đúng.", 400)

@@ -56,6 +56,9 @@ ATTACHMENT_TYPES = {
 }
 ATTACHMENT_HELP = "ảnh (JPEG, PNG, WebP) hoặc tệp PDF"
 
+READ_ONLY_MESSAGE = "Tài khoản của bạn chỉ được xem, không được ghi nhận hoạt động."
+NOTE_NOT_YOURS_MESSAGE = "Bạn không được sửa phần đánh giá của báo cáo này."
+
 TITLE_MAX = 300
 TEXT_MAX = 5000
 PLACE_MAX = 300
@@ -421,7 +424,7 @@ def create_activity(
     the other submission in the meantime) raises :class:`AlreadyRecorded` with the first.
     """
     if not actor.can_write:
-        raise PermissionDenied("Tài khoản của bạn chỉ được xem, không được ghi nhận hoạt động.")
+        raise PermissionDenied(READ_ONLY_MESSAGE)
     submission_id = data.submission_id \
         if data.submission_id and _SUBMISSION_ID.fullmatch(data.submission_id) else None
     if (earlier := _recorded_submission(submission_id)) is not None:
@@ -704,7 +707,7 @@ def save_note(actor: Actor, year: int, quarter: int | None, unit_id: int | None,
               strengths: str, limitations: str, proposals: str) -> ReportNote:
     """Keep the written assessment of a period's report and commit (audited)."""
     if not can_edit_note(actor, unit_id):
-        raise PermissionDenied("Bạn không được sửa phần đánh giá của báo cáo này.")
+        raise PermissionDenied(NOTE_NOT_YOURS_MESSAGE)
     texts = {"strengths": strengths, "limitations": limitations, "proposals": proposals}
     errors = {name: too_long_message("Nội dung", TEXT_MAX)
               for name, value in texts.items() if len(value or "") > TEXT_MAX}

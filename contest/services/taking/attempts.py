@@ -96,6 +96,9 @@ class TooLate(AttemptError):
     title = "Đã hết giờ làm bài"
 
 
+TOO_LATE_MESSAGE = "Đã hết giờ làm bài; câu trả lời gửi sau thời hạn không được ghi nhận."
+
+
 class AlreadySubmitted(AttemptError):
     title = "Bài đã nộp"
 
@@ -454,7 +457,7 @@ def _refusal(attempt) -> AttemptError:
     ).one()
     if status == AttemptStatus.SUBMITTED and finished_by != FinishedBy.TIMEOUT:
         return AlreadySubmitted("Bài thi này đã được nộp; câu trả lời mới không được ghi nhận.")
-    return TooLate("Đã hết giờ làm bài; câu trả lời gửi sau thời hạn không được ghi nhận.")
+    return TooLate(TOO_LATE_MESSAGE)
 
 
 def _item_id(attempt: Attempt | AnswerTarget, position: int) -> tuple[int, list[int]]:
