@@ -114,6 +114,34 @@ def test_round_times_are_entered_in_vietnam_time_and_audited(app, client, login_
         assert len(audit_entries("round.create")) == 2
 
 
+def test_a_rounds_limits_are_offered_and_refused_in_the_same_words(app, client, login_as):
+    """The page's input limits, the form's message and the service's are one rule."""
+    from contest.services.contests import rounds
+
+    login_as("organiser")
+    with app.app_context():
+        factories.make_bank(per_area=2, codes=["a", "b"])
+        contest = factories.make_contest()
+        page = client.get(f"/admin/contests/{contest.id}/rounds/new").get_data(as_text=True)
+        assert re.search(r'<input[^>]*max="240"[^>]*min="1"[^>]*name="time_limit_minutes"', page)
+        assert re.search(r'<input[^>]*max="50"[^>]*min="1"[^>]*name="attempts_allowed"', page)
+        response = client.post(f"/admin/contests/{contest.id}/rounds/new", data=round_form(
+            time_limit_minutes="241", attempts_allowed="51"))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert "Thời gian làm bài phải từ 1 đến 240 phút." in page
+        assert "Số lượt thi mỗi người phải từ 1 đến 50." in page
+        assert db.session.scalar(sa.select(sa.func.count(Round.id))) == 0
+        start = factories.now()
+        values = rounds.RoundValues(
+            name="Đợt 1", opens_at=start, closes_at=start + timedelta(days=7),
+            question_quota={"a": 2}, time_limit_minutes=241, attempts_allowed=51,
+            prize_tiers=[{"name": "Giải Nhất", "count": 1}])
+        assert rounds.validate_round(values, available={"a": 2, "b": 2}) == {
+            "time_limit_minutes": [rounds.TIME_LIMIT_MESSAGE],
+            "attempts_allowed": [rounds.ATTEMPTS_MESSAGE]}
+
+
 def test_quota_the_bank_cannot_fill_is_refused(app, client, login_as):
     login_as("organiser")
     with app.app_context():

@@ -42,6 +42,7 @@ from contest.models.bank import (
 )
 from contest.models.base import REASON_MAX_LENGTH
 from contest.models.contest import (
+    AGE_BOUNDS,
     CONTACT_ADDRESS_MAX_LENGTH,
     CONTACT_PHONE_MAX_LENGTH,
     COUNTED_ATTEMPT_RULES,
@@ -52,6 +53,7 @@ from contest.models.contest import (
     STUDY_MAX_LENGTH,
 )
 from contest.services.bank.questions import question_problems
+from contest.services.contests import rounds
 
 DIFFICULTIES = {1: "Dễ", 2: "Trung bình", 3: "Khó"}
 FIELD_MODE_LABELS = {"hidden": "Không hỏi", "optional": "Không bắt buộc",
@@ -202,8 +204,10 @@ class ContestForm(BackOfficeForm):
     citizen_id_mode = VnSelectField("Số CCCD", choices=choices(FIELD_MODE_LABELS),
                                   default="optional")
     category_ids = MultiCheckboxField("Đối tượng dự thi", coerce=int)
-    min_age = VnIntegerField("Tuổi tối thiểu", validators=[Optional()])
-    max_age = VnIntegerField("Tuổi tối đa", validators=[Optional()])
+    min_age = VnIntegerField("Tuổi tối thiểu", validators=[
+        Optional(), NumberRange(*AGE_BOUNDS, rounds.AGE_MESSAGE)])
+    max_age = VnIntegerField("Tuổi tối đa", validators=[
+        Optional(), NumberRange(*AGE_BOUNDS, rounds.AGE_MESSAGE)])
     one_prize_per_contest = BooleanField("Mỗi người chỉ nhận tối đa một giải trong cả cuộc thi")
     rank_by_category_group = BooleanField(
         "Xếp hạng riêng theo nhóm đối tượng (ví dụ: cán bộ, công chức và người dân)")
@@ -235,10 +239,10 @@ class RoundForm(BackOfficeForm):
         InputRequired("Vui lòng nhập thời điểm kết thúc.")])
     time_limit_minutes = VnIntegerField("Thời gian làm bài (phút)", default=15, validators=[
         InputRequired("Vui lòng nhập thời gian làm bài."),
-        NumberRange(1, 240, "Thời gian làm bài phải từ 1 đến 240 phút.")])
+        NumberRange(*rounds.TIME_LIMIT_BOUNDS, rounds.TIME_LIMIT_MESSAGE)])
     attempts_allowed = VnIntegerField("Số lượt thi mỗi người", default=1, validators=[
         InputRequired("Vui lòng nhập số lượt thi."),
-        NumberRange(1, 50, "Số lượt thi phải từ 1 đến 50.")])
+        NumberRange(*rounds.ATTEMPTS_BOUNDS, rounds.ATTEMPTS_MESSAGE)])
     counted_attempt = VnSelectField("Lượt được tính khi xếp hạng",
                                   choices=choices(COUNTED_ATTEMPT_RULES), default="best")
     has_prediction = BooleanField("Có câu hỏi dự đoán", default=True)
@@ -274,7 +278,8 @@ def round_form_class(areas) -> type[RoundForm]:
     for area in areas:
         setattr(_RoundForm, f"quota_{area.id}", VnIntegerField(
             f"{area.code}) {area.title}", default=0,
-            validators=[Optional(), NumberRange(0, 100, "Số câu phải từ 0 đến 100.")]))
+            validators=[Optional(), NumberRange(0, rounds.MAX_QUESTIONS_PER_ROUND,
+                                                rounds.QUOTA_MESSAGE)]))
     return _RoundForm
 
 

@@ -40,6 +40,9 @@ class RoundState(StrEnum):
     CLOSED = "closed"
 
 
+#: Ages a contest may set as its minimum or maximum; the oldest plausible resident.
+AGE_BOUNDS = (0, 120)
+
 #: How the back office names each state, on every page that shows one.
 ROUND_STATE_LABELS = {
     RoundState.UPCOMING: "Sắp mở",

@@ -35,6 +35,7 @@ from contest.models import (
     RoundState,
 )
 from contest.models.contest import (
+    AGE_BOUNDS,
     COUNTED_ATTEMPT_RULES,
     FIELD_MODES,
     PREDICTION_TARGETS,
@@ -76,7 +77,12 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX_LENGTH = 80
 MAX_QUESTIONS_PER_ROUND = 100
 MAX_PRIZE_COUNT = 1000
-AGE_BOUNDS = (0, 120)
+AGE_MESSAGE = "Tuổi phải từ {} đến {}.".format(*AGE_BOUNDS)
+TIME_LIMIT_BOUNDS = (1, 240)
+TIME_LIMIT_MESSAGE = "Thời gian làm bài phải từ {} đến {} phút.".format(*TIME_LIMIT_BOUNDS)
+ATTEMPTS_BOUNDS = (1, 50)
+ATTEMPTS_MESSAGE = "Số lượt thi mỗi người phải từ {} đến {}.".format(*ATTEMPTS_BOUNDS)
+QUOTA_MESSAGE = f"Số câu phải từ 0 đến {MAX_QUESTIONS_PER_ROUND}."
 
 
 class ContestRefused(DomainError):
@@ -161,7 +167,7 @@ def validate_contest(values: ContestValues, *, slug_taken: bool,
     for name in ("min_age", "max_age"):
         age = getattr(values, name)
         if age is not None and not low <= age <= high:
-            _add(errors, name, f"Tuổi phải từ {low} đến {high}.")
+            _add(errors, name, AGE_MESSAGE)
     if (values.min_age is not None and values.max_age is not None
             and values.min_age > values.max_age):
         _add(errors, "max_age", "Tuổi tối đa phải lớn hơn hoặc bằng tuổi tối thiểu.")
@@ -369,10 +375,12 @@ def validate_round(values: RoundValues, *, available: dict[str, int],
                  f"Trùng thời gian với {other.name} ({format_local(other.opens_at)} – "
                  f"{format_local_end(other.closes_at)}). Các đợt của một cuộc thi không được "
                  "trùng nhau.")
-    if not 1 <= values.time_limit_minutes <= 240:
-        _add(errors, "time_limit_minutes", "Thời gian làm bài phải từ 1 đến 240 phút.")
-    if not 1 <= values.attempts_allowed <= 50:
-        _add(errors, "attempts_allowed", "Số lượt thi được phép phải từ 1 đến 50.")
+    low, high = TIME_LIMIT_BOUNDS
+    if not low <= values.time_limit_minutes <= high:
+        _add(errors, "time_limit_minutes", TIME_LIMIT_MESSAGE)
+    low, high = ATTEMPTS_BOUNDS
+    if not low <= values.attempts_allowed <= high:
+        _add(errors, "attempts_allowed", ATTEMPTS_MESSAGE)
     if values.counted_attempt not in COUNTED_ATTEMPT_RULES:
         _add(errors, "counted_attempt", "Lựa chọn không hợp lệ.")
     if values.prediction_target not in PREDICTION_TARGETS:

@@ -61,6 +61,7 @@ from contest.helpers.text import (
 )
 from contest.helpers.timeutil import to_local
 from contest.models import GENDERS, Contest, EntryPoint, Participant, Unit
+from contest.models.contest import AGE_BOUNDS
 from contest.models.people import PERSONAL_CODE_ALPHABET, PERSONAL_CODE_LENGTH
 from contest.services.errors import DomainError
 from contest.services.taking import phone_holds
@@ -69,8 +70,6 @@ NAME_MAX_LENGTH = 120
 UNIT_OTHER_MAX_LENGTH = 200
 #: Value of the "Khác" choice in the unit list.
 UNIT_OTHER = "other"
-#: Oldest plausible birth year when the contest sets no maximum age.
-OLDEST_AGE = 120
 
 PHONE_INVALID = "Số điện thoại không đúng. Ví dụ đúng: 0912 345 678."
 PHONE_NOT_MOBILE = (
@@ -129,7 +128,7 @@ def birth_year_range(contest: Contest, now: datetime) -> tuple[int, int]:
     """
     year = to_local(now).year
     youngest = year - (contest.min_age or 0)
-    oldest = year - (contest.max_age if contest.max_age is not None else OLDEST_AGE)
+    oldest = year - (contest.max_age if contest.max_age is not None else AGE_BOUNDS[1])
     return oldest, youngest
 
 
