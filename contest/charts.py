@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
-from contest.helpers.formatting import format_number
+from contest.helpers.formatting import format_number, format_percent
 
 WIDTH = 720
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
@@ -29,13 +29,6 @@ LABEL_CHARS = 34
 
 def fmt_int(value: float) -> str:
     return format_number(value)
-
-
-def fmt_percent(value: float | None, decimals: int = 1) -> str:
-    """0.125 → "12,5 %" (Vietnamese decimal comma)."""
-    if value is None:
-        return "–"
-    return f"{format_number(value * 100, decimals)} %"
 
 
 def _short(label: str, limit: int = LABEL_CHARS) -> str:
@@ -217,7 +210,7 @@ def funnel_chart(stages: Sequence[tuple[str, float]], *, title: str) -> Markup:
         y = top + i * row_h
         w = max(2.0, plot_w * (value or 0) / widest)
         x = (WIDTH - w) / 2
-        share = f" ({fmt_percent(value / first)})" if i and first else ""
+        share = f" ({format_percent(value / first)})" if i and first else ""
         body.append(
             f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row_h - 22}" '
             f'fill="{PALETTE[i % len(PALETTE)]}"/>'

@@ -7,7 +7,13 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from contest.helpers import timeutil
-from contest.helpers.formatting import format_number, format_phone, mask_citizen_id, mask_phone
+from contest.helpers.formatting import (
+    format_number,
+    format_percent,
+    format_phone,
+    mask_citizen_id,
+    mask_phone,
+)
 from contest.models.contest import ROUND_STATE_LABELS, RoundState
 from contest.services.practice import study
 
@@ -47,6 +53,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.filters["mask_citizen_id"] = mask_citizen_id
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["percent"] = format_percent
     app.jinja_env.filters["duration"] = timeutil.format_duration
     # Globals rather than context: macros imported from another template see them too.
     app.jinja_env.globals["RoundState"] = RoundState

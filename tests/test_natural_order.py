@@ -46,7 +46,7 @@ def test_collective_ranking_shares_ranks_between_tied_units(client, login_as, ap
         round_ = f.make_round(contest, opens_at=opens, closes_at=opens + timedelta(days=7))
         for name, n in (("Tổ dân phố Hạng 10", 2), ("Tổ dân phố Hạng 2", 2),
                         ("Tổ dân phố Hạng 1", 3), ("Tổ dân phố Hạng 3", 1)):
-            unit = f.make_unit(name)
+            unit = f.make_unit(name, population=8)
             for _ in range(n):
                 add_attempt(round_, f.make_participant(contest, unit_id=unit.id), score=1)
         contest_id = contest.id
@@ -58,3 +58,6 @@ def test_collective_ranking_shares_ranks_between_tied_units(client, login_as, ap
         row = page.split(f"{name}<")[0].rsplit("<tr>", 1)[1]
         assert f'<td class="num">{rank}</td>' in row, (name, row)
     assert page.index("Tổ dân phố Hạng 2<") < page.index("Tổ dân phố Hạng 10<")
+    # Kind and share as every other page writes them: 3 of 8 people is "37,5 %".
+    row = page.split("Tổ dân phố Hạng 1<")[1].split("</tr>")[0]
+    assert "<td>Tổ dân phố</td>" in row and "37,5 %" in row, row

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from contest.extensions import db
+from contest.helpers.formatting import format_percent
 from contest.models import AuditEntry, ParticipantCategory
 from contest.services.statistics import participation as stats
 from contest.services.statistics.participation import StatsFilter
@@ -394,7 +395,7 @@ def test_charts_are_well_formed_escaped_svg_without_style_attributes():
     evil = '<script>alert("x")</script> & Tổ "1"'
     svgs = [
         charts.bar_chart([(evil, 3), ("Tổ dân phố 2", 0)], title=evil),
-        charts.bar_chart([("Tỉ lệ", 0.125)], title="Tỉ lệ", value_label=charts.fmt_percent),
+        charts.bar_chart([("Tỉ lệ", 0.125)], title="Tỉ lệ", value_label=format_percent),
         charts.line_chart(["01/03", "02/03"], [("Người dự thi", [1, 5]), (evil, [2, 0])],
                           title="Theo ngày"),
         charts.grouped_bar_chart(["Dưới 18 tuổi", evil], [("Nam", [1, 2]), ("Nữ", [0, 4])],

@@ -37,6 +37,13 @@ def format_number(value: int | float | None, decimals: int = 0) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def format_percent(share: float | None, decimals: int = 1) -> str:
+    """0.125 → "12,5 %": a share (0–1) as a percentage; "–" when there is none."""
+    if share is None:
+        return "–"
+    return f"{format_number(share * 100, decimals)} %"
+
+
 def format_phone(phone: str | None) -> str:
     """+84912345678 → "0912 345 678": the national number in the groups the office writes
     (4-3-3 for the ten digits of a mobile number); other forms as they are."""

@@ -10,6 +10,7 @@ from contest.downloads import send_made_file
 from contest.errors import abort_vi
 from contest.extensions import db
 from contest.helpers import audit
+from contest.helpers.formatting import format_percent
 from contest.helpers.timeutil import now_utc
 from contest.models import ParticipantCategory, Role, Unit
 from contest.reports import bp
@@ -66,7 +67,7 @@ def _query_args(f: stats.StatsFilter) -> dict:
 
 
 def _dashboard_charts(d: stats.Dashboard) -> dict:
-    pct = charts.fmt_percent
+    pct = format_percent
     ag = d.age_gender
     funnel_total = [
         ("Lượt quét mã QR", sum(r.scans for r in d.funnel)),
@@ -107,7 +108,7 @@ def _dashboard_charts(d: stats.Dashboard) -> dict:
 @bp.route("/")
 def index():
     form, f, had_contests = _validated_filter()
-    context = {"form": form, "pct": charts.fmt_percent,
+    context = {"form": form, "pct": format_percent,
                "may_export_personal": _may_see_personal_data(),
                "personal_slug": exports.PERSONAL_SLUG}
     if f is None:
@@ -127,7 +128,7 @@ def index():
 @bp.route("/items")
 def items():
     form, f, had_contests = _validated_filter()
-    context = {"form": form, "pct": charts.fmt_percent}
+    context = {"form": form, "pct": format_percent}
     if f is None:
         return render_template("reports/items.html", analysis=None,
                                no_contest=not had_contests, **context), (
@@ -136,7 +137,7 @@ def items():
     area_chart = charts.bar_chart(
         [(f"{a.code}) {a.title}", a.facility or 0) for a in analysis.areas],
         title="Tỉ lệ trả lời đúng theo lĩnh vực (yếu nhất ở trên)",
-        value_label=charts.fmt_percent, max_value=1, color=charts.PALETTE[1])
+        value_label=format_percent, max_value=1, color=charts.PALETTE[1])
     return render_template(
         "reports/items.html", analysis=analysis, area_chart=area_chart,
         practice=practice_answers.compare_by_area(f, analysis),

@@ -276,7 +276,7 @@ def _body(report: Report) -> list[tuple]:
                   f"số bài đã nộp: {_vn(c['completed'])}."))
     if c["areas"]:
         parts.append(("table", ["Mục", "Nội dung (lĩnh vực)", "Số câu trả lời",
-                                "Tỷ lệ đúng (%)"],
+                                "Tỉ lệ đúng (%)"],
                       [[a["code"], a["title"], _vn(a["answered"]), _vn(a["percent_correct"], 1)]
                        for a in c["areas"]], (12, 93, 30, 30), 2))
     section += 1
@@ -416,7 +416,7 @@ def render_xlsx(report: Report) -> bytes:
     _sheet(wb, "Phạm vi", ["Đơn vị tính", "Số lượng", "Số hoạt động"],
            [[q["unit"], q["quantity"], q["activities"]] for q in report.quantities], [30, 14, 14])
     _sheet(wb, "Lĩnh vực", ["Mục", "Nội dung", "Số hoạt động", "Số câu trả lời",
-                            "Tỷ lệ đúng (%)"],
+                            "Tỉ lệ đúng (%)"],
            [[a["code"], a["title"], a["activities"], a["answered"], a["percent_correct"]]
             for a in report.area_coverage], [6, 70, 14, 14, 14])
     _sheet(wb, "Cần tăng cường", ["Mục", "Nội dung", "Lý do"],

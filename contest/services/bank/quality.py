@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from contest.helpers.formatting import format_number
+from contest.helpers.formatting import format_percent
 from contest.helpers.text import clean, search_key
 from contest.models.bank import OPTION_LETTERS
 
@@ -137,8 +137,8 @@ def uses_all_of_the_above(item: BankItem) -> bool:
 
 
 def _percent(part: float, whole: float = 1) -> str:
-    """'12 %' for part/whole, Vietnamese style."""
-    return format_number(100 * part / whole if whole else 0) + " %"
+    """'12 %' for part/whole."""
+    return format_percent(part / whole if whole else 0, 0)
 
 
 def check_question(item: BankItem) -> list[Finding]:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 from contest.extensions import db
 from contest.helpers.text import natural_key
 from contest.models import (
+    UNIT_KINDS,
     Attempt,
     AttemptStatus,
     Contest,
@@ -202,6 +203,10 @@ class UnitParticipation:
     kind: str
     participants: int
     population: int | None
+
+    @property
+    def kind_label(self) -> str:
+        return UNIT_KINDS.get(self.kind, self.kind)
 
     @property
     def rate(self) -> float | None:
