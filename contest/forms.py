@@ -19,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from contest.errors import abort_vi
 from contest.helpers.formatting import format_number
 from contest.helpers.text import is_digits, too_long_message
+from contest.helpers.timeutil import DATE_FORMAT
 from contest.models.base import MAX_DB_INT
 from contest.services.documents import signers
 from contest.services.errors import DomainError
@@ -28,7 +29,7 @@ INVALID_CHOICE = "Lựa chọn không hợp lệ."
 INVALID_INTEGER = "Vui lòng nhập một số nguyên."
 INVALID_DATE = "Ngày không hợp lệ; vui lòng nhập theo dạng ngày/tháng/năm."
 #: What a date field accepts: the ISO date <input type=date> sends, or one typed as DD/MM/YYYY.
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+DATE_FORMATS = ["%Y-%m-%d", DATE_FORMAT]
 
 
 def query_int(name: str, low: int = 1, high: int = MAX_DB_INT) -> int | None:

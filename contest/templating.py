@@ -47,6 +47,10 @@ def render_rules(text: str | None) -> Markup:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = timeutil.format_local
     app.jinja_env.filters["localtime_end"] = timeutil.format_local_end
+    app.jinja_env.filters["localtime_seconds"] = timeutil.format_local_seconds
+    app.jinja_env.filters["localclock"] = timeutil.format_local_clock
+    app.jinja_env.filters["localdate"] = timeutil.format_local_date
+    app.jinja_env.filters["date"] = timeutil.format_date
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["rules"] = render_rules
     app.jinja_env.filters["mask_phone"] = mask_phone

@@ -23,7 +23,7 @@ from contest.errors import abort_vi
 from contest.extensions import db
 from contest.forms import INVALID_CHOICE, choices, query_int
 from contest.helpers.text import search_key
-from contest.helpers.timeutil import format_local, local_to_utc
+from contest.helpers.timeutil import DATETIME_FORMAT, format_local, local_to_utc
 from contest.models import AuditEntry, Role, User
 from contest.models.base import MAX_DB_INT
 
@@ -147,8 +147,8 @@ def show_value(value: Any) -> str:
         except ValueError:
             return value
         if moment.tzinfo is not None:
-            return format_local(moment, "%H:%M %d/%m/%Y")
-        return moment.strftime("%H:%M %d/%m/%Y")
+            return format_local(moment)
+        return moment.strftime(DATETIME_FORMAT)
     if isinstance(value, dict):
         return ", ".join(f"{FIELD_LABELS.get(str(k), k)}: {show_value(v)}"
                          for k, v in value.items())

@@ -25,7 +25,7 @@ from contest.extensions import db
 from contest.forms import ActionForm, choices, query_int
 from contest.helpers import audit
 from contest.helpers.text import without_control_characters
-from contest.helpers.timeutil import format_local, now_utc
+from contest.helpers.timeutil import FILE_STAMP_FORMAT, format_local, now_utc
 from contest.models import ContentArea, Question, QuestionVersion
 from contest.models.bank import MAX_OPTIONS, OPTION_LETTERS
 from contest.services.bank import import_export as bank_io
@@ -380,7 +380,7 @@ def questions_export():
             filtered_query(filters).order_by(Question.id)))
         stem = "cau-hoi-da-loc"
     content, _count = bank_io.export_bank(questions=questions_list)
-    return send_made_file(content, f"{stem}-{format_local(now_utc(), '%Y%m%d-%H%M')}.xlsx")
+    return send_made_file(content, f"{stem}-{format_local(now_utc(), FILE_STAMP_FORMAT)}.xlsx")
 
 
 @bp.route("/questions/template.xlsx")

@@ -1,9 +1,24 @@
 """Time: stored in UTC, shown and entered in Asia/Ho_Chi_Minh."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+#: How times are written, one format per use.
+DATE_FORMAT = "%d/%m/%Y"
+CLOCK_FORMAT = "%H:%M"
+CLOCK_SECONDS_FORMAT = f"{CLOCK_FORMAT}:%S"
+#: A moment on a page: "08:30 02/03/2026".
+DATETIME_FORMAT = f"{CLOCK_FORMAT} {DATE_FORMAT}"
+#: A moment to the second (a submission, an audit entry): "08:30:15 02/03/2026".
+SECONDS_FORMAT = f"{CLOCK_SECONDS_FORMAT} {DATE_FORMAT}"
+#: A moment in running text (rules, posters): "08:30 ngày 02/03/2026".
+PROSE_FORMAT = f"{CLOCK_FORMAT} ngày {DATE_FORMAT}"
+#: A moment in a spreadsheet cell written as text, date first as sheets sort it.
+SHEET_DATETIME_FORMAT = f"{DATE_FORMAT} {CLOCK_FORMAT}"
+#: A moment in a file name: "20260302-0830".
+FILE_STAMP_FORMAT = "%Y%m%d-%H%M"
 
 
 def now_utc() -> datetime:
@@ -21,13 +36,13 @@ def local_to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def format_local(value: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
+def format_local(value: datetime | None, fmt: str = DATETIME_FORMAT) -> str:
     if value is None:
         return ""
     return to_local(value).strftime(fmt)
 
 
-def format_local_end(value: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str:
+def format_local_end(value: datetime | None, fmt: str = DATETIME_FORMAT) -> str:
     """A closing time as Vietnamese notices write it: midnight is "24:00" of the day before.
 
     A round closing at 00:00 on Monday 30/11 "ends at 24:00 on 29/11" to a reader;
@@ -37,8 +52,25 @@ def format_local_end(value: datetime | None, fmt: str = "%H:%M %d/%m/%Y") -> str
         return ""
     local = to_local(value)
     if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return (local - timedelta(days=1)).strftime(fmt.replace("%H:%M", "24:00"))
+        return (local - timedelta(days=1)).strftime(fmt.replace(CLOCK_FORMAT, "24:00"))
     return local.strftime(fmt)
+
+
+def format_local_seconds(value: datetime | None) -> str:
+    return format_local(value, SECONDS_FORMAT)
+
+
+def format_local_clock(value: datetime | None) -> str:
+    return format_local(value, CLOCK_FORMAT)
+
+
+def format_local_date(value: datetime | None) -> str:
+    return format_local(value, DATE_FORMAT)
+
+
+def format_date(value: date | None) -> str:
+    """A calendar day (no time zone to convert): "02/03/2026"."""
+    return value.strftime(DATE_FORMAT) if value is not None else ""
 
 
 def format_duration(ms: int | None, *, tenths: bool = True) -> str:

@@ -579,7 +579,8 @@ def save_form(public_id: str):
         flash(LATE_SUBMIT_MESSAGE, "warning")
         return redirect(url_for("public.result", public_id=public_id))
     saved = sum(1 for value in answers.values() if value is not None)
-    flash(f"Đã lưu bài lúc {timeutil.format_local(now, '%H:%M:%S')} ({saved} câu đã chọn). "
+    at = timeutil.format_local(now, timeutil.CLOCK_SECONDS_FORMAT)
+    flash(f"Đã lưu bài lúc {at} ({saved} câu đã chọn). "
           "Bạn làm tiếp, rồi bấm “Nộp bài” trước khi hết giờ.", "success")
     return redirect(url_for("public.attempt", public_id=public_id))
 

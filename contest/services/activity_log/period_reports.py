@@ -24,7 +24,7 @@ from contest.extensions import db
 from contest.helpers import nd30, pdf_layout
 from contest.helpers.docx_layout import OfficialDocument
 from contest.helpers.formatting import format_number
-from contest.helpers.timeutil import to_local
+from contest.helpers.timeutil import format_date, to_local
 from contest.helpers.xlsx import cell_text, keep_as_text
 from contest.models import Activity, ActivityForm, ContentArea, Unit, activity_content_area
 from contest.services.activity_log import activities as svc
@@ -232,7 +232,8 @@ def _body(report: Report) -> list[tuple]:
     parts: list[tuple] = [("paragraph", (
         f"Thực hiện Kế hoạch thông tin, tuyên truyền cải cách hành chính năm {report.year}, "
         f"{who} báo cáo kết quả thực hiện {report.period} "
-        f"(từ ngày {report.date_from:%d/%m/%Y} đến ngày {report.date_to:%d/%m/%Y}) như sau:"))]
+        f"(từ ngày {format_date(report.date_from)} đến ngày {format_date(report.date_to)}) "
+        "như sau:"))]
     parts += [("heading", "I. KẾT QUẢ THỰC HIỆN"),
               ("heading", "1. Hoạt động theo hình thức tuyên truyền (mục II.2 của Kế hoạch)")]
     done = "đã có" if t["contest_form_done"] else "chưa có"

@@ -34,6 +34,7 @@ from contest.helpers import audit
 from contest.helpers.formatting import format_number
 from contest.helpers.tables import Formula, Table, TableRefused, is_empty, read_table
 from contest.helpers.text import clean, fingerprint, search_key
+from contest.helpers.timeutil import CLOCK_FORMAT, SHEET_DATETIME_FORMAT, format_date
 from contest.helpers.xlsx import FORMULA_PREFIXES, cell_text, keep_as_text
 from contest.models import ColumnMapping, ContentArea, Question
 from contest.models.bank import (
@@ -296,12 +297,12 @@ def _as_text(value: Any) -> str:
     if isinstance(value, datetime):
         # Excel turns a typed "17/12/2024" into a date; give back the Vietnamese form.
         if value.time() == time(0, 0):
-            return value.strftime("%d/%m/%Y")
-        return value.strftime("%d/%m/%Y %H:%M")
+            return format_date(value)
+        return value.strftime(SHEET_DATETIME_FORMAT)
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return format_date(value)
     if isinstance(value, time):
-        return value.strftime("%H:%M")
+        return value.strftime(CLOCK_FORMAT)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

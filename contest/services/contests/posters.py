@@ -14,7 +14,7 @@ from datetime import datetime
 from fpdf import FPDF
 
 from contest.helpers.pdf import add_fonts
-from contest.helpers.timeutil import format_local_end, to_local
+from contest.helpers.timeutil import PROSE_FORMAT, format_local, format_local_end
 from contest.services.contests.entry_points import qr_image
 
 #: The plan's guiding sentence, printed on every poster.
@@ -42,11 +42,11 @@ class Sticker:
 
 def format_moment(value: datetime) -> str:
     """Local time as Vietnamese notices write it; midnight closing reads "24:00" of the day."""
-    return format_local_end(value, "%H:%M ngày %d/%m/%Y")
+    return format_local_end(value, PROSE_FORMAT)
 
 
 def round_line(dates: RoundDates) -> str:
-    opens = to_local(dates.opens_at).strftime("%H:%M ngày %d/%m/%Y")
+    opens = format_local(dates.opens_at, PROSE_FORMAT)
     return f"{dates.name}: từ {opens} đến {format_moment(dates.closes_at)}"
 
 

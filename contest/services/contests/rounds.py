@@ -20,7 +20,13 @@ import sqlalchemy as sa
 from contest.extensions import db
 from contest.helpers import audit
 from contest.helpers.text import too_long_message
-from contest.helpers.timeutil import format_duration, format_local, format_local_end
+from contest.helpers.timeutil import (
+    CLOCK_SECONDS_FORMAT,
+    SECONDS_FORMAT,
+    format_duration,
+    format_local,
+    format_local_end,
+)
 from contest.models import (
     Attempt,
     AttemptStatus,
@@ -592,7 +598,7 @@ def live_summary(round_: Round, now: datetime, *, grace_seconds: int = 0,
             "score": attempt.correct_count,
             "questions": attempt.question_count,
             "duration": format_duration(attempt.duration_ms),
-            "submitted_at": format_local(attempt.submitted_at, "%H:%M:%S %d/%m"),
+            "submitted_at": format_local(attempt.submitted_at, SECONDS_FORMAT),
             "timeout": attempt.finished_by == FinishedBy.TIMEOUT,
         }
         for attempt, full_name, unit_other, unit_name in rows
@@ -605,5 +611,5 @@ def live_summary(round_: Round, now: datetime, *, grace_seconds: int = 0,
         "participants": people,
         "full_marks": full_marks,
         "latest": latest,
-        "updated_at": format_local(now, "%H:%M:%S"),
+        "updated_at": format_local(now, CLOCK_SECONDS_FORMAT),
     }

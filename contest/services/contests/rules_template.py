@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from contest.helpers.timeutil import format_local_end, to_local
+from contest.helpers.timeutil import PROSE_FORMAT, format_local, format_local_end
 from contest.models.contest import PREDICTION_TARGETS
 from contest.services.results import prizes, ranking
 
@@ -29,7 +29,7 @@ class RoundFacts:
 
 
 def _moment(value: datetime) -> str:
-    return to_local(value).strftime("%H:%M ngày %d/%m/%Y")
+    return format_local(value, PROSE_FORMAT)
 
 
 def rules_text(*, title: str, organiser: str, purpose: str = "",
@@ -62,7 +62,7 @@ def rules_text(*, title: str, organiser: str, purpose: str = "",
     lines.append("II. THỜI GIAN CÁC ĐỢT THI")
     if rounds:
         lines += [f"- {r.name}: từ {_moment(r.opens_at)} đến "
-                  f"{format_local_end(r.closes_at, '%H:%M ngày %d/%m/%Y')}." for r in rounds]
+                  f"{format_local_end(r.closes_at, PROSE_FORMAT)}." for r in rounds]
     else:
         lines.append("- (Ban tổ chức bổ sung thời gian các đợt thi.)")
     lines.append("")

@@ -20,7 +20,7 @@ from datetime import date
 from contest.helpers import nd30, pdf_layout
 from contest.helpers.docx_layout import OfficialDocument
 from contest.helpers.formatting import format_phone
-from contest.helpers.timeutil import format_duration
+from contest.helpers.timeutil import format_date, format_duration
 from contest.services.documents import signers
 from contest.services.results import prizes
 from contest.services.results.publication import prize_label
@@ -95,7 +95,7 @@ def public_list(snapshot: dict, *, office: Office, published_on: date,
     body: list[tuple] = []
     if snapshot.get("has_prediction"):
         body.append(("paragraph", snapshot["actual_line"] + "."))
-    body.append(("paragraph", f"Kết quả được công bố ngày {published_on:%d/%m/%Y}."))
+    body.append(("paragraph", f"Kết quả được công bố ngày {format_date(published_on)}."))
     body.append(("small", snapshot["rule"]))
     if rows:
         body.append(("table", PUBLIC_HEADINGS, rows, PUBLIC_WIDTHS, 5, None))

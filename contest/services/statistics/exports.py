@@ -31,7 +31,13 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.helpers.formatting import format_phone
-from contest.helpers.timeutil import to_local
+from contest.helpers.timeutil import (
+    FILE_STAMP_FORMAT,
+    SHEET_DATETIME_FORMAT,
+    format_date,
+    format_local,
+    to_local,
+)
 from contest.helpers.xlsx import FORMULA_PREFIXES, cell_text
 from contest.models import (
     GENDERS,
@@ -368,9 +374,9 @@ def _csv_value(value):
     if isinstance(value, Pct):
         return round(value * 100, 2)
     if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+        return value.strftime(SHEET_DATETIME_FORMAT)
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return format_date(value)
     return value
 
 
@@ -386,4 +392,4 @@ def csv_bytes(t: Table) -> bytes:
 
 def filename(f: StatsFilter, now: datetime, slug: str, ext: str) -> str:
     """ASCII file name (browsers and mail clients mangle others): thong-ke-<slug>-<date>.ext."""
-    return f"thong-ke-{slug}-{to_local(now):%Y%m%d-%H%M}.{ext}"
+    return f"thong-ke-{slug}-{format_local(now, FILE_STAMP_FORMAT)}.{ext}"

@@ -34,7 +34,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from contest.extensions import db
-from contest.helpers.timeutil import local_to_utc
+from contest.helpers.timeutil import format_date, local_to_utc
 from contest.models import (
     GENDERS,
     Attempt,
@@ -663,8 +663,8 @@ def describe(f: StatsFilter) -> list[tuple[str, str]]:
     return [
         ("Cuộc thi", contest.title if contest else "Tất cả cuộc thi"),
         ("Đợt thi", round_.name if round_ else "Tất cả các đợt"),
-        ("Từ ngày", f.date_from.strftime("%d/%m/%Y") if f.date_from else "(từ đầu)"),
-        ("Đến ngày", f.date_to.strftime("%d/%m/%Y") if f.date_to else "(đến nay)"),
+        ("Từ ngày", format_date(f.date_from) or "(từ đầu)"),
+        ("Đến ngày", format_date(f.date_to) or "(đến nay)"),
         ("Đơn vị", unit.name if unit else "Tất cả đơn vị"),
         ("Đối tượng", category.name if category else "Tất cả đối tượng"),
     ]
