@@ -9,6 +9,13 @@ from wtforms.validators import Optional
 from wtforms.widgets import TextInput
 
 from contest.forms import MultiCheckboxField, VnDateField, VnIntegerField, int_or_none, max_length
+from contest.models.activity import (
+    EVIDENCE_URL_MAX_LENGTH,
+    PLACE_MAX_LENGTH,
+    QUANTITY_UNIT_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+)
 
 #: Counts are typed, not spun: a text input keeps "1.200" (Vietnamese grouping) as typed.
 _count = dict(grouping=True, counts_only=True, widget=TextInput(),
@@ -24,18 +31,18 @@ class ActivityEntryForm(FlaskForm):
     form_id = SelectField("Hình thức tuyên truyền", coerce=int_or_none, validate_choice=False)
     content_area_ids = MultiCheckboxField(
         "Nội dung tuyên truyền (chọn một hoặc nhiều)", coerce=int_or_none, validate_choice=False)
-    title = StringField("Tên hoạt động", validators=[max_length(300)],
+    title = StringField("Tên hoạt động", validators=[max_length(TITLE_MAX_LENGTH)],
                         render_kw={"placeholder": "Ví dụ: Treo pano tuyên truyền CCHC tại TDP 3"})
-    description = TextAreaField("Mô tả ngắn", validators=[Optional(), max_length(5000)])
-    place = StringField("Địa điểm", validators=[Optional(), max_length(300)])
+    description = TextAreaField("Mô tả ngắn", validators=[Optional(), max_length(TEXT_MAX_LENGTH)])
+    place = StringField("Địa điểm", validators=[Optional(), max_length(PLACE_MAX_LENGTH)])
     people_reached = VnIntegerField("Số người được tuyên truyền",
                                     render_kw={"inputmode": "numeric"}, **_count)
     quantity = VnIntegerField("Số lượng", render_kw={"inputmode": "numeric"}, **_count)
-    quantity_unit = StringField("Đơn vị tính", validators=[Optional(), max_length(60)],
-                                render_kw={"list": "quantity-units",
-                                           "placeholder": "pano, tin bài, video…"})
+    quantity_unit = StringField(
+        "Đơn vị tính", validators=[Optional(), max_length(QUANTITY_UNIT_MAX_LENGTH)],
+        render_kw={"list": "quantity-units", "placeholder": "pano, tin bài, video…"})
     evidence_url = StringField("Đường dẫn minh chứng (bài viết, album ảnh)",
-                               validators=[Optional(), max_length(500)],
+                               validators=[Optional(), max_length(EVIDENCE_URL_MAX_LENGTH)],
                                render_kw={"type": "url", "placeholder": "https://…"})
     attachment = FileField("Tệp đính kèm (ảnh JPEG/PNG/WebP hoặc PDF)",
                            render_kw={"accept": ".jpg,.jpeg,.png,.webp,.pdf"})
@@ -43,6 +50,7 @@ class ActivityEntryForm(FlaskForm):
 
 
 class ReportNoteForm(FlaskForm):
-    strengths = TextAreaField("Ưu điểm", validators=[Optional(), max_length(5000)])
-    limitations = TextAreaField("Hạn chế", validators=[Optional(), max_length(5000)])
-    proposals = TextAreaField("Đề xuất, kiến nghị", validators=[Optional(), max_length(5000)])
+    strengths = TextAreaField("Ưu điểm", validators=[Optional(), max_length(TEXT_MAX_LENGTH)])
+    limitations = TextAreaField("Hạn chế", validators=[Optional(), max_length(TEXT_MAX_LENGTH)])
+    proposals = TextAreaField("Đề xuất, kiến nghị",
+                              validators=[Optional(), max_length(TEXT_MAX_LENGTH)])

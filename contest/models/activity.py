@@ -10,6 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from contest.models.base import Base, UTCDateTime, utcnow
 from contest.models.reference import ActivityForm, ContentArea, Unit
 
+TITLE_MAX_LENGTH = 300
+PLACE_MAX_LENGTH = 300
+QUANTITY_UNIT_MAX_LENGTH = 60
+EVIDENCE_URL_MAX_LENGTH = 500
+#: A description or a report's assessment: stored as text, kept to what a report page holds.
+TEXT_MAX_LENGTH = 5000
+
 activity_content_area = sa.Table(
     "activity_content_area",
     Base.metadata,
@@ -28,14 +35,15 @@ class Activity(Base):
     form_id: Mapped[int] = mapped_column(sa.ForeignKey("activity_form.id"), index=True)
     date_start: Mapped[date] = mapped_column(index=True)
     date_end: Mapped[date | None]
-    title: Mapped[str] = mapped_column(sa.String(300))
+    title: Mapped[str] = mapped_column(sa.String(TITLE_MAX_LENGTH))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    place: Mapped[str] = mapped_column(sa.String(300), default="")
+    place: Mapped[str] = mapped_column(sa.String(PLACE_MAX_LENGTH), default="")
     people_reached: Mapped[int | None]
     quantity: Mapped[int | None]
     #: Unit of measure for ``quantity``: "pano", "tin bài", "video"...
-    quantity_unit: Mapped[str] = mapped_column(sa.String(60), default="")
-    evidence_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    quantity_unit: Mapped[str] = mapped_column(sa.String(QUANTITY_UNIT_MAX_LENGTH), default="")
+    evidence_url: Mapped[str] = mapped_column(sa.String(EVIDENCE_URL_MAX_LENGTH),
+                                              default="")
     #: The evidence file's name as shown (cleaned), and its type judged by content;
     #: its bytes are in :class:`ActivityAttachment`.
     attachment_name: Mapped[str | None] = mapped_column(sa.String(200))

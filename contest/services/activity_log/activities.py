@@ -34,6 +34,13 @@ from contest.models import (
     Unit,
     activity_content_area,
 )
+from contest.models.activity import (
+    EVIDENCE_URL_MAX_LENGTH,
+    PLACE_MAX_LENGTH,
+    QUANTITY_UNIT_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+)
 from contest.services.errors import DomainError
 from contest.services.people.units import in_natural_order
 
@@ -59,11 +66,6 @@ ATTACHMENT_HELP = "ảnh (JPEG, PNG, WebP) hoặc tệp PDF"
 READ_ONLY_MESSAGE = "Tài khoản của bạn chỉ được xem, không được ghi nhận hoạt động."
 NOTE_NOT_YOURS_MESSAGE = "Bạn không được sửa phần đánh giá của báo cáo này."
 
-TITLE_MAX = 300
-TEXT_MAX = 5000
-PLACE_MAX = 300
-URL_MAX = 500
-QUANTITY_UNIT_MAX = 60
 #: Far beyond any real ward activity; stops typos like 10000000 from skewing totals.
 NUMBER_MAX = 10_000_000
 #: Activities are recorded for the plan's years; anything far outside is a typo.
@@ -221,8 +223,9 @@ def safe_evidence_url(value: str) -> str:
     url = (value or "").strip()
     if not url:
         return ""
-    if len(url) > URL_MAX:
-        raise ActivityInvalid(too_long_message("Đường dẫn", URL_MAX), "evidence_url")
+    if len(url) > EVIDENCE_URL_MAX_LENGTH:
+        raise ActivityInvalid(too_long_message("Đường dẫn", EVIDENCE_URL_MAX_LENGTH),
+                              "evidence_url")
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
         raise ActivityInvalid("Đường dẫn không được chứa dấu cách hoặc ký tự điều khiển.",
                               "evidence_url")
@@ -285,18 +288,18 @@ def _validate(actor: Actor, data: ActivityData) -> tuple[dict, list[ContentArea]
     title = clean(without_control_characters(data.title))
     if not title:
         errors["title"] = "Vui lòng nhập tên hoạt động."
-    elif len(title) > TITLE_MAX:
-        errors["title"] = too_long_message("Tên hoạt động", TITLE_MAX)
+    elif len(title) > TITLE_MAX_LENGTH:
+        errors["title"] = too_long_message("Tên hoạt động", TITLE_MAX_LENGTH)
     cleaned["title"] = title
 
     description = without_control_characters(data.description).strip()
-    if len(description) > TEXT_MAX:
-        errors["description"] = too_long_message("Mô tả", TEXT_MAX)
+    if len(description) > TEXT_MAX_LENGTH:
+        errors["description"] = too_long_message("Mô tả", TEXT_MAX_LENGTH)
     cleaned["description"] = description
 
     place = clean(without_control_characters(data.place))
-    if len(place) > PLACE_MAX:
-        errors["place"] = too_long_message("Địa điểm", PLACE_MAX)
+    if len(place) > PLACE_MAX_LENGTH:
+        errors["place"] = too_long_message("Địa điểm", PLACE_MAX_LENGTH)
     cleaned["place"] = place
 
     _check_number(errors, "people_reached", data.people_reached, "Số người được tuyên truyền")
@@ -304,8 +307,8 @@ def _validate(actor: Actor, data: ActivityData) -> tuple[dict, list[ContentArea]
     cleaned["people_reached"] = data.people_reached
     cleaned["quantity"] = data.quantity
     quantity_unit = clean(without_control_characters(data.quantity_unit))
-    if len(quantity_unit) > QUANTITY_UNIT_MAX:
-        errors["quantity_unit"] = too_long_message("Đơn vị tính", QUANTITY_UNIT_MAX)
+    if len(quantity_unit) > QUANTITY_UNIT_MAX_LENGTH:
+        errors["quantity_unit"] = too_long_message("Đơn vị tính", QUANTITY_UNIT_MAX_LENGTH)
     elif data.quantity is not None and not quantity_unit:
         errors["quantity_unit"] = "Vui lòng ghi đơn vị tính, ví dụ: pano, tin bài, video."
     cleaned["quantity_unit"] = quantity_unit
@@ -709,8 +712,8 @@ def save_note(actor: Actor, year: int, quarter: int | None, unit_id: int | None,
     if not can_edit_note(actor, unit_id):
         raise PermissionDenied(NOTE_NOT_YOURS_MESSAGE)
     texts = {"strengths": strengths, "limitations": limitations, "proposals": proposals}
-    errors = {name: too_long_message("Nội dung", TEXT_MAX)
-              for name, value in texts.items() if len(value or "") > TEXT_MAX}
+    errors = {name: too_long_message("Nội dung", TEXT_MAX_LENGTH)
+              for name, value in texts.items() if len(value or "") > TEXT_MAX_LENGTH}
     if errors:
         raise ActivityInvalid(errors=errors)
     texts = {name: without_control_characters(value).strip() for name, value in texts.items()}
