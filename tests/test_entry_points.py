@@ -102,6 +102,15 @@ def test_duplicate_or_bad_code_in_the_form_is_refused(app, client, login_as):
         assert db.session.scalar(sa.select(sa.func.count(EntryPoint.id))) == 1
 
 
+def test_the_form_offers_the_limits_the_service_checks(client, login_as):
+    login_as("organiser")
+    page = client.get("/admin/entry_points/new").get_data(as_text=True)
+    assert re.search(r'<input[^>]*maxlength="200"[^>]*name="label"', page)
+    assert re.search(r'<input[^>]*maxlength="300"[^>]*name="place"', page)
+    assert re.search(r'<input[^>]*maxlength="20"[^>]*name="code"', page)
+    assert "4–20 chữ cái không dấu hoặc chữ số. Mã tự tạo gồm 6 ký tự" in page
+
+
 def test_edit_keeps_code_when_left_empty_and_audits_changes(app, client, login_as):
     login_as("organiser")
     with app.app_context():

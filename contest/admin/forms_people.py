@@ -20,15 +20,17 @@ from contest.forms import (
     max_length,
 )
 from contest.models import ENTRY_POINT_KINDS, ROLES, UNIT_KINDS
-from contest.models.user import MIN_PASSWORD_LENGTH
-from contest.services.contests.entry_points import CODE_MAX_LENGTH
+from contest.models.people import ENTRY_POINT_LABEL_MAX_LENGTH, ENTRY_POINT_PLACE_MAX_LENGTH
+from contest.models.reference import UNIT_NAME_MAX_LENGTH
+from contest.models.user import FULL_NAME_MAX_LENGTH, MIN_PASSWORD_LENGTH, USERNAME_MAX_LENGTH
+from contest.services.contests.entry_points import CODE_HINT, CODE_MAX_LENGTH
 from contest.services.people.units import POPULATION_MAX
 
 # --- units ----------------------------------------------------------------------------------
 
 class UnitForm(BackOfficeForm):
     name = StringField("Tên đơn vị", validators=[
-        DataRequired("Vui lòng nhập tên đơn vị."), max_length(200)])
+        DataRequired("Vui lòng nhập tên đơn vị."), max_length(UNIT_NAME_MAX_LENGTH)])
     kind = VnSelectField("Loại", choices=choices(UNIT_KINDS))
     population = VnIntegerField(
         "Dân số (tổ dân phố) / số người (cơ quan)", grouping=True,
@@ -59,11 +61,11 @@ class EntryPointForm(BackOfficeForm):
     contest_id = IdSelectField("Cuộc thi", validators=[DataRequired("Vui lòng chọn cuộc thi.")])
     label = StringField("Tên gọi", validators=[
         DataRequired("Vui lòng nhập tên gọi, ví dụ “Pano ngã tư Phù Vân”."),
-        max_length(200)])
-    place = StringField("Vị trí đặt", validators=[max_length(300)])
+        max_length(ENTRY_POINT_LABEL_MAX_LENGTH)])
+    place = StringField("Vị trí đặt", validators=[max_length(ENTRY_POINT_PLACE_MAX_LENGTH)])
     kind = VnSelectField("Loại ấn phẩm", choices=choices(ENTRY_POINT_KINDS))
     code = StringField("Mã ngắn (để trống để tự tạo)", validators=[
-        max_length(CODE_MAX_LENGTH)])
+        max_length(CODE_MAX_LENGTH)], description=CODE_HINT)
     active = BooleanField("Đang sử dụng", default=True)
 
 
@@ -74,9 +76,9 @@ ROLE_CHOICES = choices(ROLES)
 
 class UserCreateForm(BackOfficeForm):
     username = StringField("Tên đăng nhập", validators=[
-        DataRequired("Vui lòng nhập tên đăng nhập."), max_length(60)])
+        DataRequired("Vui lòng nhập tên đăng nhập."), max_length(USERNAME_MAX_LENGTH)])
     full_name = StringField("Họ và tên", validators=[
-        DataRequired("Vui lòng nhập họ và tên."), max_length(120)])
+        DataRequired("Vui lòng nhập họ và tên."), max_length(FULL_NAME_MAX_LENGTH)])
     role = VnSelectField("Vai trò", choices=ROLE_CHOICES)
     unit_id = IdSelectField("Đơn vị (bắt buộc với cán bộ báo cáo của đơn vị)")
     password = PasswordField(
@@ -88,7 +90,7 @@ class UserCreateForm(BackOfficeForm):
 
 class UserEditForm(BackOfficeForm):
     full_name = StringField("Họ và tên", validators=[
-        DataRequired("Vui lòng nhập họ và tên."), max_length(120)])
+        DataRequired("Vui lòng nhập họ và tên."), max_length(FULL_NAME_MAX_LENGTH)])
     role = VnSelectField("Vai trò", choices=ROLE_CHOICES)
     unit_id = IdSelectField("Đơn vị (bắt buộc với cán bộ báo cáo của đơn vị)")
 

@@ -28,6 +28,10 @@ GENDERS = {"male": "Nam", "female": "Nữ", "other": "Khác"}
 #: confusion (no 0/O/Q/D-like pairs: 0, 1, B, F, G, I, J, L, O, Q, S, W, Z are left out).
 PERSONAL_CODE_ALPHABET = "23456789ACDEHKMNPRTUVXY"
 PERSONAL_CODE_LENGTH = 8
+ENTRY_POINT_LABEL_MAX_LENGTH = 200
+ENTRY_POINT_PLACE_MAX_LENGTH = 300
+PARTICIPANT_NAME_MAX_LENGTH = 120
+UNIT_OTHER_MAX_LENGTH = 200
 
 
 def new_personal_code() -> str:
@@ -53,8 +57,8 @@ class EntryPoint(Base):
     contest_id: Mapped[int] = mapped_column(sa.ForeignKey("contest.id"), index=True)
     #: Short code in the URL /q/<code>.
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
-    label: Mapped[str] = mapped_column(sa.String(200))
-    place: Mapped[str] = mapped_column(sa.String(300), default="")
+    label: Mapped[str] = mapped_column(sa.String(ENTRY_POINT_LABEL_MAX_LENGTH))
+    place: Mapped[str] = mapped_column(sa.String(ENTRY_POINT_PLACE_MAX_LENGTH), default="")
     #: Poster kind / channel (see ENTRY_POINT_KINDS).
     kind: Mapped[str] = mapped_column(sa.String(20), default="ap_phich")
     #: Denormalised counter so lists need no aggregate; Scan rows hold the detail.
@@ -86,7 +90,7 @@ class Participant(Base):
     #: Random id for URLs and the browser cookie.
     public_id: Mapped[str] = mapped_column(sa.String(32), unique=True, default=new_public_id)
     contest_id: Mapped[int] = mapped_column(sa.ForeignKey("contest.id"), index=True)
-    full_name: Mapped[str] = mapped_column(sa.String(120))
+    full_name: Mapped[str] = mapped_column(sa.String(PARTICIPANT_NAME_MAX_LENGTH))
     #: E.164, e.g. +84912345678. Not unique: a second registration with another person's
     #: details creates its own participant (see contest.services.taking.registration).
     phone: Mapped[str] = mapped_column(sa.String(20))
@@ -98,7 +102,7 @@ class Participant(Base):
     citizen_id: Mapped[str | None] = mapped_column(sa.String(12))
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
     #: Free text when the resident picked "Khác" instead of a listed unit.
-    unit_other: Mapped[str | None] = mapped_column(sa.String(200))
+    unit_other: Mapped[str | None] = mapped_column(sa.String(UNIT_OTHER_MAX_LENGTH))
     category_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("participant_category.id"), index=True
     )

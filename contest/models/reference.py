@@ -34,6 +34,8 @@ class ActivityForm(Base):
     position: Mapped[int] = mapped_column(default=0)
 
 
+UNIT_NAME_MAX_LENGTH = 200
+
 UNIT_KINDS = {
     "residential_group": "Tổ dân phố",
     "agency": "Cơ quan, đơn vị",
@@ -46,7 +48,7 @@ class Unit(Base):
     __tablename__ = "unit"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(UNIT_NAME_MAX_LENGTH), unique=True)
     #: "residential_group" or "agency" (see UNIT_KINDS).
     kind: Mapped[str] = mapped_column(sa.String(30), default="residential_group")
     #: Population (tổ dân phố) or headcount (cơ quan), for participation rates.

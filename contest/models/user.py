@@ -30,6 +30,10 @@ ROLES = {
     Role.UNIT_REPORTER: "Cán bộ báo cáo của đơn vị",
 }
 MIN_PASSWORD_LENGTH = 12
+#: Longer than any passphrase; bounds the hashing work one sign-in can ask for.
+MAX_PASSWORD_LENGTH = 200
+USERNAME_MAX_LENGTH = 60
+FULL_NAME_MAX_LENGTH = 120
 
 
 def hash_password(password: str) -> str:
@@ -46,8 +50,8 @@ class User(UserMixin, Base):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(sa.String(60), unique=True)
-    full_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    username: Mapped[str] = mapped_column(sa.String(USERNAME_MAX_LENGTH), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(FULL_NAME_MAX_LENGTH), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(300))
     #: One of :class:`Role` (labels in ROLES).
     role: Mapped[str] = mapped_column(sa.String(20))

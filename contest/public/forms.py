@@ -9,6 +9,8 @@ from wtforms.fields import TelField
 
 from contest.forms import ActionForm, choices
 from contest.models import GENDERS
+from contest.models.people import PARTICIPANT_NAME_MAX_LENGTH, UNIT_OTHER_MAX_LENGTH
+from contest.services.taking.registration import PHONE_INPUT_MAX_LENGTH
 
 __all__ = ["ActionForm", "CodeForm", "ConfirmForm", "RegistrationForm"]
 
@@ -20,25 +22,30 @@ CONSENT_LABEL = (
 
 
 class RegistrationForm(FlaskForm):
-    full_name = StringField("Họ và tên", render_kw={"autocomplete": "name", "maxlength": 120})
+    full_name = StringField("Họ và tên", render_kw={"autocomplete": "name",
+                                                    "maxlength": PARTICIPANT_NAME_MAX_LENGTH})
     phone = TelField("Số điện thoại di động",
-                     render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 30})
+                     render_kw={"autocomplete": "tel", "inputmode": "tel",
+                                "maxlength": PHONE_INPUT_MAX_LENGTH})
     birth_year = StringField("Năm sinh", render_kw={"inputmode": "numeric", "maxlength": 4,
                                                     "autocomplete": "bday-year"})
     gender = RadioField("Giới tính", choices=choices(GENDERS), validate_choice=False)
     citizen_id = StringField("Số CCCD (12 chữ số)",
                              render_kw={"inputmode": "numeric", "maxlength": 20})
     unit = SelectField("Tổ dân phố / cơ quan, đơn vị", validate_choice=False)
-    unit_other = StringField("Tên tổ dân phố / đơn vị khác", render_kw={"maxlength": 200})
+    unit_other = StringField("Tên tổ dân phố / đơn vị khác",
+                             render_kw={"maxlength": UNIT_OTHER_MAX_LENGTH})
     category = SelectField("Đối tượng", validate_choice=False)
     consent = BooleanField(CONSENT_LABEL)
 
 
 class ConfirmForm(FlaskForm):
     phone = TelField("Số điện thoại đã đăng ký",
-                     render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 30})
+                     render_kw={"autocomplete": "tel", "inputmode": "tel",
+                                "maxlength": PHONE_INPUT_MAX_LENGTH})
     full_name = StringField("Họ và tên đã đăng ký",
-                            render_kw={"autocomplete": "name", "maxlength": 120})
+                            render_kw={"autocomplete": "name",
+                                       "maxlength": PARTICIPANT_NAME_MAX_LENGTH})
     birth_year = StringField("Năm sinh đã đăng ký",
                              render_kw={"inputmode": "numeric", "maxlength": 4})
 

@@ -21,7 +21,7 @@ from qrcode.constants import ERROR_CORRECT_Q
 
 from contest.extensions import db
 from contest.helpers import audit
-from contest.helpers.text import clean
+from contest.helpers.text import clean, too_long_message
 from contest.models import (
     ENTRY_POINT_KINDS,
     Attempt,
@@ -31,12 +31,15 @@ from contest.models import (
     Participant,
     Scan,
 )
+from contest.models.people import ENTRY_POINT_LABEL_MAX_LENGTH, ENTRY_POINT_PLACE_MAX_LENGTH
 from contest.services.errors import DomainError
 
 #: No 0/O, 1/I/L: a code read aloud or typed from a poster cannot be mistaken.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 GENERATED_CODE_LENGTH = 6
 CODE_MIN_LENGTH, CODE_MAX_LENGTH = 4, 20
+CODE_HINT = (f"{CODE_MIN_LENGTH}–{CODE_MAX_LENGTH} chữ cái không dấu hoặc chữ số. Mã tự tạo gồm "
+             f"{GENERATED_CODE_LENGTH} ký tự, không dùng 0, O, 1, I, L để khỏi nhầm.")
 _CODE_PATTERN = re.compile(r"[A-Z0-9]+")
 ENTRY_POINT_FIELDS = ["contest_id", "code", "label", "place", "kind", "active"]
 #: Pixels per module for PNG downloads: a version-3 code (29 modules + 8 quiet) comes
@@ -135,10 +138,10 @@ def _validate(data: EntryPointData, exclude_id: int | None = None) -> EntryPoint
     label, place = clean(data.label), clean(data.place)
     if not label:
         raise EntryPointError("Vui lòng nhập tên gọi của mã QR.", "label")
-    if len(label) > 200:
-        raise EntryPointError("Tên gọi dài tối đa 200 ký tự.", "label")
-    if len(place) > 300:
-        raise EntryPointError("Vị trí dài tối đa 300 ký tự.", "place")
+    if len(label) > ENTRY_POINT_LABEL_MAX_LENGTH:
+        raise EntryPointError(too_long_message("Tên gọi", ENTRY_POINT_LABEL_MAX_LENGTH), "label")
+    if len(place) > ENTRY_POINT_PLACE_MAX_LENGTH:
+        raise EntryPointError(too_long_message("Vị trí", ENTRY_POINT_PLACE_MAX_LENGTH), "place")
     if data.kind not in ENTRY_POINT_KINDS:
         raise EntryPointError("Loại ấn phẩm không hợp lệ.", "kind")
     if db.session.get(Contest, data.contest_id) is None:

@@ -27,9 +27,9 @@ from contest.helpers.text import (
 from contest.models import UNIT_KINDS
 from contest.services.errors import DomainError
 from contest.services.people.units import (
-    NAME_MAX_LENGTH,
     POPULATION_MAX,
     UNIT_FIELDS,
+    UNIT_NAME_MAX_LENGTH,
     UnitData,
     create_unit,
     units_by_name,
@@ -226,8 +226,8 @@ def _check_table(report: ImportReport, rows: list[tuple[int, list[object]]],
         result = RowResult(row=line, name=name)
         if not name:
             result.errors.append(f"Cột “{COLUMN_NAME}”: bỏ trống.")
-        elif len(name) > NAME_MAX_LENGTH:
-            result.errors.append(f"Cột “{COLUMN_NAME}”: dài quá {NAME_MAX_LENGTH} ký tự.")
+        elif len(name) > UNIT_NAME_MAX_LENGTH:
+            result.errors.append(f"Cột “{COLUMN_NAME}”: dài quá {UNIT_NAME_MAX_LENGTH} ký tự.")
         elif has_control_characters(name):
             result.errors.append(
                 f"Cột “{COLUMN_NAME}”: có ký tự điều khiển không in được. Hãy gõ lại tên.")

@@ -23,10 +23,10 @@ from contest.helpers.text import (
     too_long_message,
 )
 from contest.models import UNIT_KINDS, Activity, Participant, Unit, User
+from contest.models.reference import UNIT_NAME_MAX_LENGTH
 from contest.services.errors import DomainError
 
 UNIT_FIELDS = ["name", "kind", "population", "households", "is_plan_responsible", "active"]
-NAME_MAX_LENGTH = 200
 T = TypeVar("T")
 #: Larger than any ward or agency; a typo with extra zeros is caught.
 POPULATION_MAX = 1_000_000
@@ -83,8 +83,8 @@ def validate(data: UnitData, exclude_id: int | None = None) -> UnitData:
     name = clean(data.name)
     if not name:
         raise UnitError("Vui lòng nhập tên đơn vị.", "name")
-    if len(name) > NAME_MAX_LENGTH:
-        raise UnitError(too_long_message("Tên đơn vị", NAME_MAX_LENGTH), "name")
+    if len(name) > UNIT_NAME_MAX_LENGTH:
+        raise UnitError(too_long_message("Tên đơn vị", UNIT_NAME_MAX_LENGTH), "name")
     if has_control_characters(name):
         raise UnitError(control_characters_message("Tên đơn vị"), "name")
     if data.kind not in UNIT_KINDS:

@@ -16,14 +16,26 @@ import sqlalchemy as sa
 
 from contest.extensions import db
 from contest.helpers import audit
-from contest.helpers.text import clean, has_control_characters, without_control_characters
+from contest.helpers.text import (
+    clean,
+    has_control_characters,
+    too_long_message,
+    without_control_characters,
+)
 from contest.models import ROLES, Role, Unit, User
-from contest.models.user import MIN_PASSWORD_LENGTH, hash_password, password_matches
+from contest.models.user import (
+    FULL_NAME_MAX_LENGTH,
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    USERNAME_MAX_LENGTH,
+    hash_password,
+    password_matches,
+)
 from contest.services.errors import DomainError
 from contest.services.people import passwords
 
 USER_FIELDS = ["username", "full_name", "role", "unit_id", "active"]
-USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{2,59}")
+USERNAME_PATTERN = re.compile(rf"[a-z0-9][a-z0-9._-]{{2,{USERNAME_MAX_LENGTH - 1}}}")
 #: Readable when dictated over the phone: no 0/O, 1/l/I.
 PASSWORD_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ"  # noqa: S105
 GENERATED_PASSWORD_LENGTH = 14
@@ -50,8 +62,8 @@ def check_password_rules(password: str, username: str, field: str = "password") 
     of common passwords, not the username inside, not one character or run repeated."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.", field)
-    if len(password) > 200:
-        raise UserError("Mật khẩu dài tối đa 200 ký tự.", field)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise UserError(too_long_message("Mật khẩu", MAX_PASSWORD_LENGTH), field)
     if passwords.is_repetition(password):
         raise UserError("Mật khẩu không được chỉ là một ký tự hoặc một cụm ký tự lặp lại "
                         "(như “aaaa…” hay “abab…”).", field)
@@ -103,16 +115,16 @@ def create_user(data: UserData, actor_id: int | None,
     username = clean(data.username).lower()
     if not USERNAME_PATTERN.fullmatch(username):
         raise UserError(
-            "Tên đăng nhập dài 3–60 ký tự, chỉ gồm chữ thường không dấu, chữ số, dấu chấm, "
-            "gạch dưới hoặc gạch ngang, bắt đầu bằng chữ hoặc số.", "username",
+            f"Tên đăng nhập dài 3–{USERNAME_MAX_LENGTH} ký tự, chỉ gồm chữ thường không dấu, "
+            "chữ số, dấu chấm, gạch dưới hoặc gạch ngang, bắt đầu bằng chữ hoặc số.", "username",
         )
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise UserError(f"Tên đăng nhập “{username}” đã có người dùng.", "username")
     full_name = clean(data.full_name)
     if not full_name:
         raise UserError("Vui lòng nhập họ và tên.", "full_name")
-    if len(full_name) > 120:
-        raise UserError("Họ và tên dài tối đa 120 ký tự.", "full_name")
+    if len(full_name) > FULL_NAME_MAX_LENGTH:
+        raise UserError(too_long_message("Họ và tên", FULL_NAME_MAX_LENGTH), "full_name")
     unit_id = _check_role_and_unit(data.role, data.unit_id)
     if password:
         check_password_rules(password, username)
@@ -135,8 +147,8 @@ def update_user(user: User, *, full_name: str, role: str, unit_id: int | None,
     full_name = clean(full_name)
     if not full_name:
         raise UserError("Vui lòng nhập họ và tên.", "full_name")
-    if len(full_name) > 120:
-        raise UserError("Họ và tên dài tối đa 120 ký tự.", "full_name")
+    if len(full_name) > FULL_NAME_MAX_LENGTH:
+        raise UserError(too_long_message("Họ và tên", FULL_NAME_MAX_LENGTH), "full_name")
     unit_id = _check_role_and_unit(role, unit_id, keep_unit_id=user.unit_id)
     _guard_last_admin(user, losing_admin=role != Role.ADMIN)
     before = audit.snapshot(user, USER_FIELDS)
@@ -211,7 +223,7 @@ def record_sign_in(username: str, user: User | None, *, succeeded: bool) -> None
     A failed attempt records the name typed (cut short, control characters dropped), and
     the account when one has that name, so an admin sees who is being tried.
     """
-    typed = without_control_characters(username)[:60]
+    typed = without_control_characters(username)[:USERNAME_MAX_LENGTH]
     if succeeded and user is not None:
         audit.record(user.id, "auth.login", object_type="user", object_id=user.id,
                      summary=f"Đăng nhập: {user.username}")

@@ -62,12 +62,17 @@ from contest.helpers.text import (
 from contest.helpers.timeutil import to_local
 from contest.models import GENDERS, Contest, EntryPoint, Participant, Unit
 from contest.models.contest import AGE_BOUNDS
-from contest.models.people import PERSONAL_CODE_ALPHABET, PERSONAL_CODE_LENGTH
+from contest.models.people import (
+    PARTICIPANT_NAME_MAX_LENGTH,
+    PERSONAL_CODE_ALPHABET,
+    PERSONAL_CODE_LENGTH,
+    UNIT_OTHER_MAX_LENGTH,
+)
 from contest.services.errors import DomainError
 from contest.services.taking import phone_holds
 
-NAME_MAX_LENGTH = 120
-UNIT_OTHER_MAX_LENGTH = 200
+#: What a resident may type as a phone number before it is read (spaces, dots, +84).
+PHONE_INPUT_MAX_LENGTH = 30
 #: Value of the "Khác" choice in the unit list.
 UNIT_OTHER = "other"
 
@@ -105,7 +110,7 @@ def normalise_phone(raw: str | None) -> str:
     text = clean(raw)
     if not text:
         raise PhoneError("Vui lòng nhập số điện thoại.")
-    if len(text) > 30 or not re.fullmatch(r"[0-9+()\-. ]+", text):
+    if len(text) > PHONE_INPUT_MAX_LENGTH or not re.fullmatch(r"[0-9+()\-. ]+", text):
         raise PhoneError(PHONE_INVALID)
     try:
         number = phonenumbers.parse(text, "VN")
@@ -217,8 +222,8 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
     name = clean(data.full_name)
     if not name:
         errors["full_name"] = "Vui lòng nhập họ và tên."
-    elif len(name) > NAME_MAX_LENGTH:
-        errors["full_name"] = too_long_message("Họ và tên", NAME_MAX_LENGTH)
+    elif len(name) > PARTICIPANT_NAME_MAX_LENGTH:
+        errors["full_name"] = too_long_message("Họ và tên", PARTICIPANT_NAME_MAX_LENGTH)
     elif not any(ch.isalpha() for ch in name):
         errors["full_name"] = "Họ và tên phải có chữ cái."
     elif has_control_characters(name):
