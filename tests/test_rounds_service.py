@@ -121,6 +121,19 @@ def test_contest_age_limits_need_the_birth_year():
     assert "max_age" in rounds.validate_contest(contest, slug_taken=False, known_category_ids=[1])
 
 
+def test_the_service_refuses_what_the_columns_cannot_hold():
+    """A caller other than the form (the command line, the demo) gets the same words, not a
+    database error on PostgreSQL."""
+    contest = ContestValues(title="T" * 301, slug="cuoc-thi", category_ids=[1],
+                            organiser="U" * 201, contact_address="Đ" * 301)
+    errors = rounds.validate_contest(contest, slug_taken=False, known_category_ids=[1])
+    assert errors == {"title": ["Tên cuộc thi dài tối đa 300 ký tự."],
+                      "organiser": ["Đơn vị tổ chức dài tối đa 200 ký tự."],
+                      "contact_address": ["Địa chỉ liên hệ dài tối đa 300 ký tự."]}
+    assert rounds.validate_round(values(name="Đ" * 201), available=AVAILABLE) == {
+        "name": ["Tên đợt thi dài tối đa 200 ký tự."]}
+
+
 def test_contest_needs_known_categories():
     contest = ContestValues(title="Cuộc thi", slug="cuoc-thi", category_ids=[])
     assert "category_ids" in rounds.validate_contest(contest, slug_taken=False,

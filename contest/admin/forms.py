@@ -43,14 +43,13 @@ from contest.models.bank import (
 from contest.models.base import REASON_MAX_LENGTH
 from contest.models.contest import (
     AGE_BOUNDS,
-    CONTACT_ADDRESS_MAX_LENGTH,
-    CONTACT_PHONE_MAX_LENGTH,
     COUNTED_ATTEMPT_RULES,
+    DEFAULT_ORGANISER,
     PREDICTION_TARGETS,
     PRIZE_VALUE_MAX_LENGTH,
-    PURPOSE_MAX_LENGTH,
     REVEAL_POLICIES,
-    STUDY_MAX_LENGTH,
+    ROUND_NAME_MAX_LENGTH,
+    SLUG_MAX_LENGTH,
 )
 from contest.services.bank.questions import question_problems
 from contest.services.contests import rounds
@@ -187,14 +186,15 @@ def prize_tier_values(prize_tiers: FieldList) -> list[dict]:
 class ContestForm(BackOfficeForm):
     title = StringField("Tên cuộc thi", validators=[
         DataRequired("Vui lòng nhập tên cuộc thi."),
-        max_length(300, "Tên cuộc thi")])
+        max_length(*rounds.CONTEST_TEXT_LIMITS["title"])])
     slug = StringField("Đường dẫn rút gọn", validators=[
         DataRequired("Vui lòng nhập đường dẫn rút gọn (ví dụ: cchc-2026)."),
-        max_length(80, "Đường dẫn rút gọn")])
-    organiser = StringField("Đơn vị tổ chức", validators=[max_length(200)],
-                            default="UBND phường Phù Vân")
+        max_length(SLUG_MAX_LENGTH, "Đường dẫn rút gọn")])
+    organiser = StringField("Đơn vị tổ chức",
+                            validators=[max_length(*rounds.CONTEST_TEXT_LIMITS["organiser"])],
+                            default=DEFAULT_ORGANISER)
     rules = TextAreaField("Thể lệ", validators=[
-        max_length(50000, "Thể lệ")])
+        max_length(*rounds.CONTEST_TEXT_LIMITS["rules"])])
     status = VnSelectField("Trạng thái", choices=choices(STATUS_LABELS),
                            default=ContestStatus.DRAFT)
     birth_year_mode = VnSelectField("Năm sinh", choices=choices(FIELD_MODE_LABELS),
@@ -212,16 +212,16 @@ class ContestForm(BackOfficeForm):
     rank_by_category_group = BooleanField(
         "Xếp hạng riêng theo nhóm đối tượng (ví dụ: cán bộ, công chức và người dân)")
     study_material = TextAreaField("Tài liệu tìm hiểu", validators=[
-        max_length(STUDY_MAX_LENGTH, "Tài liệu tìm hiểu")])
+        max_length(*rounds.CONTEST_TEXT_LIMITS["study_material"])])
     practice_enabled = BooleanField(
         "Cho phép mọi người ôn tập (không cần đăng ký) với các câu hỏi ôn tập")
     purpose = StringField("Mục đích cuộc thi (một câu)", validators=[
-        max_length(PURPOSE_MAX_LENGTH, "Mục đích cuộc thi")])
+        max_length(*rounds.CONTEST_TEXT_LIMITS["purpose"])])
     contact_phone = StringField("Số điện thoại đường dây nóng / Zalo của Ban tổ chức", validators=[
-        max_length(CONTACT_PHONE_MAX_LENGTH, "Số điện thoại liên hệ")],
+        max_length(*rounds.CONTEST_TEXT_LIMITS["contact_phone"])],
         render_kw={"inputmode": "tel"})
     contact_address = StringField("Địa chỉ liên hệ Ban tổ chức", validators=[
-        max_length(CONTACT_ADDRESS_MAX_LENGTH, "Địa chỉ liên hệ")])
+        max_length(*rounds.CONTEST_TEXT_LIMITS["contact_address"])])
     participation_certificates = BooleanField(
         "Người đã nộp bài được tải Giấy chứng nhận tham gia (PDF)")
     prize_tiers = FieldList(FormField(PrizeTierForm), min_entries=PRIZE_ROWS,
@@ -232,7 +232,7 @@ class RoundForm(BackOfficeForm):
     """Quota inputs (one per content area) are added by :func:`round_form_class`."""
 
     name = StringField("Tên đợt thi", validators=[
-        DataRequired("Vui lòng nhập tên đợt thi."), max_length(200)])
+        DataRequired("Vui lòng nhập tên đợt thi."), max_length(ROUND_NAME_MAX_LENGTH)])
     opens_at = VnDateTimeLocalField("Bắt đầu (giờ Việt Nam)",
                                     validators=[InputRequired("Vui lòng nhập thời điểm bắt đầu.")])
     closes_at = VnDateTimeLocalField("Kết thúc (giờ Việt Nam)", validators=[

@@ -11,6 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from contest.models.base import Base, UTCDateTime, utcnow
 from contest.models.reference import ParticipantCategory
 
+TITLE_MAX_LENGTH = 300
+#: The contest's address (/c/<slug>).
+SLUG_MAX_LENGTH = 80
+ORGANISER_MAX_LENGTH = 200
+DEFAULT_ORGANISER = "UBND phường Phù Vân"
+RULES_MAX_LENGTH = 50_000
+ROUND_NAME_MAX_LENGTH = 200
 #: The longest study text (Tài liệu tìm hiểu) an organiser may save, in characters.
 STUDY_MAX_LENGTH = 50_000
 
@@ -69,14 +76,15 @@ class Contest(Base):
     __tablename__ = "contest"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(sa.String(300))
-    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(TITLE_MAX_LENGTH))
+    slug: Mapped[str] = mapped_column(sa.String(SLUG_MAX_LENGTH), unique=True)
     #: Thể lệ as typed or pasted from Word (lines, "I."/"1." headings, "-" lists kept; see the
     #: ``rules`` filter); rules saved as Markdown still render as Markdown, raw HTML disabled.
     rules: Mapped[str] = mapped_column(sa.Text, default="")
     #: One of :class:`ContestStatus`.
     status: Mapped[str] = mapped_column(sa.String(20), default=ContestStatus.DRAFT)
-    organiser: Mapped[str] = mapped_column(sa.String(200), default="UBND phường Phù Vân")
+    organiser: Mapped[str] = mapped_column(sa.String(ORGANISER_MAX_LENGTH),
+                                           default=DEFAULT_ORGANISER)
     birth_year_mode: Mapped[str] = mapped_column(sa.String(10), default="optional")
     gender_mode: Mapped[str] = mapped_column(sa.String(10), default="optional")
     citizen_id_mode: Mapped[str] = mapped_column(sa.String(10), default="optional")
@@ -161,7 +169,7 @@ class Round(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contest_id: Mapped[int] = mapped_column(sa.ForeignKey("contest.id"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(sa.String(ROUND_NAME_MAX_LENGTH))
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     time_limit_minutes: Mapped[int] = mapped_column(default=15)

@@ -13,6 +13,7 @@ from contest.errors import abort_vi
 from contest.extensions import db
 from contest.helpers.timeutil import now_utc
 from contest.models import Contest
+from contest.models.contest import SLUG_MAX_LENGTH
 from contest.public import bp
 from contest.services.contests import entry_points, posters
 
@@ -66,7 +67,7 @@ PREVIEW_MAX_AGE = 3600
 
 def _published_contest(slug: str) -> Contest:
     contest = db.session.scalar(sa.select(Contest).where(Contest.slug == slug)) \
-        if len(slug) <= 80 else None
+        if len(slug) <= SLUG_MAX_LENGTH else None
     if contest is None or not contest.is_published:
         abort_vi(404, "Không tìm thấy cuộc thi này.")
     return contest

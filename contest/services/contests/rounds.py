@@ -42,10 +42,20 @@ from contest.models import (
 )
 from contest.models.contest import (
     AGE_BOUNDS,
+    CONTACT_ADDRESS_MAX_LENGTH,
+    CONTACT_PHONE_MAX_LENGTH,
     COUNTED_ATTEMPT_RULES,
+    DEFAULT_ORGANISER,
     FIELD_MODES,
+    ORGANISER_MAX_LENGTH,
     PREDICTION_TARGETS,
+    PURPOSE_MAX_LENGTH,
     REVEAL_POLICIES,
+    ROUND_NAME_MAX_LENGTH,
+    RULES_MAX_LENGTH,
+    SLUG_MAX_LENGTH,
+    STUDY_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
 )
 from contest.services.errors import DomainError
 from contest.services.reasons import checked_reason
@@ -80,7 +90,6 @@ FROZEN_MESSAGE = (
 )
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-SLUG_MAX_LENGTH = 80
 MAX_QUESTIONS_PER_ROUND = 100
 MAX_PRIZE_COUNT = 1000
 AGE_MESSAGE = "Tuổi phải từ {} đến {}.".format(*AGE_BOUNDS)
@@ -137,6 +146,17 @@ CONTEST_FIELDS = [
     "participation_certificates", "prize_tiers",
 ]
 
+#: Text a contest's settings may hold: field → (most characters, its name in messages).
+CONTEST_TEXT_LIMITS: dict[str, tuple[int, str]] = {
+    "title": (TITLE_MAX_LENGTH, "Tên cuộc thi"),
+    "organiser": (ORGANISER_MAX_LENGTH, "Đơn vị tổ chức"),
+    "rules": (RULES_MAX_LENGTH, "Thể lệ"),
+    "study_material": (STUDY_MAX_LENGTH, "Tài liệu tìm hiểu"),
+    "purpose": (PURPOSE_MAX_LENGTH, "Mục đích cuộc thi"),
+    "contact_phone": (CONTACT_PHONE_MAX_LENGTH, "Số điện thoại liên hệ"),
+    "contact_address": (CONTACT_ADDRESS_MAX_LENGTH, "Địa chỉ liên hệ"),
+}
+
 #: A hotline or Zalo number as organisers write it: digits, spaces, dots, dashes, a leading +.
 _CONTACT_PHONE = re.compile(r"\+?[0-9][0-9 .\-]{6,24}[0-9]")
 
@@ -162,6 +182,9 @@ def validate_contest(values: ContestValues, *, slug_taken: bool,
     errors: Errors = {}
     if not values.title.strip():
         _add(errors, "title", "Vui lòng nhập tên cuộc thi.")
+    for name, (limit, label) in CONTEST_TEXT_LIMITS.items():
+        if len(getattr(values, name) or "") > limit:
+            _add(errors, name, too_long_message(label, limit))
     for message in slug_errors(values.slug, slug_taken):
         _add(errors, "slug", message)
     if values.status not in (ContestStatus.DRAFT, ContestStatus.PUBLISHED):
@@ -224,7 +247,7 @@ def save_contest(contest: Contest | None, values: ContestValues,
     for name in CONTEST_FIELDS:
         setattr(contest, name, getattr(values, name))
     if not contest.organiser:
-        contest.organiser = "UBND phường Phù Vân"
+        contest.organiser = DEFAULT_ORGANISER
     contest.categories = list(db.session.scalars(
         sa.select(ParticipantCategory).where(ParticipantCategory.id.in_(values.category_ids))
     ))
@@ -371,6 +394,8 @@ def validate_round(values: RoundValues, *, available: dict[str, int],
     errors: Errors = {}
     if not values.name.strip():
         _add(errors, "name", "Vui lòng nhập tên đợt thi.")
+    elif len(values.name) > ROUND_NAME_MAX_LENGTH:
+        _add(errors, "name", too_long_message("Tên đợt thi", ROUND_NAME_MAX_LENGTH))
     if values.opens_at.tzinfo is None or values.closes_at.tzinfo is None:
         raise ValueError("round times must be aware datetimes")
     if values.closes_at <= values.opens_at:

@@ -31,6 +31,7 @@ from contest.models import (
     Round,
     Unit,
 )
+from contest.models.contest import DEFAULT_ORGANISER
 from contest.models.people import identity_key
 from contest.services.setup.study_material import STARTER_STUDY_MATERIAL
 from contest.services.taking.attempts import BankTooSmall, draw_items
@@ -143,7 +144,7 @@ def create_demo(now: datetime) -> DemoResult:
         slug=DEMO_SLUG,
         rules=DEMO_RULES,
         status=ContestStatus.PUBLISHED,
-        organiser="UBND phường Phù Vân",
+        organiser=DEFAULT_ORGANISER,
         min_age=14,
         study_material=STARTER_STUDY_MATERIAL,
         practice_enabled=True,
