@@ -14,7 +14,9 @@ from contest.helpers.formatting import (
     mask_citizen_id,
     mask_phone,
 )
+from contest.models.base import REASON_MAX_LENGTH
 from contest.models.contest import ROUND_STATE_LABELS, RoundState
+from contest.services.documents import signers
 from contest.services.practice import study
 
 # Raw HTML is off: organisers' rules text can never inject markup or script.
@@ -62,6 +64,8 @@ def init_app(app: Flask) -> None:
     # Globals rather than context: macros imported from another template see them too.
     app.jinja_env.globals["RoundState"] = RoundState
     app.jinja_env.globals["round_state_labels"] = ROUND_STATE_LABELS
+    app.jinja_env.globals["signing_limits"] = signers.FIELD_LIMITS
+    app.jinja_env.globals["reason_max_length"] = REASON_MAX_LENGTH
 
     @app.context_processor
     def _globals() -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -129,6 +130,10 @@ def test_report_page_offers_word_and_the_signing_form(client, login_as):
     page = client.get("/activities/report?year=2026&quarter=1").get_data(as_text=True)
     assert "/activities/report.docx?" in page
     assert 'name="signer"' in page and "chưa có họ tên người ký" in page
+    # The download form offers the lengths the settings and the service accept.
+    for name, longest in (("number", 60), ("authority", 200), ("position", 100),
+                          ("signer", 100)):
+        assert re.search(rf'name="{name}"[^>]*maxlength="{longest}"', page), name
 
 
 def test_unit_report_is_signed_by_the_unit_head(client, login_as, app):

@@ -34,7 +34,7 @@ def _forms(posted_kind: str | None = None, posted: SigningForm | None = None) ->
 @bp.route("/documents/")
 def document_settings():
     return render_template("admin/documents/settings.html", kinds=signers.KINDS,
-                           forms=_forms(), limits={n: m for n, _l, m in signers.FIELDS})
+                           forms=_forms(), limits=signers.FIELD_LIMITS)
 
 
 @bp.route("/documents/<kind>", methods=["POST"])
@@ -53,4 +53,4 @@ def document_settings_save(kind: str):
             return redirect(url_for("admin.document_settings"))
     return render_template("admin/documents/settings.html", kinds=signers.KINDS,
                            forms=_forms(kind, form),
-                           limits={n: m for n, _l, m in signers.FIELDS}), 400
+                           limits=signers.FIELD_LIMITS), 400

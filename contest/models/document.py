@@ -9,6 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from contest.models.base import Base, UTCDateTime, utcnow
 
+NUMBER_MAX_LENGTH = 60
+AUTHORITY_MAX_LENGTH = 200
+POSITION_MAX_LENGTH = 100
+SIGNER_NAME_MAX_LENGTH = 100
+
 
 class DocumentSetting(Base):
     """Số và ký hiệu, quyền hạn, chức vụ and họ tên người ký for one kind of document.
@@ -24,13 +29,13 @@ class DocumentSetting(Base):
     #: "ward_report", "decision" or "committee" (see signers.KINDS).
     kind: Mapped[str] = mapped_column(sa.String(30), unique=True)
     #: Số, ký hiệu: "/BC-UBND" leaves the number to the clerk; "15/BC-UBND" fills it.
-    number: Mapped[str] = mapped_column(sa.String(60), default="")
+    number: Mapped[str] = mapped_column(sa.String(NUMBER_MAX_LENGTH), default="")
     #: Quyền hạn, one line each: "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH".
-    authority: Mapped[str] = mapped_column(sa.String(200), default="")
+    authority: Mapped[str] = mapped_column(sa.String(AUTHORITY_MAX_LENGTH), default="")
     #: Chức vụ của người ký: "PHÓ CHỦ TỊCH".
-    position: Mapped[str] = mapped_column(sa.String(100), default="")
+    position: Mapped[str] = mapped_column(sa.String(POSITION_MAX_LENGTH), default="")
     #: Họ tên người ký.
-    signer_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    signer_name: Mapped[str] = mapped_column(sa.String(SIGNER_NAME_MAX_LENGTH), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL"))

@@ -22,6 +22,12 @@ from contest.helpers.text import (
     too_long_message,
 )
 from contest.models import DocumentSetting
+from contest.models.document import (
+    AUTHORITY_MAX_LENGTH,
+    NUMBER_MAX_LENGTH,
+    POSITION_MAX_LENGTH,
+    SIGNER_NAME_MAX_LENGTH,
+)
 from contest.services.errors import DomainError
 
 
@@ -56,11 +62,13 @@ UNIT_REPORT_SIGNATURE = Signature(position="THỦ TRƯỞNG ĐƠN VỊ")
 
 #: (field, Vietnamese label, longest length) of what a setting or a download may change.
 FIELDS = (
-    ("number", "Số, ký hiệu", 60),
-    ("authority", "Quyền hạn ký (TM., KT.…)", 200),
-    ("position", "Chức vụ người ký", 100),
-    ("signer", "Họ tên người ký", 100),
+    ("number", "Số, ký hiệu", NUMBER_MAX_LENGTH),
+    ("authority", "Quyền hạn ký (TM., KT.…)", AUTHORITY_MAX_LENGTH),
+    ("position", "Chức vụ người ký", POSITION_MAX_LENGTH),
+    ("signer", "Họ tên người ký", SIGNER_NAME_MAX_LENGTH),
 )
+#: Field → most characters, for the forms' maxlength.
+FIELD_LIMITS = {name: longest for name, _label, longest in FIELDS}
 MAX_AUTHORITY_LINES = 3
 
 
