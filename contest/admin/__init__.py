@@ -10,6 +10,7 @@ from contest.auth.guards import guard_blueprint
 from contest.errors import abort_vi
 from contest.helpers.text import has_control_characters
 from contest.models import Role
+from contest.models.user import BACK_OFFICE_ROLES
 
 bp = Blueprint("admin", __name__)
 guard_blueprint(bp, Role.ADMIN, Role.ORGANISER, read_only_roles=(Role.VIEWER,))
@@ -23,7 +24,6 @@ def _refuse_control_characters_in_query_string():
 
 
 #: Links in the back-office menu: (endpoint, label, roles that see it).
-BACK_OFFICE_ROLES = (Role.ADMIN, Role.ORGANISER, Role.VIEWER)
 NAV_LINKS = [
     ("admin.questions", "Câu hỏi", BACK_OFFICE_ROLES),
     ("admin.contests", "Cuộc thi", BACK_OFFICE_ROLES),

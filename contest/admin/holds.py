@@ -10,7 +10,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from contest.admin import bp
-from contest.admin.routes import CHANGE_ROLES
 from contest.errors import CSRF_MESSAGE, abort_vi
 from contest.extensions import db
 from contest.forms import ActionForm
@@ -27,7 +26,6 @@ def held_phones(contest_id: int):
         "admin/results/held_phones.html", contest=contest, show_all=show_all,
         holds=phone_holds.held_phones(contest.id, include_released=show_all),
         form=ActionForm(), limit=phone_holds.TRY_LIMIT,
-        can_change=current_user.is_authenticated and current_user.role in CHANGE_ROLES,
     )
 
 

@@ -18,7 +18,6 @@ from flask_login import current_user
 from contest.admin import bp
 from contest.admin.forms import DIFFICULTIES, ImportForm, QuestionForm
 from contest.admin.pending_imports import PendingImport
-from contest.admin.routes import CHANGE_ROLES
 from contest.downloads import send_made_file
 from contest.errors import abort_vi
 from contest.extensions import db
@@ -362,7 +361,7 @@ def questions_import_cancel():
 def _may_see_answers() -> bool:
     """Viewers read the bank, but see or take its answer key only once no round is open or
     upcoming (a viewer's screen or file could reach a contestant)."""
-    return (current_user.role in CHANGE_ROLES
+    return (current_user.may_change
             or not questions_service.answer_key_is_secret(now_utc()))
 
 

@@ -14,7 +14,6 @@ from wtforms.validators import DataRequired, Optional
 
 from contest.admin import bp
 from contest.admin.forms import BackOfficeForm
-from contest.admin.routes import CHANGE_ROLES
 from contest.downloads import send_made_file
 from contest.errors import abort_vi
 from contest.extensions import db
@@ -43,10 +42,6 @@ class PublishForm(BackOfficeForm):
         "Lý do công bố lại (bắt buộc nếu đã công bố trước đó)",
         validators=[Optional(), max_length(REASON_MAX_LENGTH, "Lý do")],
     )
-
-
-def _can_change() -> bool:
-    return current_user.is_authenticated and current_user.role in CHANGE_ROLES
 
 
 def _round_or_404(round_id: int) -> Round:
@@ -85,7 +80,7 @@ def results_round(round_id: int):
         rule=publication.rule_text(round_), actual_line=publication.actual_line(
             round_, results.actual),
         duplicates=len(integrity.find_duplicates(round_.contest_id)),
-        form=PublishForm(), fix_form=ActionForm(), can_change=_can_change(), now=now_utc(),
+        form=PublishForm(), fix_form=ActionForm(), now=now_utc(),
         committee_signing=signers.current("committee").form_values(),
         decision_signing=signers.current("decision").form_values(),
     )
@@ -177,7 +172,7 @@ def results_winners_xlsx(round_id: int):
     Full phone numbers and citizen IDs: organisers and admins only, and every download is
     audited, as for the statistics' personal-data export.
     """
-    if not _can_change():
+    if not current_user.may_change:
         abort_vi(403, "Chỉ Quản trị hệ thống và Ban tổ chức được tải danh sách đạt giải "
                       "(có dữ liệu cá nhân).")
     round_ = _round_or_404(round_id)
@@ -232,7 +227,7 @@ def results_public_list(round_id: int, extension: str):
 def results_handover(round_id: int, extension: str):
     """The list the winners sign when they receive their prize: full phone numbers, so
     organisers and admins only, and every download is audited."""
-    if not _can_change():
+    if not current_user.may_change:
         abort_vi(403, "Chỉ Quản trị hệ thống và Ban tổ chức được tải danh sách nhận giải "
                       "(có dữ liệu cá nhân).")
     round_ = _round_or_404(round_id)
@@ -278,7 +273,7 @@ def results_duplicates(contest_id: int):
     return render_template(
         "admin/results/duplicates.html", contest=contest, groups=groups, people=people,
         show_all=show_all, disqualified=disqualified, reason_form=ReasonForm(),
-        clear_form=ActionForm(), can_change=_can_change(),
+        clear_form=ActionForm(),
     )
 
 

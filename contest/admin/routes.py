@@ -10,11 +10,8 @@ from sqlalchemy.orm import selectinload
 from contest.admin import NAV_LINKS, bp
 from contest.extensions import db
 from contest.helpers.timeutil import now_utc
-from contest.models import Attempt, AttemptStatus, Contest, Role, Round
+from contest.models import Attempt, AttemptStatus, Contest, Round
 from contest.services.bank.listing import area_overview
-
-#: Roles that may change things in the back office; viewers only read.
-CHANGE_ROLES = (Role.ADMIN, Role.ORGANISER)
 
 
 @bp.app_context_processor
@@ -30,7 +27,7 @@ def _admin_nav() -> dict:
 def _admin_permissions() -> dict:
     """``can_change``: show buttons and forms that change data (the guard refuses the rest)."""
     return {
-        "can_change": current_user.is_authenticated and current_user.role in CHANGE_ROLES,
+        "can_change": current_user.is_authenticated and current_user.may_change,
     }
 
 

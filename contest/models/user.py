@@ -29,6 +29,11 @@ ROLES = {
     Role.VIEWER: "Lãnh đạo, văn phòng (chỉ xem)",
     Role.UNIT_REPORTER: "Cán bộ báo cáo của đơn vị",
 }
+#: Roles that change contests, banks, units and any unit's activities; viewers only read.
+CHANGE_ROLES = frozenset({Role.ADMIN, Role.ORGANISER})
+#: Roles that read the whole back office (contests, results, statistics, every unit).
+BACK_OFFICE_ROLES = frozenset({Role.ADMIN, Role.ORGANISER, Role.VIEWER})
+
 MIN_PASSWORD_LENGTH = 12
 #: Longer than any passphrase; bounds the hashing work one sign-in can ask for.
 MAX_PASSWORD_LENGTH = 200
@@ -78,6 +83,17 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users through this
         return self.active
+
+    @property
+    def reads_back_office(self) -> bool:
+        """Whether this account sees the contest back office; a unit reporter sees only the
+        activity log."""
+        return self.role in BACK_OFFICE_ROLES
+
+    @property
+    def may_change(self) -> bool:
+        """Whether this account changes data in the back office (not only reads it)."""
+        return self.role in CHANGE_ROLES
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session: the id and the session version."""

@@ -41,11 +41,9 @@ from contest.models.activity import (
     TEXT_MAX_LENGTH,
     TITLE_MAX_LENGTH,
 )
+from contest.models.user import BACK_OFFICE_ROLES, CHANGE_ROLES
 from contest.services.errors import DomainError
 from contest.services.people.units import in_natural_order
-
-WRITE_ANY_ROLES = frozenset({Role.ADMIN, Role.ORGANISER})
-READ_ALL_ROLES = frozenset({Role.ADMIN, Role.ORGANISER, Role.VIEWER})
 
 #: The plan's form e: contests, seminars, theatre (II.2.e asks for at least one).
 CONTEST_FORM_CODE = "e"
@@ -110,11 +108,11 @@ class Actor:
 
     @property
     def writes_any_unit(self) -> bool:
-        return self.role in WRITE_ANY_ROLES
+        return self.role in CHANGE_ROLES
 
     @property
     def reads_all_units(self) -> bool:
-        return self.role in READ_ALL_ROLES
+        return self.role in BACK_OFFICE_ROLES
 
     @property
     def can_write(self) -> bool:
