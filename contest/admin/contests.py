@@ -11,7 +11,6 @@ from werkzeug.datastructures import MultiDict
 
 from contest.admin import bp
 from contest.admin.forms import (
-    FIELD_MODE_LABELS,
     LOCAL_INPUT_FORMAT,
     PRIZE_ROWS,
     ContestForm,
@@ -24,7 +23,12 @@ from contest.extensions import db
 from contest.forms import ActionForm, choices, show_refusal
 from contest.helpers.timeutil import LOCAL_TZ, local_to_utc, now_utc
 from contest.models import Attempt, AttemptStatus, ContentArea, Contest, ParticipantCategory, Round
-from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS, REVEAL_POLICIES
+from contest.models.contest import (
+    COUNTED_ATTEMPT_RULES,
+    FIELD_MODE_LABELS,
+    PREDICTION_TARGETS,
+    REVEAL_POLICIES,
+)
 from contest.services.contests import rounds as rounds_service
 from contest.services.contests import rules_template
 from contest.services.practice import pool as practice_pool

@@ -45,18 +45,18 @@ from contest.models.contest import (
     AGE_BOUNDS,
     COUNTED_ATTEMPT_RULES,
     DEFAULT_ORGANISER,
+    FIELD_MODE_LABELS,
     PREDICTION_TARGETS,
     PRIZE_VALUE_MAX_LENGTH,
     REVEAL_POLICIES,
     ROUND_NAME_MAX_LENGTH,
     SLUG_MAX_LENGTH,
+    FieldMode,
 )
 from contest.services.bank.questions import question_problems
 from contest.services.contests import rounds
 
 DIFFICULTIES = {1: "Dễ", 2: "Trung bình", 3: "Khó"}
-FIELD_MODE_LABELS = {"hidden": "Không hỏi", "optional": "Không bắt buộc",
-                     "required": "Bắt buộc"}
 STATUS_LABELS = {ContestStatus.DRAFT: "Bản nháp (chỉ Ban tổ chức thấy)",
                  ContestStatus.PUBLISHED: "Công bố (người dân thấy và dự thi)"}
 PRIZE_ROWS = 6
@@ -198,11 +198,11 @@ class ContestForm(BackOfficeForm):
     status = VnSelectField("Trạng thái", choices=choices(STATUS_LABELS),
                            default=ContestStatus.DRAFT)
     birth_year_mode = VnSelectField("Năm sinh", choices=choices(FIELD_MODE_LABELS),
-                                  default="optional")
+                                  default=FieldMode.OPTIONAL)
     gender_mode = VnSelectField("Giới tính", choices=choices(FIELD_MODE_LABELS),
-                              default="optional")
+                              default=FieldMode.OPTIONAL)
     citizen_id_mode = VnSelectField("Số CCCD", choices=choices(FIELD_MODE_LABELS),
-                                  default="optional")
+                                  default=FieldMode.OPTIONAL)
     category_ids = MultiCheckboxField("Đối tượng dự thi", coerce=int)
     min_age = VnIntegerField("Tuổi tối thiểu", validators=[
         Optional(), NumberRange(*AGE_BOUNDS, rounds.AGE_MESSAGE)])

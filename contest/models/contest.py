@@ -27,8 +27,19 @@ CONTACT_PHONE_MAX_LENGTH = 30
 CONTACT_ADDRESS_MAX_LENGTH = 300
 PRIZE_VALUE_MAX_LENGTH = 200
 
-#: How an optional registration field is asked: not at all, optional, or required.
-FIELD_MODES = ("hidden", "optional", "required")
+class FieldMode(StrEnum):
+    """How an optional registration field (birth year, gender, CCCD) is asked."""
+
+    HIDDEN = "hidden"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+FIELD_MODE_LABELS = {
+    FieldMode.HIDDEN: "Không hỏi",
+    FieldMode.OPTIONAL: "Không bắt buộc",
+    FieldMode.REQUIRED: "Bắt buộc",
+}
 
 
 
@@ -85,9 +96,9 @@ class Contest(Base):
     status: Mapped[str] = mapped_column(sa.String(20), default=ContestStatus.DRAFT)
     organiser: Mapped[str] = mapped_column(sa.String(ORGANISER_MAX_LENGTH),
                                            default=DEFAULT_ORGANISER)
-    birth_year_mode: Mapped[str] = mapped_column(sa.String(10), default="optional")
-    gender_mode: Mapped[str] = mapped_column(sa.String(10), default="optional")
-    citizen_id_mode: Mapped[str] = mapped_column(sa.String(10), default="optional")
+    birth_year_mode: Mapped[str] = mapped_column(sa.String(10), default=FieldMode.OPTIONAL)
+    gender_mode: Mapped[str] = mapped_column(sa.String(10), default=FieldMode.OPTIONAL)
+    citizen_id_mode: Mapped[str] = mapped_column(sa.String(10), default=FieldMode.OPTIONAL)
     min_age: Mapped[int | None]
     max_age: Mapped[int | None]
     #: A participant wins at most one prize across the whole contest.
@@ -126,6 +137,13 @@ class Contest(Base):
     )
 
     __table_args__ = (sa.CheckConstraint("status IN ('draft', 'published')", name="status"),)
+
+    def asks(self, field: str) -> bool:
+        """Whether registration asks for ``field`` ("birth_year", "gender", "citizen_id")."""
+        return getattr(self, f"{field}_mode") != FieldMode.HIDDEN
+
+    def requires(self, field: str) -> bool:
+        return getattr(self, f"{field}_mode") == FieldMode.REQUIRED
 
     @property
     def is_published(self) -> bool:

@@ -46,7 +46,7 @@ from contest.models.contest import (
     CONTACT_PHONE_MAX_LENGTH,
     COUNTED_ATTEMPT_RULES,
     DEFAULT_ORGANISER,
-    FIELD_MODES,
+    FIELD_MODE_LABELS,
     ORGANISER_MAX_LENGTH,
     PREDICTION_TARGETS,
     PURPOSE_MAX_LENGTH,
@@ -56,6 +56,7 @@ from contest.models.contest import (
     SLUG_MAX_LENGTH,
     STUDY_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    FieldMode,
 )
 from contest.services.errors import DomainError
 from contest.services.reasons import checked_reason
@@ -122,9 +123,9 @@ class ContestValues:
     rules: str = ""
     status: str = ContestStatus.DRAFT
     organiser: str = ""
-    birth_year_mode: str = "optional"
-    gender_mode: str = "optional"
-    citizen_id_mode: str = "optional"
+    birth_year_mode: str = FieldMode.OPTIONAL
+    gender_mode: str = FieldMode.OPTIONAL
+    citizen_id_mode: str = FieldMode.OPTIONAL
     min_age: int | None = None
     max_age: int | None = None
     one_prize_per_contest: bool = False
@@ -190,7 +191,7 @@ def validate_contest(values: ContestValues, *, slug_taken: bool,
     if values.status not in (ContestStatus.DRAFT, ContestStatus.PUBLISHED):
         _add(errors, "status", "Trạng thái không hợp lệ.")
     for name in ("birth_year_mode", "gender_mode", "citizen_id_mode"):
-        if getattr(values, name) not in FIELD_MODES:
+        if getattr(values, name) not in FIELD_MODE_LABELS:
             _add(errors, name, "Lựa chọn không hợp lệ.")
     low, high = AGE_BOUNDS
     for name in ("min_age", "max_age"):
@@ -201,7 +202,7 @@ def validate_contest(values: ContestValues, *, slug_taken: bool,
             and values.min_age > values.max_age):
         _add(errors, "max_age", "Tuổi tối đa phải lớn hơn hoặc bằng tuổi tối thiểu.")
     if (values.min_age is not None or values.max_age is not None) \
-            and values.birth_year_mode != "required":
+            and values.birth_year_mode != FieldMode.REQUIRED:
         _add(errors, "birth_year_mode",
              "Cuộc thi có giới hạn tuổi thì năm sinh phải là mục bắt buộc khi đăng ký.")
     known = set(known_category_ids)

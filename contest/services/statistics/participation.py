@@ -532,8 +532,8 @@ def age_gender(f: StatsFilter, now: datetime, *, rolled: Rollup | None = None) -
     counts = (rolled if rolled is not None else rollup(f, now))["age"]
     contest = db.session.get(Contest, f.contest_id) if f.contest_id is not None else None
     return AgeGender(
-        birth_year_collected=contest is None or contest.birth_year_mode != "hidden",
-        gender_collected=contest is None or contest.gender_mode != "hidden",
+        birth_year_collected=contest is None or contest.asks("birth_year"),
+        gender_collected=contest is None or contest.asks("gender"),
         bands=[(k, label) for k, label, _lo, _hi in AGE_BANDS] + [(UNKNOWN, UNKNOWN_LABEL)],
         genders=list(GENDERS.items()) + [(UNKNOWN, UNKNOWN_LABEL)],
         counts={(band, gender if gender in GENDERS else UNKNOWN): agg.participants

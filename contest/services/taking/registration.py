@@ -205,10 +205,8 @@ class Registration:
     resumed: bool = False
 
 
-def _mode_check(mode: str, value, errors: dict, name: str, message: str):
-    if mode == "hidden":
-        return None
-    if mode == "required" and value in (None, ""):
+def _required_check(contest: Contest, value, errors: dict, name: str, message: str):
+    if contest.requires(name) and value in (None, ""):
         errors.setdefault(name, message)
     return value
 
@@ -239,31 +237,31 @@ def validate(contest: Contest, data: RegistrationInput, now: datetime
         errors["phone"] = error.message
 
     values["birth_year"] = None
-    if contest.birth_year_mode != "hidden":
+    if contest.asks("birth_year"):
         try:
             values["birth_year"] = parse_birth_year(data.birth_year, contest, now)
         except RegistrationRefused as error:
             errors["birth_year"] = error.message
-        _mode_check(contest.birth_year_mode, values["birth_year"], errors, "birth_year",
-                    "Vui lòng nhập năm sinh.")
+        _required_check(contest, values["birth_year"], errors, "birth_year",
+                        "Vui lòng nhập năm sinh.")
 
     values["gender"] = None
-    if contest.gender_mode != "hidden":
+    if contest.asks("gender"):
         gender = clean(data.gender) or None
         if gender is not None and gender not in GENDERS:
             errors["gender"] = "Vui lòng chọn giới tính trong danh sách."
             gender = None
-        values["gender"] = _mode_check(contest.gender_mode, gender, errors, "gender",
-                                       "Vui lòng chọn giới tính.")
+        values["gender"] = _required_check(contest, gender, errors, "gender",
+                                           "Vui lòng chọn giới tính.")
 
     values["citizen_id"] = None
-    if contest.citizen_id_mode != "hidden":
+    if contest.asks("citizen_id"):
         try:
             values["citizen_id"] = normalise_citizen_id(data.citizen_id)
         except RegistrationRefused as error:
             errors["citizen_id"] = error.message
-        _mode_check(contest.citizen_id_mode, values["citizen_id"], errors, "citizen_id",
-                    "Vui lòng nhập số CCCD.")
+        _required_check(contest, values["citizen_id"], errors, "citizen_id",
+                        "Vui lòng nhập số CCCD.")
 
     values["unit_id"], values["unit_other"] = None, None
     unit_choice = clean(data.unit)
