@@ -51,7 +51,10 @@ from contest.models.contest import (
     REVEAL_POLICIES,
     ROUND_NAME_MAX_LENGTH,
     SLUG_MAX_LENGTH,
+    CountedAttempt,
     FieldMode,
+    PredictionTarget,
+    RevealPolicy,
 )
 from contest.services.bank.questions import question_problems
 from contest.services.contests import rounds
@@ -244,12 +247,14 @@ class RoundForm(BackOfficeForm):
         InputRequired("Vui lòng nhập số lượt thi."),
         NumberRange(*rounds.ATTEMPTS_BOUNDS, rounds.ATTEMPTS_MESSAGE)])
     counted_attempt = VnSelectField("Lượt được tính khi xếp hạng",
-                                  choices=choices(COUNTED_ATTEMPT_RULES), default="best")
+                                  choices=choices(COUNTED_ATTEMPT_RULES),
+                                  default=CountedAttempt.BEST)
     has_prediction = BooleanField("Có câu hỏi dự đoán", default=True)
     prediction_target = VnSelectField("Câu hỏi dự đoán hỏi về",
-                                    choices=choices(PREDICTION_TARGETS), default="full_marks")
+                                    choices=choices(PREDICTION_TARGETS),
+                                    default=PredictionTarget.FULL_MARKS)
     reveal_answers = VnSelectField("Công bố đáp án", choices=choices(REVEAL_POLICIES),
-                                 default="after_close")
+                                 default=RevealPolicy.AFTER_CLOSE)
     prize_tiers = FieldList(FormField(PrizeTierForm), min_entries=PRIZE_ROWS,
                             max_entries=PRIZE_ROWS)
 

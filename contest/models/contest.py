@@ -167,16 +167,42 @@ class Contest(Base):
         return any(r.closes_at > now for r in self.rounds)
 
 
-COUNTED_ATTEMPT_RULES = {"best": "Lượt có kết quả tốt nhất", "first": "Lượt đầu tiên",
-                         "last": "Lượt cuối cùng"}
+class CountedAttempt(StrEnum):
+    """Which of a resident's attempts in a round counts for the ranking."""
+
+    BEST = "best"
+    FIRST = "first"
+    LAST = "last"
+
+
+class PredictionTarget(StrEnum):
+    """What the round's prediction question asks residents to guess."""
+
+    FULL_MARKS = "full_marks"
+    PARTICIPANTS = "participants"
+
+
+class RevealPolicy(StrEnum):
+    """When residents see the answer key of their attempt."""
+
+    AFTER_CLOSE = "after_close"
+    AFTER_SUBMIT = "after_submit"
+    NEVER = "never"
+
+
+COUNTED_ATTEMPT_RULES = {
+    CountedAttempt.BEST: "Lượt có kết quả tốt nhất",
+    CountedAttempt.FIRST: "Lượt đầu tiên",
+    CountedAttempt.LAST: "Lượt cuối cùng",
+}
 PREDICTION_TARGETS = {
-    "full_marks": "Số người trả lời đúng tất cả các câu hỏi",
-    "participants": "Số người tham gia dự thi",
+    PredictionTarget.FULL_MARKS: "Số người trả lời đúng tất cả các câu hỏi",
+    PredictionTarget.PARTICIPANTS: "Số người tham gia dự thi",
 }
 REVEAL_POLICIES = {
-    "after_close": "Sau khi đợt thi kết thúc",
-    "after_submit": "Ngay sau khi nộp bài",
-    "never": "Không công bố đáp án",
+    RevealPolicy.AFTER_CLOSE: "Sau khi đợt thi kết thúc",
+    RevealPolicy.AFTER_SUBMIT: "Ngay sau khi nộp bài",
+    RevealPolicy.NEVER: "Không công bố đáp án",
 }
 
 
@@ -194,13 +220,14 @@ class Round(Base):
     #: Questions drawn per content area code, e.g. {"a": 2, "đ": 2}.
     question_quota: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
     attempts_allowed: Mapped[int] = mapped_column(default=1)
-    #: Which attempt counts for ranking: "best", "first" or "last".
-    counted_attempt: Mapped[str] = mapped_column(sa.String(10), default="best")
+    #: Which attempt counts for ranking (:class:`CountedAttempt`).
+    counted_attempt: Mapped[str] = mapped_column(sa.String(10), default=CountedAttempt.BEST)
     has_prediction: Mapped[bool] = mapped_column(default=True)
-    #: What the prediction guesses: "full_marks" (default) or "participants".
-    prediction_target: Mapped[str] = mapped_column(sa.String(20), default="full_marks")
-    #: When residents see the answer key: "after_close", "after_submit" or "never".
-    reveal_answers: Mapped[str] = mapped_column(sa.String(20), default="after_close")
+    #: What the prediction guesses (:class:`PredictionTarget`).
+    prediction_target: Mapped[str] = mapped_column(sa.String(20),
+                                                   default=PredictionTarget.FULL_MARKS)
+    #: When residents see the answer key (:class:`RevealPolicy`).
+    reveal_answers: Mapped[str] = mapped_column(sa.String(20), default=RevealPolicy.AFTER_CLOSE)
     #: Prize tiers down the ranking, e.g. [{"name": "Giải Nhất", "count": 1,
     #: "value": "Giấy khen và 1.000.000 đồng", "min_score": 15}, ...]; "value" (what the
     #: prize is) and "min_score" (no one below it gets that tier) are optional.
@@ -233,9 +260,13 @@ class Round(Base):
             return RoundState.OPEN
         return RoundState.CLOSED
 
+    @property
+    def ever_reveals_answers(self) -> bool:
+        return self.reveal_answers != RevealPolicy.NEVER
+
     def answers_visible(self, now: datetime, submitted: bool) -> bool:
-        if self.reveal_answers == "never":
+        if self.reveal_answers == RevealPolicy.NEVER:
             return False
-        if self.reveal_answers == "after_submit":
+        if self.reveal_answers == RevealPolicy.AFTER_SUBMIT:
             return submitted
         return now >= self.closes_at

@@ -42,7 +42,7 @@ from contest.models import (
     Round,
     Unit,
 )
-from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS
+from contest.models.contest import COUNTED_ATTEMPT_RULES, PREDICTION_TARGETS, PredictionTarget
 from contest.public import bp, identity
 from contest.public.forms import ActionForm, CodeForm, ConfirmForm, RegistrationForm
 from contest.public.sharing import share_meta
@@ -60,8 +60,9 @@ from contest.services.taking.registration import UNIT_OTHER, RegistrationInput
 ENTRY_SESSION_KEY = "entry_point_id"
 
 PREDICTION_QUESTIONS = {
-    "full_marks": "Theo bạn, có bao nhiêu người trả lời đúng tất cả các câu hỏi của {name}?",
-    "participants": "Theo bạn, có bao nhiêu người tham gia dự thi {name}?",
+    PredictionTarget.FULL_MARKS:
+        "Theo bạn, có bao nhiêu người trả lời đúng tất cả các câu hỏi của {name}?",
+    PredictionTarget.PARTICIPANTS: "Theo bạn, có bao nhiêu người tham gia dự thi {name}?",
 }
 
 
@@ -383,7 +384,7 @@ def start(slug: str, round_id: int):
 
 def _prediction_question(round_: Round) -> str:
     template = PREDICTION_QUESTIONS.get(round_.prediction_target,
-                                        PREDICTION_QUESTIONS["full_marks"])
+                                        PREDICTION_QUESTIONS[PredictionTarget.FULL_MARKS])
     return template.format(name=round_.name.lower() if round_.name else "đợt thi")
 
 

@@ -56,7 +56,10 @@ from contest.models.contest import (
     SLUG_MAX_LENGTH,
     STUDY_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    CountedAttempt,
     FieldMode,
+    PredictionTarget,
+    RevealPolicy,
 )
 from contest.services.errors import DomainError
 from contest.services.reasons import checked_reason
@@ -274,10 +277,10 @@ class RoundValues:
     time_limit_minutes: int = 15
     question_quota: dict[str, int] = field(default_factory=dict)
     attempts_allowed: int = 1
-    counted_attempt: str = "best"
+    counted_attempt: str = CountedAttempt.BEST
     has_prediction: bool = True
-    prediction_target: str = "full_marks"
-    reveal_answers: str = "after_close"
+    prediction_target: str = PredictionTarget.FULL_MARKS
+    reveal_answers: str = RevealPolicy.AFTER_CLOSE
     prize_tiers: list[dict] = field(default_factory=list)
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 
 from contest.extensions import db
 from contest.models import Attempt, AttemptStatus, Participant, Round, RoundState
-from contest.models.contest import PREDICTION_TARGETS
+from contest.models.contest import PREDICTION_TARGETS, CountedAttempt, PredictionTarget
 from contest.services.errors import DomainError
 from contest.services.taking.attempts import expire_overdue
 
@@ -37,9 +37,10 @@ RULE_TEXT = (
     "lượt được tính; người bị loại không được xếp hạng."
 )
 COUNTED_RULE_TEXT = {
-    "best": "Lượt được tính: lượt có kết quả tốt nhất (theo đúng thứ tự xếp hạng trên).",
-    "first": "Lượt được tính: lượt nộp bài đầu tiên.",
-    "last": "Lượt được tính: lượt nộp bài cuối cùng.",
+    CountedAttempt.BEST: "Lượt được tính: lượt có kết quả tốt nhất (theo đúng thứ tự xếp hạng "
+                         "trên).",
+    CountedAttempt.FIRST: "Lượt được tính: lượt nộp bài đầu tiên.",
+    CountedAttempt.LAST: "Lượt được tính: lượt nộp bài cuối cùng.",
 }
 
 
@@ -222,11 +223,11 @@ def counted_attempts(
     """
     a = _attempt
     source: sa.FromClause = a
-    if counted_attempt == "first":
+    if counted_attempt == CountedAttempt.FIRST:
         order = [a.c.number.asc(), a.c.id.asc()]
-    elif counted_attempt == "last":
+    elif counted_attempt == CountedAttempt.LAST:
         order = [a.c.number.desc(), a.c.id.desc()]
-    elif counted_attempt == "best":
+    elif counted_attempt == CountedAttempt.BEST:
         order = _order_columns(a, actual, has_prediction, a.c.id)
         if db.session.get_bind().dialect.name == "sqlite":
             # Not on PostgreSQL: its parallel plan would aggregate once per worker, and
@@ -297,7 +298,8 @@ def load_counted_rows(round_: Round, actual: int | None) -> list[RankRow]:
     """
     a = _attempt
     has_prediction = round_.has_prediction
-    if round_.counted_attempt == "best" and db.session.get_bind().dialect.name == "postgresql":
+    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if round_.counted_attempt == CountedAttempt.BEST and on_postgresql:
         best = (
             sa.select(*_rank_columns(a))
             .where(*_eligible(round_.id))
@@ -307,7 +309,7 @@ def load_counted_rows(round_: Round, actual: int | None) -> list[RankRow]:
         )
         order = _order_columns(best, actual, has_prediction, best.c.participant_id)
         return list(map(_rank_row, db.session.execute(sa.select(*best.c).order_by(*order))))
-    if round_.counted_attempt == "best":
+    if round_.counted_attempt == CountedAttempt.BEST:
         order = _order_columns(a, actual, has_prediction, a.c.participant_id)
         result = db.session.execute(
             sa.select(*_rank_columns(a))
@@ -398,7 +400,7 @@ def compute_prediction_actual(round_: Round) -> int:
     """
     counted = _counted_for(round_, None)
     query = sa.select(sa.func.count()).select_from(counted)
-    if round_.prediction_target != "participants":
+    if round_.prediction_target != PredictionTarget.PARTICIPANTS:
         query = query.where(
             counted.c.question_count > 0, counted.c.correct_count == counted.c.question_count
         )
@@ -475,7 +477,8 @@ def fix_closed_rounds(now: datetime) -> list[tuple[Round, int]]:
 
 def actual_label(round_: Round) -> str:
     """What the prediction's actual figure counts, named as the round's settings name it."""
-    return PREDICTION_TARGETS.get(round_.prediction_target, PREDICTION_TARGETS["full_marks"])
+    fallback = PREDICTION_TARGETS[PredictionTarget.FULL_MARKS]
+    return PREDICTION_TARGETS.get(round_.prediction_target, fallback)
 
 
 def counted_attempt(attempts: Iterable[Attempt], rule: str, *, actual: int | None = None,
@@ -493,11 +496,11 @@ def counted_attempt(attempts: Iterable[Attempt], rule: str, *, actual: int | Non
     done = [a for a in attempts if a.status == AttemptStatus.SUBMITTED and a.score is not None]
     if not done:
         return None
-    if rule == "first":
+    if rule == CountedAttempt.FIRST:
         return min(done, key=lambda a: a.number)
-    if rule == "last":
+    if rule == CountedAttempt.LAST:
         return max(done, key=lambda a: a.number)
-    if rule == "best":
+    if rule == CountedAttempt.BEST:
         return min(done, key=lambda a: (sort_key(
             RankRow(a.participant_id, a.score, a.duration_ms, a.submitted_at, a.prediction),
             actual, has_prediction), a.number))

@@ -31,7 +31,12 @@ from contest.models import (
     Round,
     Unit,
 )
-from contest.models.contest import DEFAULT_ORGANISER
+from contest.models.contest import (
+    DEFAULT_ORGANISER,
+    CountedAttempt,
+    PredictionTarget,
+    RevealPolicy,
+)
 from contest.models.people import identity_key
 from contest.services.setup.study_material import STARTER_STUDY_MATERIAL
 from contest.services.taking.attempts import BankTooSmall, draw_items
@@ -165,10 +170,10 @@ def create_demo(now: datetime) -> DemoResult:
                 time_limit_minutes=15,
                 question_quota=dict(DEMO_QUOTA),
                 attempts_allowed=2,
-                counted_attempt="best",
+                counted_attempt=CountedAttempt.BEST,
                 has_prediction=True,
-                prediction_target="full_marks",
-                reveal_answers="after_close",
+                prediction_target=PredictionTarget.FULL_MARKS,
+                reveal_answers=RevealPolicy.AFTER_CLOSE,
                 prize_tiers=[dict(tier) for tier in DEMO_PRIZES],
             )
         )
