@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from contest.helpers.timeutil import format_local, format_local_end, local_to_utc
+from contest.helpers.timeutil import format_local, format_local_end, format_period, local_to_utc
 
 
 def test_midnight_closing_reads_as_24h_of_the_day_before():
@@ -46,3 +46,10 @@ def test_durations_read_in_words_without_leading_zeros():
     assert format_duration(3_900_000) == "1 giờ 5 phút"
     assert format_duration(0) == "0 giây"
     assert format_duration(None) == ""
+
+
+def test_a_rounds_period_in_running_text():
+    """Posters and the rules template write a round's dates the same way."""
+    opens = local_to_utc(datetime(2026, 3, 2, 0, 0))
+    closes = local_to_utc(datetime(2026, 3, 9, 0, 0))
+    assert format_period(opens, closes) == "từ 00:00 ngày 02/03/2026 đến 24:00 ngày 08/03/2026"

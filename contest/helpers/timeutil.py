@@ -68,6 +68,12 @@ def format_local_date(value: datetime | None) -> str:
     return format_local(value, DATE_FORMAT)
 
 
+def format_period(opens_at: datetime, closes_at: datetime) -> str:
+    """A round's dates in running text: "từ 00:00 ngày 02/03/2026 đến 24:00 ngày 08/03/2026"."""
+    return (f"từ {format_local(opens_at, PROSE_FORMAT)} "
+            f"đến {format_local_end(closes_at, PROSE_FORMAT)}")
+
+
 def format_date(value: date | None) -> str:
     """A calendar day (no time zone to convert): "02/03/2026"."""
     return value.strftime(DATE_FORMAT) if value is not None else ""

@@ -14,7 +14,7 @@ from datetime import datetime
 from fpdf import FPDF
 
 from contest.helpers.pdf import add_fonts
-from contest.helpers.timeutil import PROSE_FORMAT, format_local, format_local_end
+from contest.helpers.timeutil import format_period
 from contest.services.contests.entry_points import qr_image
 
 #: The plan's guiding sentence, printed on every poster.
@@ -40,14 +40,8 @@ class Sticker:
     code: str = ""
 
 
-def format_moment(value: datetime) -> str:
-    """Local time as Vietnamese notices write it; midnight closing reads "24:00" of the day."""
-    return format_local_end(value, PROSE_FORMAT)
-
-
 def round_line(dates: RoundDates) -> str:
-    opens = format_local(dates.opens_at, PROSE_FORMAT)
-    return f"{dates.name}: từ {opens} đến {format_moment(dates.closes_at)}"
+    return f"{dates.name}: {format_period(dates.opens_at, dates.closes_at)}"
 
 
 def _pdf(title: str) -> FPDF:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from contest.helpers.timeutil import PROSE_FORMAT, format_local, format_local_end
+from contest.helpers.timeutil import format_period
 from contest.models.contest import PREDICTION_TARGETS
 from contest.services.results import prizes, ranking
 
@@ -26,10 +26,6 @@ class RoundFacts:
     counted_attempt: str
     has_prediction: bool
     prediction_target: str
-
-
-def _moment(value: datetime) -> str:
-    return format_local(value, PROSE_FORMAT)
 
 
 def rules_text(*, title: str, organiser: str, purpose: str = "",
@@ -61,8 +57,7 @@ def rules_text(*, title: str, organiser: str, purpose: str = "",
 
     lines.append("II. THỜI GIAN CÁC ĐỢT THI")
     if rounds:
-        lines += [f"- {r.name}: từ {_moment(r.opens_at)} đến "
-                  f"{format_local_end(r.closes_at, PROSE_FORMAT)}." for r in rounds]
+        lines += [f"- {r.name}: {format_period(r.opens_at, r.closes_at)}." for r in rounds]
     else:
         lines.append("- (Ban tổ chức bổ sung thời gian các đợt thi.)")
     lines.append("")
