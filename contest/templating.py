@@ -18,6 +18,7 @@ from contest.models.base import REASON_MAX_LENGTH
 from contest.models.contest import ROUND_STATE_LABELS, RoundState
 from contest.services.documents import signers
 from contest.services.practice import study
+from contest.services.results.prizes import NO_WINNERS_TEXT
 
 # Raw HTML is off: organisers' rules text can never inject markup or script.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -66,6 +67,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["round_state_labels"] = ROUND_STATE_LABELS
     app.jinja_env.globals["signing_limits"] = signers.FIELD_LIMITS
     app.jinja_env.globals["reason_max_length"] = REASON_MAX_LENGTH
+    app.jinja_env.globals["no_winners_text"] = NO_WINNERS_TEXT
 
     @app.context_processor
     def _globals() -> dict:

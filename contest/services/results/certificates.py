@@ -14,6 +14,7 @@ from fpdf import FPDF
 from contest.helpers.nd30 import MOTTO, NATIONAL_NAME, Signature, place_date_line
 from contest.helpers.pdf import add_fonts
 from contest.helpers.timeutil import to_local
+from contest.services.results.prizes import NO_WINNERS_TEXT
 
 #: Move to the start of the next line after a cell (fpdf2 otherwise stays to the right).
 NEXT_LINE = {"new_x": "LMARGIN", "new_y": "NEXT"}
@@ -94,7 +95,7 @@ def certificates_pdf(snapshot: dict, *, organisation: str, organisation_full: st
     if not snapshot["winners"]:
         pdf.add_page()
         pdf.set_font("DejaVuSerif", "", 14)
-        pdf.cell(0, 10, "Đợt thi này không có người đạt giải.", align="C")
+        pdf.cell(0, 10, NO_WINNERS_TEXT, align="C")
     return bytes(pdf.output())
 
 

@@ -100,7 +100,7 @@ def public_list(snapshot: dict, *, office: Office, published_on: date,
     if rows:
         body.append(("table", PUBLIC_HEADINGS, rows, PUBLIC_WIDTHS, 5, None))
     else:
-        body.append(("paragraph", "Đợt thi này không có người đạt giải."))
+        body.append(("paragraph", prizes.NO_WINNERS_TEXT))
     return Document(
         title=f"Kết quả {snapshot['round_name']}",
         letterhead=_committee_head(office, signing.number, published_on),

@@ -41,6 +41,7 @@ from contest.services.results import ranking
 from contest.services.results.ranking import RankedRow
 
 NO_GROUP = "Khác"
+NO_WINNERS_TEXT = "Đợt thi này không có người đạt giải."
 GROUP_RULE_TEXT = (
     "Xếp hạng riêng theo nhóm đối tượng: mỗi nhóm được xếp hạng độc lập theo cùng thứ tự "
     "trên và có đủ cơ cấu giải của đợt thi."
