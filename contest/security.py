@@ -17,13 +17,14 @@ CONTENT_SECURITY_POLICY = (
 
 
 #: Residents' pages and files with personal data (their attempt, result and history,
-#: registration, and the published results that name the winners): never stored by the
-#: browser or a shared cache (ASVS 8.2.1). Every page behind sign-in is added by blueprint.
+#: registration, their certificate, and the published results that name the winners): never
+#: stored by the browser or a shared cache (ASVS 8.2.1). Every page behind sign-in is added
+#: by blueprint.
 PERSONAL_PUBLIC_ENDPOINTS = frozenset({
     "public.register", "public.confirm", "public.start",
     "public.attempt", "public.clock", "public.save_answer", "public.save_form",
     "public.submit", "public.result", "public.my_attempts",
-    "public.round_results", "public.round_results_pdf",
+    "public.round_results", "public.round_results_pdf", "public.certificate",
 })
 NO_STORE_BLUEPRINTS = SIGNED_IN_BLUEPRINTS | {"auth"}
 

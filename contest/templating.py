@@ -13,6 +13,7 @@ from contest.helpers.formatting import (
     format_phone,
     mask_citizen_id,
     mask_phone,
+    to_roman,
 )
 from contest.models.base import REASON_MAX_LENGTH
 from contest.models.contest import ROUND_STATE_LABELS, RoundState
@@ -61,6 +62,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mask_citizen_id"] = mask_citizen_id
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["percent"] = format_percent
+    app.jinja_env.filters["roman"] = to_roman
     app.jinja_env.filters["duration"] = timeutil.format_duration
     # Globals rather than context: macros imported from another template see them too.
     app.jinja_env.globals["RoundState"] = RoundState

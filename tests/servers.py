@@ -72,7 +72,10 @@ class HttpClient:
             with opener.open(req, timeout=30) as response:
                 return response.status, response.read(), response.url
         except urllib.error.HTTPError as error:
-            return error.code, error.read(), error.headers.get("Location", "")
+            try:
+                return error.code, error.read(), error.headers.get("Location", "")
+            except (http.client.HTTPException, OSError):
+                return 0, b"", ""  # an error reply cut off mid-way: not acknowledged either
         except (urllib.error.URLError, http.client.HTTPException, OSError):
             # Refused, reset, or cut off mid-response (a killed worker): not acknowledged.
             return 0, b"", ""

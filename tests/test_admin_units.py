@@ -90,7 +90,7 @@ def test_organiser_creates_a_unit_and_it_is_audited(app, client, login_as):
     ({"population": "nhiều"}, "Vui lòng nhập một số nguyên"),
     ({"population": "-3"}, "Nhập số từ 0 đến"),
     ({"kind": "village"}, "Vui lòng chọn một mục trong danh sách."),
-    ({"name": "x" * 201}, "Tối đa 200 ký tự."),
+    ({"name": "x" * 201}, "Tên đơn vị dài tối đa 200 ký tự."),
 ])
 def test_bad_unit_input_is_refused_with_a_message(app, client, login_as, fields, message):
     login_as("organiser")

@@ -156,7 +156,7 @@ def test_quarter_report_tables(world):
     assert report.contest["weakest"][0]["code"] == "a"
     assert report.contest["weakest"][0]["percent_correct"] == 50.0
     strengthen = {a["code"]: a["reason"] for a in report.areas_to_strengthen}
-    assert "tỷ lệ trả lời đúng thấp" in strengthen["a"]
+    assert "tỉ lệ trả lời đúng thấp" in strengthen["a"]
     assert "chưa có hoạt động" in strengthen["k"]
     assert "g" not in strengthen  # covered by an activity, never asked in the contest
 

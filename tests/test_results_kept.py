@@ -75,6 +75,8 @@ def test_submitted_resident_downloads_a_small_participation_certificate(app, cli
     assert f'href="{path}/certificate.pdf"' in page and "Giấy chứng nhận tham gia" in page
     response = client.get(path + "/certificate.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
+    # It names the resident: a shared phone's browser must not keep it.
+    assert response.headers["Cache-Control"] == "no-store"
     assert len(response.data) < 200 * 1024, len(response.data)
     text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     for expected in ("GIẤY CHỨNG NHẬN THAM GIA", "Lê Thị Hoa", "Tổ dân phố số 5",

@@ -31,19 +31,22 @@ class ActivityEntryForm(FlaskForm):
     form_id = SelectField("Hình thức tuyên truyền", coerce=int_or_none, validate_choice=False)
     content_area_ids = MultiCheckboxField(
         "Nội dung tuyên truyền (chọn một hoặc nhiều)", coerce=int_or_none, validate_choice=False)
-    title = StringField("Tên hoạt động", validators=[max_length(TITLE_MAX_LENGTH)],
+    title = StringField("Tên hoạt động", validators=[max_length(TITLE_MAX_LENGTH, "Tên hoạt động")],
                         render_kw={"placeholder": "Ví dụ: Treo pano tuyên truyền CCHC tại TDP 3"})
-    description = TextAreaField("Mô tả ngắn", validators=[Optional(), max_length(TEXT_MAX_LENGTH)])
-    place = StringField("Địa điểm", validators=[Optional(), max_length(PLACE_MAX_LENGTH)])
+    description = TextAreaField("Mô tả ngắn",
+                                validators=[Optional(), max_length(TEXT_MAX_LENGTH, "Mô tả")])
+    place = StringField("Địa điểm",
+                        validators=[Optional(), max_length(PLACE_MAX_LENGTH, "Địa điểm")])
     people_reached = VnIntegerField("Số người được tuyên truyền",
                                     render_kw={"inputmode": "numeric"}, **_count)
     quantity = VnIntegerField("Số lượng", render_kw={"inputmode": "numeric"}, **_count)
     quantity_unit = StringField(
-        "Đơn vị tính", validators=[Optional(), max_length(QUANTITY_UNIT_MAX_LENGTH)],
+        "Đơn vị tính", validators=[Optional(), max_length(QUANTITY_UNIT_MAX_LENGTH, "Đơn vị tính")],
         render_kw={"list": "quantity-units", "placeholder": "pano, tin bài, video…"})
-    evidence_url = StringField("Đường dẫn minh chứng (bài viết, album ảnh)",
-                               validators=[Optional(), max_length(EVIDENCE_URL_MAX_LENGTH)],
-                               render_kw={"type": "url", "placeholder": "https://…"})
+    evidence_url = StringField(
+        "Đường dẫn minh chứng (bài viết, album ảnh)",
+        validators=[Optional(), max_length(EVIDENCE_URL_MAX_LENGTH, "Đường dẫn")],
+        render_kw={"type": "url", "placeholder": "https://…"})
     attachment = FileField("Tệp đính kèm (ảnh JPEG/PNG/WebP hoặc PDF)",
                            render_kw={"accept": ".jpg,.jpeg,.png,.webp,.pdf"})
     remove_attachment = BooleanField("Gỡ tệp đính kèm hiện có")

@@ -235,7 +235,8 @@ class RoundForm(BackOfficeForm):
     """Quota inputs (one per content area) are added by :func:`round_form_class`."""
 
     name = StringField("Tên đợt thi", validators=[
-        DataRequired("Vui lòng nhập tên đợt thi."), max_length(ROUND_NAME_MAX_LENGTH)])
+        DataRequired("Vui lòng nhập tên đợt thi."),
+        max_length(ROUND_NAME_MAX_LENGTH, "Tên đợt thi")])
     opens_at = VnDateTimeLocalField("Bắt đầu (giờ Việt Nam)",
                                     validators=[InputRequired("Vui lòng nhập thời điểm bắt đầu.")])
     closes_at = VnDateTimeLocalField("Kết thúc (giờ Việt Nam)", validators=[

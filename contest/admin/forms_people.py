@@ -30,7 +30,7 @@ from contest.services.people.units import POPULATION_MAX
 
 class UnitForm(BackOfficeForm):
     name = StringField("Tên đơn vị", validators=[
-        DataRequired("Vui lòng nhập tên đơn vị."), max_length(UNIT_NAME_MAX_LENGTH)])
+        DataRequired("Vui lòng nhập tên đơn vị."), max_length(UNIT_NAME_MAX_LENGTH, "Tên đơn vị")])
     kind = VnSelectField("Loại", choices=choices(UNIT_KINDS))
     population = VnIntegerField(
         "Dân số (tổ dân phố) / số người (cơ quan)", grouping=True,
@@ -61,8 +61,9 @@ class EntryPointForm(BackOfficeForm):
     contest_id = IdSelectField("Cuộc thi", validators=[DataRequired("Vui lòng chọn cuộc thi.")])
     label = StringField("Tên gọi", validators=[
         DataRequired("Vui lòng nhập tên gọi, ví dụ “Pano ngã tư Phù Vân”."),
-        max_length(ENTRY_POINT_LABEL_MAX_LENGTH)])
-    place = StringField("Vị trí đặt", validators=[max_length(ENTRY_POINT_PLACE_MAX_LENGTH)])
+        max_length(ENTRY_POINT_LABEL_MAX_LENGTH, "Tên gọi")])
+    place = StringField("Vị trí đặt",
+                        validators=[max_length(ENTRY_POINT_PLACE_MAX_LENGTH, "Vị trí")])
     kind = VnSelectField("Loại ấn phẩm", choices=choices(ENTRY_POINT_KINDS))
     code = StringField("Mã ngắn (để trống để tự tạo)", validators=[
         max_length(CODE_MAX_LENGTH)], description=CODE_HINT)
@@ -78,7 +79,7 @@ class UserCreateForm(BackOfficeForm):
     username = StringField("Tên đăng nhập", validators=[
         DataRequired("Vui lòng nhập tên đăng nhập."), max_length(USERNAME_MAX_LENGTH)])
     full_name = StringField("Họ và tên", validators=[
-        DataRequired("Vui lòng nhập họ và tên."), max_length(FULL_NAME_MAX_LENGTH)])
+        DataRequired("Vui lòng nhập họ và tên."), max_length(FULL_NAME_MAX_LENGTH, "Họ và tên")])
     role = VnSelectField("Vai trò", choices=ROLE_CHOICES)
     unit_id = IdSelectField("Đơn vị (bắt buộc với cán bộ báo cáo của đơn vị)")
     password = PasswordField(
@@ -90,7 +91,7 @@ class UserCreateForm(BackOfficeForm):
 
 class UserEditForm(BackOfficeForm):
     full_name = StringField("Họ và tên", validators=[
-        DataRequired("Vui lòng nhập họ và tên."), max_length(FULL_NAME_MAX_LENGTH)])
+        DataRequired("Vui lòng nhập họ và tên."), max_length(FULL_NAME_MAX_LENGTH, "Họ và tên")])
     role = VnSelectField("Vai trò", choices=ROLE_CHOICES)
     unit_id = IdSelectField("Đơn vị (bắt buộc với cán bộ báo cáo của đơn vị)")
 

@@ -149,7 +149,7 @@ def build_report(year: int, quarter: int | None, unit_id: int | None, *, now: da
             reasons.append("chưa có hoạt động tuyên truyền trong kỳ")
         if area.id in weakest_ids:
             reasons.append(
-                "tỷ lệ trả lời đúng thấp "
+                "tỉ lệ trả lời đúng thấp "
                 f"({format_number(percent_by_area[area.id]['percent_correct'], 1)}%)"
             )
         if reasons:
