@@ -274,7 +274,8 @@ async def arrive(resident: Resident, base: str, stats: Stats, unit_id: int, cate
         return
     resident.csrf = match.group(1)
     form = {"csrf_token": resident.csrf, "full_name": f"Người dân thử {resident.index}",
-            "phone": f"091{resident.index:07d}", "unit": str(unit_id),
+            "phone": f"091{resident.index:07d}", "birth_year": str(1950 + resident.index % 50),
+            "unit": str(unit_id),
             "category": str(category_id), "consent": "y"}
     response, _ = await timed(stats, "POST register", lambda: s.post(
         f"{contest_url}/register", data=form, allow_redirects=False), (302,))

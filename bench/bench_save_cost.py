@@ -66,7 +66,7 @@ def resident_with_a_round_in_progress(client, unit_id: int, category_id: int
     token = CSRF_RE.search(client.get(f"{contest_url}/register").get_data(as_text=True))[1]
     registered = client.post(f"{contest_url}/register", data={
         "csrf_token": token, "full_name": "Người dân thử", "phone": "0912345678",
-        "unit": str(unit_id), "category": str(category_id), "consent": "y"})
+        "birth_year": "1970", "unit": str(unit_id), "category": str(category_id), "consent": "y"})
     assert registered.status_code == 302, registered.status_code
     start = START_RE.search(client.get(contest_url).get_data(as_text=True))[1]
     attempt_path = client.post(start, data={"csrf_token": token}).headers["Location"]

@@ -56,6 +56,21 @@ def test_demo_creates_an_open_round_and_a_qr_once(app, runner):
     assert count(app, Contest) == 1 and count(app, EntryPoint) == 1
 
 
+def test_the_demo_contest_keeps_its_own_rules(app, runner):
+    """An organiser who opens the demo contest and saves it unchanged is not refused: its
+    settings pass the checks every saved contest passes (an age limit needs the birth year)."""
+    from contest.services.contests import rounds
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        contest = db.session.scalar(sa.select(Contest))
+        values = rounds.ContestValues(
+            **{name: getattr(contest, name) for name in rounds.CONTEST_FIELDS},
+            category_ids=[c.id for c in contest.categories])
+        assert rounds.validate_contest(
+            values, slug_taken=False, known_category_ids=values.category_ids) == {}
+
+
 def test_demo_has_a_closed_round_with_published_results_and_activities(app, runner, client,
                                                                         login_as):
     assert runner.invoke(args=["demo"]).exit_code == 0

@@ -34,6 +34,7 @@ from contest.models import (
 from contest.models.contest import (
     DEFAULT_ORGANISER,
     CountedAttempt,
+    FieldMode,
     PredictionTarget,
     RevealPolicy,
 )
@@ -151,6 +152,8 @@ def create_demo(now: datetime) -> DemoResult:
         status=ContestStatus.PUBLISHED,
         organiser=DEFAULT_ORGANISER,
         min_age=14,
+        # An age limit is checked against the birth year, so the form asks for it.
+        birth_year_mode=FieldMode.REQUIRED,
         study_material=STARTER_STUDY_MATERIAL,
         practice_enabled=True,
     )
